@@ -1,0 +1,108 @@
+// The immsched core: what the host may call. No I/O, no clock, no allocation after start-up.
+// Bulk inputs (link lists, edges, kinds, occupied tiles) are written by the host into the shared
+// I/O buffer and then consumed by one call, so loading a graph costs a handful of boundary crossings.
+
+import {
+  MAX_TILES, MAX_STAGES, targetReset, targetLink, targetMesh, targetSetOccupied, targetSetKind,
+  patternReset, patternEdge, patternSetKind, targetTiles, patternStages,
+} from "./graph";
+import { meterStart, workUsed } from "./meter";
+import { ullmannSolve, mapping } from "./ullmann";
+import { rngSeed } from "./rng";
+import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_SOLVER } from "./status";
+
+export { MAX_TILES, MAX_STAGES };
+
+/** Solver ids of `solve`. */
+export const SOLVER_ULLMANN: i32 = 0;
+
+const IO_WORDS: i32 = 8192;
+const io = new StaticArray<i32>(IO_WORDS);
+
+export function ioPointer(): usize {
+  return changetype<usize>(io);
+}
+export function ioCapacity(): i32 {
+  return IO_WORDS;
+}
+
+// ---- target ----------------------------------------------------------------------------------
+export function loadTargetTiles(tiles: i32): i32 {
+  return targetReset(tiles);
+}
+export function loadTargetMesh(width: i32, height: i32, torus: bool): i32 {
+  return targetMesh(width, height, torus);
+}
+/** Adds `count` links read as (a, b) pairs from the I/O buffer. */
+export function loadTargetLinks(count: i32): i32 {
+  if (count < 0 || count * 2 > IO_WORDS) return E_IO_OVERFLOW;
+  for (let k = 0; k < count; k++) {
+    const r = targetLink(unchecked(io[2 * k]), unchecked(io[2 * k + 1]));
+    if (r != OK) return r;
+  }
+  return OK;
+}
+/** Marks `count` tiles read from the I/O buffer occupied (or free again). */
+export function loadTargetOccupied(count: i32, occupied: bool): i32 {
+  if (count < 0 || count > IO_WORDS) return E_IO_OVERFLOW;
+  for (let k = 0; k < count; k++) {
+    const r = targetSetOccupied(unchecked(io[k]), occupied);
+    if (r != OK) return r;
+  }
+  return OK;
+}
+/** Kinds of tiles 0..count-1 read from the I/O buffer. */
+export function loadTargetKinds(count: i32): i32 {
+  if (count < 0 || count > IO_WORDS) return E_IO_OVERFLOW;
+  for (let t = 0; t < count; t++) {
+    const r = targetSetKind(t, unchecked(io[t]));
+    if (r != OK) return r;
+  }
+  return OK;
+}
+
+// ---- pattern ---------------------------------------------------------------------------------
+export function loadPatternStages(stages: i32): i32 {
+  return patternReset(stages);
+}
+/** Adds `count` directed edges read as (u, v) pairs from the I/O buffer. */
+export function loadPatternEdges(count: i32): i32 {
+  if (count < 0 || count * 2 > IO_WORDS) return E_IO_OVERFLOW;
+  for (let k = 0; k < count; k++) {
+    const r = patternEdge(unchecked(io[2 * k]), unchecked(io[2 * k + 1]));
+    if (r != OK) return r;
+  }
+  return OK;
+}
+/** Required kinds of stages 0..count-1 read from the I/O buffer (-1: any). */
+export function loadPatternKinds(count: i32): i32 {
+  if (count < 0 || count > IO_WORDS) return E_IO_OVERFLOW;
+  for (let s = 0; s < count; s++) {
+    const r = patternSetKind(s, unchecked(io[s]));
+    if (r != OK) return r;
+  }
+  return OK;
+}
+
+// ---- solve -----------------------------------------------------------------------------------
+/**
+ * Places the loaded pattern on the free tiles of the loaded target.
+ * budget: work units (a positive integer below 2^53); seed: for the randomised solvers.
+ * Returns FOUND / NONE / BUDGET_SPENT, or a negative error; the mapping is at `resultMapping()`.
+ */
+export function solve(solver: i32, budget: f64, seed: u32): i32 {
+  if (targetTiles == 0) return E_NO_TARGET;
+  if (patternStages == 0) return E_NO_PATTERN;
+  if (!(budget >= 1) || budget > 9007199254740991 || budget != Math.floor(budget)) return E_BUDGET;
+  meterStart(<u64>budget);
+  rngSeed(seed);
+  if (solver == SOLVER_ULLMANN) return ullmannSolve();
+  return E_SOLVER;
+}
+
+export function resultWork(): f64 {
+  return <f64>workUsed;
+}
+export function resultMapping(): usize {
+  return changetype<usize>(mapping);
+}

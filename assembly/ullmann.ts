@@ -1,0 +1,181 @@
+// Ullmann's subgraph-isomorphism algorithm, exact (J. R. Ullmann, "An algorithm for subgraph
+// isomorphism", JACM 1976), for the non-induced case: every pattern edge must land on a link.
+//
+// M[i] (a 256-bit row) holds the tiles stage i may still take. It starts from the free tiles whose
+// kind fits and whose free-link degree covers the stage's degree, then Ullmann's refinement removes
+// tile j from M[i] whenever some pattern neighbour x of i has no candidate among j's links
+// (M[x] & adj[j] == 0), until nothing changes. Only rows next to a changed row are re-examined.
+//
+// The backtracking visits stages in a connectivity-first order (each next stage, when it can, is a
+// neighbour of one already placed, so after refinement its row holds only free tiles linked to that
+// neighbour's tile). Fixing stage s on tile j pins row s to {j}, removes j from every other row
+// (injectivity) and refines again; an empty row prunes. One matrix per depth is kept in a fixed
+// stack, so a solve allocates nothing.
+
+import {
+  WORDS, bitSet, bitTest, setClear, setCopy, setCount, setIsEmpty, setPopFirst,
+  setIntersects, lowMask,
+} from "./bitset";
+import {
+  MAX_STAGES, targetTiles, targetAdj, targetFree, targetFreeDegree, patternStages, patternNbr,
+  kindFits, refreshFreeDegrees,
+} from "./graph";
+import { charge, workSpent } from "./meter";
+import { FOUND, NONE, BUDGET_SPENT } from "./status";
+
+/** Words in one candidate matrix (one row of WORDS per stage). */
+export const MATRIX: i32 = MAX_STAGES * WORDS;
+/** Matrix 0 is the refined initial one (the particles' relaxation reads it); 1..n the search stack. */
+export const candidates = new StaticArray<u64>((MAX_STAGES + 1) * MATRIX);
+/** Remaining candidates per search depth. */
+const remaining = new StaticArray<u64>(MAX_STAGES * WORDS);
+/** Stage visited at each depth. */
+export const searchOrder = new StaticArray<i32>(MAX_STAGES);
+/** Tile of each stage in the last placement found. */
+export const mapping = new StaticArray<i32>(MAX_STAGES);
+
+/**
+ * Refines the matrix at word offset m to Ullmann's fixpoint, starting from the rows in `dirty`.
+ * False when a row empties (no placement below this point) or the work budget runs out.
+ */
+export function refine(m: i32, dirty: u64): bool {
+  while (dirty != 0) {
+    const i = <i32>ctz(dirty);
+    dirty &= dirty - 1;
+    const nbr = unchecked(patternNbr[i]);
+    if (nbr == 0) continue;
+    const row = m + i * WORDS;
+    let changed = false;
+    for (let w = 0; w < WORDS; w++) {
+      const before = unchecked(candidates[row + w]);
+      let bits = before;
+      let keep = before;
+      while (bits != 0) {
+        const b = ctz(bits);
+        bits &= bits - 1;
+        const adj = ((w << 6) + <i32>b) * WORDS;
+        let xs = nbr;
+        while (xs != 0) {
+          const x = <i32>ctz(xs);
+          xs &= xs - 1;
+          if (!setIntersects(candidates, m + x * WORDS, targetAdj, adj)) {
+            keep &= ~(<u64>1 << b);
+            break;
+          }
+        }
+      }
+      if (!charge(<u64>popcnt(before))) return false;
+      if (keep != before) {
+        unchecked((candidates[row + w] = keep));
+        changed = true;
+      }
+    }
+    if (changed) {
+      if (setIsEmpty(candidates, row)) return false;
+      dirty |= nbr;
+    }
+  }
+  return true;
+}
+
+/**
+ * Builds matrix 0: free tiles of the right kind with enough free links, refined.
+ * False when some stage has no candidate (or the budget ran out).
+ */
+export function buildCandidates(): bool {
+  const n = patternStages;
+  refreshFreeDegrees();
+  if (setCount(targetFree, 0) < n) return false;
+  for (let i = 0; i < n; i++) {
+    const row = i * WORDS;
+    setClear(candidates, row);
+    const degree = <i32>popcnt(unchecked(patternNbr[i]));
+    for (let t = 0; t < targetTiles; t++) {
+      if (bitTest(targetFree, 0, t) && kindFits(i, t) && unchecked(targetFreeDegree[t]) >= degree) {
+        bitSet(candidates, row, t);
+      }
+    }
+    if (!charge(<u64>targetTiles)) return false;
+    if (setIsEmpty(candidates, row)) return false;
+  }
+  return refine(0, lowMask(n));
+}
+
+/**
+ * Connectivity-first order: next is the unvisited stage with the most visited neighbours (so it is
+ * adjacent to a placed one whenever the pattern allows), then fewest candidates, then highest degree.
+ */
+export function computeOrder(): void {
+  const n = patternStages;
+  let visited: u64 = 0;
+  for (let d = 0; d < n; d++) {
+    let best = -1;
+    let bestLinks = -1;
+    let bestCands = 0x7fffffff;
+    let bestDegree = -1;
+    for (let s = 0; s < n; s++) {
+      if ((visited >>> <u64>s) & 1) continue;
+      const nbr = unchecked(patternNbr[s]);
+      const links = <i32>popcnt(nbr & visited);
+      const cands = setCount(candidates, s * WORDS);
+      const degree = <i32>popcnt(nbr);
+      if (
+        links > bestLinks ||
+        (links == bestLinks && (cands < bestCands || (cands == bestCands && degree > bestDegree)))
+      ) {
+        best = s;
+        bestLinks = links;
+        bestCands = cands;
+        bestDegree = degree;
+      }
+    }
+    unchecked((searchOrder[d] = best));
+    visited |= <u64>1 << <u64>best;
+  }
+}
+
+/** Exact search within the meter's budget: FOUND (mapping filled), NONE (proof) or BUDGET_SPENT. */
+export function ullmannSolve(): i32 {
+  const n = patternStages;
+  if (!buildCandidates()) return workSpent ? BUDGET_SPENT : NONE;
+  computeOrder();
+  setCopy(remaining, 0, candidates, unchecked(searchOrder[0]) * WORDS);
+  let d = 0;
+  while (true) {
+    const tile = setPopFirst(remaining, d * WORDS);
+    if (tile < 0) {
+      if (d == 0) return NONE;
+      d--;
+      continue;
+    }
+    if (!charge(1)) return BUDGET_SPENT;
+    const s = unchecked(searchOrder[d]);
+    const src = d * MATRIX;
+    const dst = src + MATRIX;
+    let dirty = unchecked(patternNbr[s]);
+    let dead = false;
+    for (let i = 0; i < n; i++) {
+      const row = dst + i * WORDS;
+      if (i == s) {
+        setClear(candidates, row);
+        bitSet(candidates, row, tile);
+        continue;
+      }
+      setCopy(candidates, row, candidates, src + i * WORDS);
+      if (bitTest(candidates, row, tile)) {
+        const k = row + (tile >>> 6);
+        unchecked((candidates[k] = candidates[k] & ~(<u64>1 << <u64>(tile & 63))));
+        if (setIsEmpty(candidates, row)) dead = true;
+        dirty |= unchecked(patternNbr[i]);
+      }
+    }
+    if (dead || !refine(dst, dirty)) {
+      if (workSpent) return BUDGET_SPENT;
+      continue;
+    }
+    unchecked((mapping[s] = tile));
+    d++;
+    if (d == n) return FOUND;
+    setCopy(remaining, d * WORDS, candidates, dst + unchecked(searchOrder[d]) * WORDS);
+  }
+}

@@ -1,0 +1,147 @@
+// The host's typed view of the Wasm core: load a target, load a pattern, solve. Inputs are
+// validated (host/formats) before they are copied into the core's I/O buffer; the core checks
+// them again and any refusal surfaces as a CoreError.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { instantiate } from "@assemblyscript/loader";
+import { check, Status } from "./errors.js";
+import { type Pattern, type Target, parsePattern, parseTarget } from "../formats/graphs.js";
+
+export type SolverName = "ullmann";
+export const SOLVERS: readonly SolverName[] = ["ullmann"];
+const SOLVER_ID: Record<SolverName, number> = { ullmann: 0 };
+
+/** Default work budget of a solve: enough for every instance family of `npm run bench:solve`. */
+export const DEFAULT_BUDGET = 5_000_000;
+
+/** DESIGN.md "Solve result". */
+export interface SolveResult {
+  found: boolean;
+  /** True when the answer is definitive: a verified placement, or a proof that none exists. */
+  complete: boolean;
+  mapping: number[] | null;
+  work: number;
+  /** Wall time of the solve call inside the core, in microseconds. */
+  micros: number;
+  solver: SolverName;
+}
+
+export interface SolveOptions {
+  solver?: SolverName;
+  /** Work units, a positive integer (default DEFAULT_BUDGET). */
+  budget?: number;
+  /** Seed of the randomised solvers (default 1). */
+  seed?: number;
+}
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  ioPointer(): number;
+  ioCapacity(): number;
+  loadTargetTiles(tiles: number): number;
+  loadTargetMesh(width: number, height: number, torus: number): number;
+  loadTargetLinks(count: number): number;
+  loadTargetOccupied(count: number, occupied: number): number;
+  loadTargetKinds(count: number): number;
+  loadPatternStages(stages: number): number;
+  loadPatternEdges(count: number): number;
+  loadPatternKinds(count: number): number;
+  solve(solver: number, budget: number, seed: number): number;
+  resultWork(): number;
+  resultMapping(): number;
+}
+
+export const RELEASE_WASM = fileURLToPath(new URL("../../build/release.wasm", import.meta.url));
+
+export class Core {
+  private stages = 0;
+
+  private constructor(private readonly x: CoreExports) {}
+
+  /** Instantiates the core from a .wasm file (default: the release build). */
+  static async load(wasmPath: string = RELEASE_WASM): Promise<Core> {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(wasmPath);
+    } catch {
+      throw new Error(`cannot read the core at ${wasmPath}: run "npm run build" first`);
+    }
+    const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
+    return new Core(exports as unknown as CoreExports);
+  }
+
+  /** Bytes of linear memory: constant after start-up, since the core never grows it. */
+  get memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
+  }
+
+  private io(values: ArrayLike<number>): void {
+    const cap = this.x.ioCapacity();
+    if (values.length > cap) throw new Error(`${values.length} values exceed the core's I/O buffer of ${cap}`);
+    new Int32Array(this.x.memory.buffer, this.x.ioPointer(), cap).set(values);
+  }
+
+  /** Writes pairs in chunks that fit the I/O buffer and feeds each chunk to `load`. */
+  private pairs(list: ReadonlyArray<readonly [number, number]>, load: (n: number) => number, during: string): void {
+    const chunk = this.x.ioCapacity() >> 1;
+    for (let k = 0; k < list.length; k += chunk) {
+      const part = list.slice(k, k + chunk);
+      this.io(part.flat());
+      check(load(part.length), during);
+    }
+  }
+
+  loadTarget(input: Target | unknown): void {
+    const t = parseTarget(input);
+    if ("mesh" in t) {
+      check(this.x.loadTargetMesh(t.mesh.width, t.mesh.height, t.mesh.torus ? 1 : 0), "target mesh");
+    } else {
+      check(this.x.loadTargetTiles(t.nodes), "target nodes");
+      this.pairs(t.edges, (n) => this.x.loadTargetLinks(n), "target edges");
+    }
+    if (t.labels) {
+      this.io(t.labels);
+      check(this.x.loadTargetKinds(t.labels.length), "target labels");
+    }
+    if (t.occupied?.length) {
+      this.io(t.occupied);
+      check(this.x.loadTargetOccupied(t.occupied.length, 1), "target occupied");
+    }
+  }
+
+  loadPattern(input: Pattern | unknown): void {
+    const p = parsePattern(input);
+    check(this.x.loadPatternStages(p.nodes), "pattern nodes");
+    this.pairs(p.edges, (n) => this.x.loadPatternEdges(n), "pattern edges");
+    if (p.labels) {
+      this.io(p.labels);
+      check(this.x.loadPatternKinds(p.labels.length), "pattern labels");
+    }
+    this.stages = p.nodes;
+  }
+
+  solve(opts: SolveOptions = {}): SolveResult {
+    const solver = opts.solver ?? "ullmann";
+    const budget = opts.budget ?? DEFAULT_BUDGET;
+    const seed = opts.seed ?? 1;
+    if (!(solver in SOLVER_ID)) throw new Error(`unknown solver "${solver}" (known: ${SOLVERS.join(", ")})`);
+    if (!Number.isSafeInteger(budget) || budget < 1) throw new Error(`budget must be a positive integer, got ${budget}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in 0..2^32-1, got ${seed}`);
+    const t0 = process.hrtime.bigint();
+    const status = check(this.x.solve(SOLVER_ID[solver], budget, seed >>> 0), "solve");
+    const micros = Number(process.hrtime.bigint() - t0) / 1000;
+    const found = status === Status.FOUND;
+    const mapping = found
+      ? Array.from(new Int32Array(this.x.memory.buffer, this.x.resultMapping(), this.stages))
+      : null;
+    return {
+      found,
+      complete: status !== Status.BUDGET_SPENT,
+      mapping,
+      work: this.x.resultWork(),
+      micros,
+      solver,
+    };
+  }
+}
