@@ -106,3 +106,6 @@ export function resultWork(): f64 {
 export function resultMapping(): usize {
   return changetype<usize>(mapping);
 }
+
+// The global controller (task table, tile ownership, policies, command queue).
+export * from "./controller/api";

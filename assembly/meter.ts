@@ -21,3 +21,15 @@ export function meterStart(budget: u64): void {
   if (workUsed > workBudget) workSpent = true;
   return !workSpent;
 }
+
+/** Lets the meter run `n` more units from here (a solve inside a longer decision). */
+export function meterAllow(n: u64): void {
+  workBudget = workUsed + n;
+  workSpent = false;
+}
+
+/** Removes the bound (the rest of a decision is counted, never stopped). */
+export function meterUnbounded(): void {
+  workBudget = u64.MAX_VALUE;
+  workSpent = false;
+}

@@ -1,0 +1,182 @@
+// The host's typed view of the core's global controller (assembly/controller): load the model
+// table, start a run with a policy, feed it the three events, read back its commands.
+// Each Controller owns its own instance of the Wasm module, so several runs never share state.
+
+import { readFileSync } from "node:fs";
+import { instantiate } from "@assemblyscript/loader";
+import { check } from "./errors.js";
+import { RELEASE_WASM } from "./core.js";
+import { type Target, parseTarget } from "../formats/graphs.js";
+
+export const POLICIES = ["fcfs", "sjf", "prema", "planaria", "sdrm3", "dysta", "hasp", "isosched", "immsched"] as const;
+export type PolicyName = (typeof POLICIES)[number];
+/** Policies whose tasks own disjoint tile sets (the others run layer by layer on the whole array). */
+export const SPATIAL_POLICIES: ReadonlySet<PolicyName> = new Set(["hasp", "isosched", "immsched"]);
+
+export const DROP_REASONS = { 1: "deadline", 2: "queue-full", 3: "unplaceable", 4: "unknown-model" } as const;
+export type DropReason = (typeof DROP_REASONS)[keyof typeof DROP_REASONS];
+
+export type Command =
+  | { kind: "place" | "resume"; epoch: number; taskId: number; stages: number; tiles: number[] }
+  | { kind: "preempt"; epoch: number; taskId: number }
+  | { kind: "drop"; epoch: number; taskId: number; reason: DropReason };
+
+export interface Decision {
+  commands: Command[];
+  /** Deterministic work units of the decision (policy scoring and every placement solve). */
+  work: number;
+  /** Wall time of the call into the core, µs. */
+  micros: number;
+}
+
+/** What the controller knows of a model before its tasks arrive (from the cost model). */
+export interface ModelEntry {
+  name: string;
+  /** Estimated ns of each layer on the whole array at average sparsity. */
+  layerEstNs: number[];
+  /** Isolated latency on the whole array, ns. */
+  isolatedNs: number;
+  /** Pipeline variants for tile-spatial execution. */
+  variants: Array<{ stages: number; estNs: number; edges: Array<[number, number]> }>;
+}
+
+export interface ControllerOptions {
+  board: Target;
+  policy: PolicyName;
+  models: ModelEntry[];
+  /** Work budget of one placement solve (default 200,000). */
+  solveBudget?: number;
+  seed?: number;
+  wasmPath?: string;
+}
+
+interface ControllerExports {
+  memory: WebAssembly.Memory;
+  ioPointer(): number;
+  loadTargetMesh(w: number, h: number, torus: number): number;
+  loadTargetTiles(n: number): number;
+  loadTargetLinks(n: number): number;
+  controllerIoInts(): number;
+  controllerIoFloats(): number;
+  modelsClear(): void;
+  modelAdd(layers: number, isolatedNs: number): number;
+  modelAddVariant(model: number, stages: number, estNs: number, edges: number): number;
+  controllerStart(policy: number, budget: number, seed: number): number;
+  controllerArrival(id: number, model: number, priority: number, arrivalNs: number, deadlineNs: number, now: number): number;
+  controllerStageDone(id: number, stage: number, measuredNs: number, now: number): number;
+  controllerTaskDone(id: number, now: number): number;
+  controllerCommands(): number;
+  controllerCommandWords(): number;
+  controllerWork(): number;
+  controllerInvariants(): number;
+  controllerPlacements(): number;
+  controllerPreemptions(): number;
+  controllerTileMap(): number;
+}
+
+const KIND: Record<number, Command["kind"]> = { 1: "place", 2: "preempt", 3: "resume", 4: "drop" };
+
+export class Controller {
+  readonly modelIndex = new Map<string, number>();
+
+  private constructor(
+    private readonly x: ControllerExports,
+    readonly policy: PolicyName,
+  ) {}
+
+  static async create(opts: ControllerOptions): Promise<Controller> {
+    const bytes = readFileSync(opts.wasmPath ?? RELEASE_WASM);
+    const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
+    const c = new Controller(exports as unknown as ControllerExports, opts.policy);
+    c.loadBoard(opts.board);
+    c.loadModels(opts.models);
+    const policy = POLICIES.indexOf(opts.policy);
+    if (policy < 0) throw new Error(`unknown policy "${opts.policy}" (known: ${POLICIES.join(", ")})`);
+    check(c.x.controllerStart(policy, opts.solveBudget ?? 200_000, (opts.seed ?? 1) >>> 0), "controller start");
+    return c;
+  }
+
+  private ints(): Int32Array {
+    return new Int32Array(this.x.memory.buffer, this.x.controllerIoInts(), 8192);
+  }
+
+  private loadBoard(input: Target): void {
+    const t = parseTarget(input);
+    if ("mesh" in t) {
+      check(this.x.loadTargetMesh(t.mesh.width, t.mesh.height, t.mesh.torus ? 1 : 0), "board mesh");
+    } else {
+      check(this.x.loadTargetTiles(t.nodes), "board tiles");
+      new Int32Array(this.x.memory.buffer, this.x.ioPointer(), t.edges.length * 2).set(t.edges.flat());
+      check(this.x.loadTargetLinks(t.edges.length), "board links");
+    }
+  }
+
+  private loadModels(models: ModelEntry[]): void {
+    this.x.modelsClear();
+    for (const m of models) {
+      new Float64Array(this.x.memory.buffer, this.x.controllerIoFloats(), m.layerEstNs.length).set(m.layerEstNs);
+      const id = check(this.x.modelAdd(m.layerEstNs.length, m.isolatedNs), `model ${m.name}`);
+      this.modelIndex.set(m.name, id);
+      for (const v of m.variants) {
+        this.ints().set(v.edges.flat());
+        check(this.x.modelAddVariant(id, v.stages, v.estNs, v.edges.length), `model ${m.name} variant k=${v.stages}`);
+      }
+    }
+  }
+
+  private decision(count: number, t0: bigint): Decision {
+    const micros = Number(process.hrtime.bigint() - t0) / 1000;
+    const words = new Int32Array(this.x.memory.buffer, this.x.controllerCommands(), this.x.controllerCommandWords());
+    const commands: Command[] = [];
+    let at = 0;
+    for (let c = 0; c < count; c++) {
+      const kind = KIND[words[at]!]!;
+      const epoch = words[at + 1]! >>> 0;
+      const taskId = words[at + 2]! >>> 0;
+      const arg = words[at + 3]!;
+      const n = words[at + 4]!;
+      const tiles = Array.from(words.subarray(at + 5, at + 5 + n));
+      at += 5 + n;
+      if (kind === "place" || kind === "resume") commands.push({ kind, epoch, taskId, stages: arg, tiles });
+      else if (kind === "preempt") commands.push({ kind, epoch, taskId });
+      else commands.push({ kind, epoch, taskId, reason: DROP_REASONS[arg as keyof typeof DROP_REASONS] });
+    }
+    return { commands, work: this.x.controllerWork(), micros };
+  }
+
+  arrival(task: { id: number; model: string; priority: number; arrivalNs: number; deadlineNs: number }, now: number): Decision {
+    const model = this.modelIndex.get(task.model) ?? -1;
+    const t0 = process.hrtime.bigint();
+    const n = this.x.controllerArrival(task.id >>> 0, model, task.priority, task.arrivalNs, task.deadlineNs, now);
+    return this.decision(n, t0);
+  }
+
+  stageDone(id: number, stage: number, measuredNs: number, now: number): Decision {
+    const t0 = process.hrtime.bigint();
+    return this.decision(this.x.controllerStageDone(id >>> 0, stage, measuredNs, now), t0);
+  }
+
+  taskDone(id: number, now: number): Decision {
+    const t0 = process.hrtime.bigint();
+    return this.decision(this.x.controllerTaskDone(id >>> 0, now), t0);
+  }
+
+  /** 0 when the controller's state is consistent (see checkInvariants in the core). */
+  invariants(): number {
+    return this.x.controllerInvariants();
+  }
+
+  /** Owning task id of every tile (-1 free). */
+  tileMap(): number[] {
+    const n = this.x.controllerTileMap();
+    return Array.from(this.ints().subarray(0, n));
+  }
+
+  get stats(): { placements: number; preemptions: number } {
+    return { placements: this.x.controllerPlacements(), preemptions: this.x.controllerPreemptions() };
+  }
+
+  get memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
+  }
+}

@@ -1,0 +1,187 @@
+// The virtual-time simulator behind `immsched bench`: the real core (controller and policy in
+// Wasm) drives the board model (firmware-bridge/board) through the same commands and events the
+// wire protocol carries, on one event queue.
+//
+// Decisions cost time: the core is one sequential controller, busy for work x nsPerWork after each
+// event (or for the measured wall time of the call), and its commands reach the board only then.
+// An event that happens while the core is busy waits for it.
+
+import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName, type Command } from "../core/controller.js";
+import { EventHeap } from "../../firmware-bridge/board/event-heap.js";
+import { type Machine, SpatialMachine, TemporalMachine, type BoardEvent } from "../../firmware-bridge/board/machine.js";
+import type { Target } from "../formats/graphs.js";
+import { tileCount } from "../formats/graphs.js";
+import type { RunLog, TaskArrival, TaskRecord } from "./types.js";
+
+export interface SimOptions {
+  policy: PolicyName;
+  board: Target;
+  models: ModelEntry[];
+  arrivals: TaskArrival[];
+  seed?: number;
+  /** Work budget of one placement solve. */
+  solveBudget?: number;
+  /** Time one unit of core work takes on the board's controller (ns). */
+  nsPerWork: number;
+  /** Charge decisions by deterministic work (default) or by the measured wall time of the call. */
+  decisionTime?: "work" | "measured";
+  /** Check the controller's invariants after every event (tests). */
+  checkInvariants?: boolean;
+  wasmPath?: string;
+  /** Called for every command and board event, in time order (live views, traces). */
+  observe?: (e: { time: number } & ({ command: Command } | { board: BoardEvent } | { arrival: TaskArrival })) => void;
+}
+
+type SimEvent = { kind: "arrival"; task: TaskArrival } | { kind: "deliver"; commands: Command[]; arrivals: number[] };
+
+export async function simulate(opts: SimOptions): Promise<RunLog> {
+  const ctl = await Controller.create({
+    board: opts.board,
+    policy: opts.policy,
+    models: opts.models,
+    solveBudget: opts.solveBudget,
+    seed: opts.seed,
+    wasmPath: opts.wasmPath,
+  });
+  const machine: Machine = SPATIAL_POLICIES.has(opts.policy) ? new SpatialMachine(tileCount(opts.board)) : new TemporalMachine();
+  const queue = new EventHeap<SimEvent>();
+  const records = new Map<number, TaskRecord>();
+  const arrivalTime = new Map<number, number>();
+  const byFrame = new Map<string, TaskRecord>();
+  const waitingOn = new Map<string, TaskArrival[]>();
+  const log: RunLog = {
+    tasks: [],
+    arrivalToCommandNs: [],
+    decisionWork: [],
+    decisionWallMicros: [],
+    energyPJ: 0,
+    spanNs: 0,
+    preemptions: 0,
+  };
+  let coreFreeAt = 0;
+  let first = Infinity;
+  let last = 0;
+  const key = (model: string, frame: number | undefined) => `${model}#${frame}`;
+
+  for (const a of opts.arrivals) {
+    const rec: TaskRecord = {
+      id: a.id,
+      model: a.model,
+      frame: a.frame,
+      priority: a.priority,
+      arrivalNs: a.arrivalNs,
+      deadlineNs: a.deadlineNs,
+      isolatedNs: a.isolatedNs,
+      isolatedEnergyPJ: a.isolatedEnergyPJ,
+      preemptions: 0,
+    };
+    if (records.has(a.id)) throw new Error(`workload: task id ${a.id} appears twice`);
+    records.set(a.id, rec);
+    if (a.frame !== undefined) byFrame.set(key(a.model, a.frame), rec);
+    queue.push(a.arrivalNs, { kind: "arrival", task: a });
+    first = Math.min(first, a.arrivalNs);
+  }
+
+  const check = () => {
+    if (opts.checkInvariants) {
+      const code = ctl.invariants();
+      if (code !== 0) throw new Error(`controller invariant ${code} broken under ${opts.policy}`);
+    }
+  };
+
+  /** Charges a decision's time, then queues its commands for delivery to the board. */
+  const decided = (d: { commands: Command[]; work: number; micros: number }, at: number, arrivals: number[]) => {
+    const cost = opts.decisionTime === "measured" ? d.micros * 1000 : d.work * opts.nsPerWork;
+    coreFreeAt = at + cost;
+    log.decisionWork.push(d.work);
+    log.decisionWallMicros.push(d.micros);
+    check();
+    queue.push(coreFreeAt, { kind: "deliver", commands: d.commands, arrivals });
+  };
+
+  const admit = (a: TaskArrival, t: number) => {
+    machine.admit(a.id, a.profile);
+    opts.observe?.({ time: t, arrival: a });
+    const at = Math.max(t, coreFreeAt);
+    arrivalTime.set(a.id, t);
+    decided(ctl.arrival(a, at), at, [a.id]);
+  };
+
+  const release = (model: string, frame: number | undefined, t: number, parentDropped: boolean) => {
+    const k = key(model, frame);
+    const children = waitingOn.get(k);
+    if (!children) return;
+    waitingOn.delete(k);
+    for (const c of children) {
+      if (parentDropped) dropDependent(c, t);
+      else admit(c, t);
+    }
+  };
+
+  const dropDependent = (a: TaskArrival, t: number) => {
+    const rec = records.get(a.id)!;
+    rec.dropped = "dependency";
+    last = Math.max(last, t);
+    release(a.model, a.frame, t, true);
+  };
+
+  for (;;) {
+    const tBoard = machine.nextTime();
+    const tSim = queue.peekTime();
+    if (tBoard === Infinity && tSim === Infinity) break;
+    if (tBoard <= tSim) {
+      const e = machine.pop()!;
+      opts.observe?.({ time: e.time, board: e });
+      last = Math.max(last, e.time);
+      const at = Math.max(e.time, coreFreeAt);
+      if (e.kind === "stage") {
+        decided(ctl.stageDone(e.taskId, e.stage, e.measuredNs, at), at, []);
+      } else {
+        const rec = records.get(e.taskId)!;
+        rec.finishNs = e.time;
+        rec.energyPJ = e.energyPJ;
+        decided(ctl.taskDone(e.taskId, at), at, []);
+        release(rec.model, rec.frame, e.time, false);
+      }
+      continue;
+    }
+    const { time: t, value: ev } = queue.pop()!;
+    last = Math.max(last, t);
+    if (ev.kind === "arrival") {
+      const a = ev.task;
+      if (a.after) {
+        const parent = byFrame.get(key(a.after.model, a.after.frame));
+        if (parent?.dropped) dropDependent(a, t);
+        else if (parent && parent.finishNs === undefined) {
+          const k = key(a.after.model, a.after.frame);
+          waitingOn.set(k, [...(waitingOn.get(k) ?? []), a]);
+        } else admit(a, t);
+      } else admit(a, t);
+      continue;
+    }
+    for (const id of ev.arrivals) log.arrivalToCommandNs.push(t - arrivalTime.get(id)!);
+    for (const cmd of ev.commands) {
+      opts.observe?.({ time: t, command: cmd });
+      const rec = records.get(cmd.taskId);
+      if (cmd.kind === "drop") {
+        if (rec && !rec.dropped) {
+          rec.dropped = cmd.reason;
+          release(rec.model, rec.frame, t, true);
+        }
+      } else if (cmd.kind === "preempt") {
+        if (rec) rec.preemptions++;
+        log.preemptions++;
+      } else if (rec && rec.startNs === undefined) {
+        rec.startNs = t;
+      }
+      machine.apply(cmd, t);
+    }
+  }
+  // a child whose parent never arrived (a probability draw skipped it) still waits: it was never run
+  for (const children of waitingOn.values()) for (const c of children) records.get(c.id)!.dropped = "dependency";
+
+  log.tasks = [...records.values()];
+  log.energyPJ = machine.totalEnergyPJ;
+  log.spanNs = Math.max(0, last - (first === Infinity ? 0 : first));
+  return log;
+}

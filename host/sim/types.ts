@@ -1,0 +1,55 @@
+// What a run is made of and what it leaves behind: the shared vocabulary of the simulator, the
+// metrics and the runtime.
+
+import type { TaskProfile } from "../../firmware-bridge/board/profile.js";
+
+/** One task (one inference of one model) as the workload hands it to a run. */
+export interface TaskArrival {
+  id: number;
+  model: string;
+  frame?: number;
+  arrivalNs: number;
+  deadlineNs: number;
+  priority: number;
+  /** XRBench dependency: this task may start only after that model's task of that frame finished. */
+  after?: { model: string; frame: number };
+  /** Isolated latency on the whole array (ns): the reference of ANTT and STP. */
+  isolatedNs: number;
+  /** Energy of an isolated run (pJ). */
+  isolatedEnergyPJ: number;
+  /** Actual timing of this sample on the board. */
+  profile: TaskProfile;
+}
+
+/** How one task ended. */
+export interface TaskRecord {
+  id: number;
+  model: string;
+  frame?: number;
+  priority: number;
+  arrivalNs: number;
+  deadlineNs: number;
+  isolatedNs: number;
+  isolatedEnergyPJ: number;
+  /** First time it ran. */
+  startNs?: number;
+  finishNs?: number;
+  energyPJ?: number;
+  /** Why it was dropped (a controller reason, or "dependency" when its parent frame never finished). */
+  dropped?: string;
+  preemptions: number;
+}
+
+export interface RunLog {
+  tasks: TaskRecord[];
+  /** Per arrival handed to the controller: arrival -> its commands ready (ns), queueing included. */
+  arrivalToCommandNs: number[];
+  /** Per decision: work units and the wall time of the call into the core (µs). */
+  decisionWork: number[];
+  decisionWallMicros: number[];
+  /** Total energy the board spent (pJ), partial runs and checkpoints included. */
+  energyPJ: number;
+  /** First arrival to last event (ns). */
+  spanNs: number;
+  preemptions: number;
+}
