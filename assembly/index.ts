@@ -7,14 +7,16 @@ import {
   patternReset, patternEdge, patternSetKind, targetTiles, patternStages,
 } from "./graph";
 import { meterStart, workUsed } from "./meter";
-import { ullmannSolve, mapping } from "./ullmann";
+import { mapping } from "./ullmann";
+import { runPlacement, answeredBy } from "./portfolio";
+import { psoConfigure } from "./particles/swarm";
 import { rngSeed } from "./rng";
-import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_SOLVER } from "./status";
+import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES } from "./status";
 
 export { MAX_TILES, MAX_STAGES };
 
-/** Solver ids of `solve`. */
-export const SOLVER_ULLMANN: i32 = 0;
+/** Solver ids of `solve`: exact Ullmann, the IMMSched particles, the portfolio (portfolio.ts). */
+export { SOLVER_ULLMANN, SOLVER_PSO, SOLVER_AUTO } from "./portfolio";
 
 const IO_WORDS: i32 = 8192;
 const io = new StaticArray<i32>(IO_WORDS);
@@ -96,12 +98,20 @@ export function solve(solver: i32, budget: f64, seed: u32): i32 {
   if (!(budget >= 1) || budget > 9007199254740991 || budget != Math.floor(budget)) return E_BUDGET;
   meterStart(<u64>budget);
   rngSeed(seed);
-  if (solver == SOLVER_ULLMANN) return ullmannSolve();
-  return E_SOLVER;
+  return runPlacement(solver);
+}
+
+/** Particle solver settings: swarm size (1..16, default 8) and quality iterations (0: stop at the first). */
+export function configureParticles(particles: i32, polish: i32): i32 {
+  return psoConfigure(particles, polish) ? OK : E_PARTICLES;
 }
 
 export function resultWork(): f64 {
   return <f64>workUsed;
+}
+/** Solver id that gave the last answer (auto reports the particles or the exact search). */
+export function resultSolver(): i32 {
+  return answeredBy;
 }
 export function resultMapping(): usize {
   return changetype<usize>(mapping);

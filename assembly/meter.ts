@@ -1,7 +1,9 @@
 // The deterministic work meter shared by every solver. One unit is one elementary step of a
 // search (a candidate checked during refinement, an assignment tried, a particle's stage sampled),
 // so the same input always costs the same work on any machine; the host turns work into time
-// (ns per unit) when it simulates decisions, and `budget` bounds a solve by it.
+// (ns per unit) when it simulates decisions, and `budget` bounds a solve by it. A search checks
+// the budget between its steps (an assignment and its refinement, a particle's update and draw),
+// so it may overrun by at most one step.
 
 export let workUsed: u64 = 0;
 export let workBudget: u64 = 0;

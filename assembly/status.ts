@@ -20,3 +20,4 @@ export const E_NO_PATTERN: i32 = -7; // solve before a pattern was loaded
 export const E_BUDGET: i32 = -8; // budget is not a positive integer
 export const E_SOLVER: i32 = -9; // unknown solver id
 export const E_MESH: i32 = -10; // mesh dimensions empty or over capacity
+export const E_PARTICLES: i32 = -11; // particle count outside 1..16 or negative polish iterations

@@ -36,9 +36,10 @@ export const mapping = new StaticArray<i32>(MAX_STAGES);
 
 /**
  * Refines the matrix at word offset m to Ullmann's fixpoint, starting from the rows in `dirty`.
- * False when a row empties (no placement below this point) or the work budget runs out.
+ * False when a row empties (no placement below this point), or, with `stopOnBudget`, when the
+ * work budget runs out.
  */
-export function refine(m: i32, dirty: u64): bool {
+export function refine(m: i32, dirty: u64, stopOnBudget: bool = true): bool {
   while (dirty != 0) {
     const i = <i32>ctz(dirty);
     dirty &= dirty - 1;
@@ -64,7 +65,7 @@ export function refine(m: i32, dirty: u64): bool {
           }
         }
       }
-      if (!charge(<u64>popcnt(before))) return false;
+      if (!charge(<u64>popcnt(before)) && stopOnBudget) return false;
       if (keep != before) {
         unchecked((candidates[row + w] = keep));
         changed = true;
@@ -136,19 +137,49 @@ export function computeOrder(): void {
 
 /** Exact search within the meter's budget: FOUND (mapping filled), NONE (proof) or BUDGET_SPENT. */
 export function ullmannSolve(): i32 {
-  const n = patternStages;
   if (!buildCandidates()) return workSpent ? BUDGET_SPENT : NONE;
   computeOrder();
+  return ullmannSearch();
+}
+
+/** Search depth where a sliced search stands (the portfolio resumes it between particle slices). */
+let depth: i32 = 0;
+
+/**
+ * The backtracking alone, on matrix 0 and the order already built (the portfolio builds them once
+ * for the particles and this fallback). Matrix 0 is only read.
+ */
+export function ullmannSearch(): i32 {
+  ullmannBegin();
+  return ullmannResume();
+}
+
+export function ullmannBegin(): void {
   setCopy(remaining, 0, candidates, unchecked(searchOrder[0]) * WORDS);
-  let d = 0;
+  depth = 0;
+}
+
+/**
+ * Continues the search from where the last slice stopped. The budget is checked between
+ * assignments (each one and its refinement run to the end), so every slice makes progress however
+ * small it is, a resumed search misses nothing, and a NONE after any number of slices is still a
+ * proof. A slice may overrun its budget by one assignment's refinement.
+ */
+export function ullmannResume(): i32 {
+  const n = patternStages;
+  let d = depth;
   while (true) {
+    if (workSpent) {
+      depth = d;
+      return BUDGET_SPENT;
+    }
     const tile = setPopFirst(remaining, d * WORDS);
     if (tile < 0) {
       if (d == 0) return NONE;
       d--;
       continue;
     }
-    if (!charge(1)) return BUDGET_SPENT;
+    charge(1);
     const s = unchecked(searchOrder[d]);
     const src = d * MATRIX;
     const dst = src + MATRIX;
@@ -169,13 +200,14 @@ export function ullmannSolve(): i32 {
         dirty |= unchecked(patternNbr[i]);
       }
     }
-    if (dead || !refine(dst, dirty)) {
-      if (workSpent) return BUDGET_SPENT;
-      continue;
-    }
+    if (dead || !refine(dst, dirty, false)) continue;
     unchecked((mapping[s] = tile));
     d++;
-    if (d == n) return FOUND;
+    if (d == n) {
+      depth = d;
+      return FOUND;
+    }
     setCopy(remaining, d * WORDS, candidates, dst + unchecked(searchOrder[d]) * WORDS);
   }
+  return unreachable();
 }

@@ -2,7 +2,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { InputError } from "./formats/input-error.js";
-import { SOLVERS, DEFAULT_BUDGET } from "./core/core.js";
+import { SOLVERS, DEFAULT_BUDGET, DEFAULT_PARTICLES } from "./core/core.js";
 import { solveCommand } from "./commands/solve.js";
 import { demoCommand } from "./commands/demo.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from "./commands/exit.js";
@@ -15,6 +15,22 @@ export function positiveInteger(flag: string) {
     }
     return n;
   };
+}
+
+export function nonNegativeInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
+      throw new InvalidArgumentError(`${flag} must be a non-negative integer, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+function particleCount(value: string): number {
+  const n = positiveInteger("--particles")(value);
+  if (n > 16) throw new InvalidArgumentError(`--particles must be in 1..16, got "${value}"`);
+  return n;
 }
 
 export function seedValue(value: string): number {
@@ -41,6 +57,8 @@ export function buildProgram(): Command {
     .addOption(new Option("--solver <name>", "solver").choices(SOLVERS as string[]).default("ullmann"))
     .option("--budget <n>", `work budget (default ${DEFAULT_BUDGET})`, positiveInteger("--budget"))
     .option("--seed <s>", "seed of the randomised solvers", seedValue, 1)
+    .option("--particles <n>", `particles of pso/auto, 1..16 (default ${DEFAULT_PARTICLES})`, particleCount)
+    .option("--polish <n>", "pso/auto: iterations spent improving placement quality after the first valid one (default 0)", nonNegativeInteger("--polish"))
     .option("--json", "print the DESIGN.md solve result as JSON")
     .action(async (opts) => {
       process.exitCode = await solveCommand(opts);

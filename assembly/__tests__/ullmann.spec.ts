@@ -6,6 +6,11 @@ import {
 import { meterStart, workUsed } from "../meter";
 import { buildCandidates, candidates, ullmannSolve, mapping, searchOrder, computeOrder } from "../ullmann";
 import { FOUND, NONE, BUDGET_SPENT, E_SELF_LOOP, E_NODE_RANGE, E_MESH } from "../status";
+import { position, velocity, mask } from "../particles/state";
+import { updateRow, VMAX } from "../particles/update";
+import { used } from "../particles/projection";
+import { freeSpaceQuality } from "../particles/quality";
+import { runPlacement, SOLVER_PSO, SOLVER_AUTO } from "../portfolio";
 
 function chain(n: i32): void {
   patternReset(n);
@@ -172,5 +177,61 @@ describe("exact search", () => {
     patternEdge(0, 3);
     meterStart(1000000);
     expect(ullmannSolve()).toBe(NONE);
+  });
+});
+
+describe("particle update (scalar form, as built for the tests)", () => {
+  it("applies the fixed-point PSO formula with clamping and the candidate mask", () => {
+    // row 0 of particle 0 over tiles 0..15: tile 3 is the personal best, tile 5 is not a candidate
+    for (let t = 0; t < 16; t++) {
+      position[t] = 100;
+      velocity[t] = 10;
+      mask[t] = t == 5 ? 0 : 0xff;
+    }
+    updateRow(0, 0, 0, 16, 48, 0, 3, -1);
+    // tile 3: (46*10 >> 6) + (48*(255-100) >> 6) = 7 + 116 = 123 -> clamped to VMAX 64; x = 164
+    expect(velocity[3]).toBe(<i8>VMAX);
+    expect(position[3]).toBe(164);
+    // tile 0: 7 + (48*(0-100) >> 6) = 7 - 75 = -68 -> -64; x = 36
+    expect(velocity[0]).toBe(<i8>-VMAX);
+    expect(position[0]).toBe(36);
+    expect(position[5]).toBe(0);
+    expect(velocity[5]).toBe(0);
+  });
+});
+
+describe("particle solver", () => {
+  it("finds a valid placement of a chain and proves a triangle impossible only through the exact search", () => {
+    targetMesh(6, 6, false);
+    chain(10);
+    meterStart(1000000);
+    expect(runPlacement(SOLVER_PSO)).toBe(FOUND);
+    expect(placementValid(10)).toBe(true);
+    for (let i = 0; i + 1 < 10; i++) {
+      const a = mapping[i];
+      const b = mapping[i + 1];
+      expect(bitTest(targetAdj, a * WORDS, b)).toBe(true);
+    }
+    patternReset(3);
+    patternEdge(0, 1);
+    patternEdge(1, 2);
+    patternEdge(2, 0);
+    meterStart(20000);
+    expect(runPlacement(SOLVER_PSO)).toBe(BUDGET_SPENT);
+    meterStart(1000000);
+    expect(runPlacement(SOLVER_AUTO)).toBe(NONE);
+  });
+
+  it("keeps the free space compact: quality counts free links minus two per free region", () => {
+    targetMesh(4, 1, false); // 0-1-2-3
+    used[0] = 0;
+    used[1] = 0;
+    used[2] = 0;
+    used[3] = 0;
+    expect(freeSpaceQuality(used, 0)).toBe(3 - 2);
+    used[0] = <u64>1 << 1; // taking tile 1 splits the line: links {2-3}, regions {0}, {2,3}
+    expect(freeSpaceQuality(used, 0)).toBe(1 - 4);
+    used[0] = <u64>1 << 0; // taking tile 0 keeps one region: links {1-2, 2-3}
+    expect(freeSpaceQuality(used, 0)).toBe(2 - 2);
   });
 });

@@ -15,6 +15,8 @@ export interface SolveCommandOptions {
   solver: SolverName;
   budget?: number;
   seed: number;
+  particles?: number;
+  polish?: number;
   json?: boolean;
 }
 
@@ -74,7 +76,7 @@ export function parseBatchLine(text: string, file: string, line: number): { patt
 export function solveOne(core: Core, pattern: Pattern, target: Target, opts: SolveCommandOptions): SolveResult {
   core.loadTarget(target);
   core.loadPattern(pattern);
-  return core.solve({ solver: opts.solver, budget: opts.budget, seed: opts.seed });
+  return core.solve({ solver: opts.solver, budget: opts.budget, seed: opts.seed, particles: opts.particles, polish: opts.polish });
 }
 
 export function describeResult(r: SolveResult, pattern: Pattern, target: Target): string {

@@ -8,9 +8,16 @@ import { instantiate } from "@assemblyscript/loader";
 import { check, Status } from "./errors.js";
 import { type Pattern, type Target, parsePattern, parseTarget } from "../formats/graphs.js";
 
-export type SolverName = "ullmann";
-export const SOLVERS: readonly SolverName[] = ["ullmann"];
-const SOLVER_ID: Record<SolverName, number> = { ullmann: 0 };
+/** ullmann: exact search; pso: the IMMSched particles; auto: particles first, exact fallback. */
+export type SolverName = "ullmann" | "pso" | "auto";
+export const SOLVERS: readonly SolverName[] = ["ullmann", "pso", "auto"];
+const SOLVER_ID: Record<SolverName, number> = { ullmann: 0, pso: 1, auto: 2 };
+/** The solver that produced an answer (`auto` answers with one of these). */
+export type AnsweringSolver = "ullmann" | "pso";
+const ANSWERED: Record<number, AnsweringSolver> = { 0: "ullmann", 1: "pso" };
+
+/** Particle swarm size of the pso and auto solvers (1..16). */
+export const DEFAULT_PARTICLES = 8;
 
 /** Default work budget of a solve: enough for every instance family of `npm run bench:solve`. */
 export const DEFAULT_BUDGET = 5_000_000;
@@ -24,7 +31,8 @@ export interface SolveResult {
   work: number;
   /** Wall time of the solve call inside the core, in microseconds. */
   micros: number;
-  solver: SolverName;
+  /** The solver that produced the answer: auto reports "pso" or "ullmann". */
+  solver: AnsweringSolver;
 }
 
 export interface SolveOptions {
@@ -33,6 +41,10 @@ export interface SolveOptions {
   budget?: number;
   /** Seed of the randomised solvers (default 1). */
   seed?: number;
+  /** Particles of pso/auto, 1..16 (default DEFAULT_PARTICLES). */
+  particles?: number;
+  /** Particle iterations spent improving quality after the first valid placement (default 0). */
+  polish?: number;
 }
 
 interface CoreExports {
@@ -48,11 +60,16 @@ interface CoreExports {
   loadPatternEdges(count: number): number;
   loadPatternKinds(count: number): number;
   solve(solver: number, budget: number, seed: number): number;
+  configureParticles(particles: number, polish: number): number;
   resultWork(): number;
+  resultSolver(): number;
   resultMapping(): number;
 }
 
+/** The shipped core, with Wasm SIMD. */
 export const RELEASE_WASM = fileURLToPath(new URL("../../build/release.wasm", import.meta.url));
+/** The same core built without SIMD (the particle update runs its scalar form). */
+export const SCALAR_WASM = fileURLToPath(new URL("../../build/release-scalar.wasm", import.meta.url));
 
 export class Core {
   private stages = 0;
@@ -128,6 +145,11 @@ export class Core {
     if (!(solver in SOLVER_ID)) throw new Error(`unknown solver "${solver}" (known: ${SOLVERS.join(", ")})`);
     if (!Number.isSafeInteger(budget) || budget < 1) throw new Error(`budget must be a positive integer, got ${budget}`);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in 0..2^32-1, got ${seed}`);
+    const particles = opts.particles ?? DEFAULT_PARTICLES;
+    const polish = opts.polish ?? 0;
+    if (!Number.isInteger(particles) || particles < 1 || particles > 16) throw new Error(`particles must be an integer in 1..16, got ${particles}`);
+    if (!Number.isInteger(polish) || polish < 0) throw new Error(`polish must be a non-negative integer, got ${polish}`);
+    check(this.x.configureParticles(particles, polish), "particle settings");
     const t0 = process.hrtime.bigint();
     const status = check(this.x.solve(SOLVER_ID[solver], budget, seed >>> 0), "solve");
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
@@ -141,7 +163,7 @@ export class Core {
       mapping,
       work: this.x.resultWork(),
       micros,
-      solver,
+      solver: ANSWERED[this.x.resultSolver()] ?? "ullmann",
     };
   }
 }

@@ -14,6 +14,7 @@ const messages: Record<number, string> = {
   [-8]: "budget is not a positive integer",
   [-9]: "unknown solver",
   [-10]: "mesh dimensions are empty or over 256 tiles",
+  [-11]: "particle count is outside 1..16 or polish iterations are negative",
 };
 
 export class CoreError extends Error {

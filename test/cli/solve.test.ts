@@ -34,6 +34,22 @@ describe("immsched solve", () => {
     expect(Number.isInteger(out.work) && out.work > 0).toBe(true);
   });
 
+  it("runs the particle solver and the portfolio in the same format, deterministic per seed", () => {
+    for (const solver of ["pso", "auto"]) {
+      const args = ["solve", "--pattern", file("p.json", chain), "--target", file("t.json", board), "--solver", solver, "--seed", "5", "--json"];
+      const r = immsched(args);
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(Object.keys(out).sort()).toEqual(["complete", "found", "mapping", "micros", "solver", "work"]);
+      expect(out).toMatchObject({ found: true, complete: true, solver: "pso" });
+      expect(placementError(chain, board as never, out.mapping)).toBeNull();
+      expect(JSON.parse(immsched(args).stdout).mapping).toEqual(out.mapping);
+    }
+    const bad = immsched(["solve", "--pattern", file("p.json", chain), "--target", file("t.json", board), "--solver", "pso", "--particles", "40"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--particles must be in 1..16/);
+  });
+
   it("draws the placement on the mesh without --json", () => {
     const r = immsched(["solve", "--pattern", file("p.json", chain), "--target", file("t.json", board)]);
     expect(r.status).toBe(0);

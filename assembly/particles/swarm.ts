@@ -1,0 +1,174 @@
+// The IMMSched solver (IMMSched, shared/seeds): a swarm of particles searching a probabilistic
+// continuous relaxation of Ullmann's candidate matrix, merged by a global best.
+//
+//  1. Relaxation. Ullmann's refined candidate matrix M (ullmann.ts, matrix 0) is the support: each
+//     particle holds a u8 probability row per stage over the tiles, zero outside M.
+//     Every particle starts from the same prior, higher on tiles with fewer free links (placing
+//     against walls and busy tiles leaves the free space in one piece: a packing heuristic).
+//  2. Projection (projection.ts). Each particle samples a concrete placement in connectivity
+//     order; every edge between placed stages is on a link by construction, so a placement that
+//     reaches the last stage is valid. Fitness = stages placed, or VALID + quality (quality.ts).
+//  3. Consensus. A particle's personal best and the swarm's global best (the controller's
+//     consensus) are placements; they pull the rows toward their tiles.
+//  4. Update (update.ts). The fixed-point PSO step, 16 tiles per v128 in the SIMD build.
+//  5. Stop. Feasibility mode (polish = 0): at the first valid placement. Quality mode: `polish`
+//     more iterations after the first valid one, returning the best. A particle whose personal
+//     best has not improved for STALL iterations restarts from the prior (diversity).
+//
+// The particles run one after another on this core; IMMSched runs them on parallel units. The
+// work meter counts every step (one unit per v128 chunk of an update, per stage drawn, per tile
+// looked at), so the host can price a decision the same way for both solvers.
+
+import { MAX_STAGES, patternStages, targetTiles, targetFreeDegree } from "../graph";
+import { WORDS, bitTest } from "../bitset";
+import { candidates, mapping } from "../ullmann";
+import { charge, workSpent } from "../meter";
+import { rngNext } from "../rng";
+import { FOUND, BUDGET_SPENT } from "../status";
+import {
+  MAX_PARTICLES, ROW, position, velocity, mask, prior, bestMap, bestFitness, stall,
+  globalMap, globalFitness, setGlobalFitness, drawn, rowOffset,
+} from "./state";
+import { C1, C2, updateRow } from "./update";
+import { project, isValid } from "./projection";
+
+/** Iterations without personal improvement before a particle restarts. */
+export const STALL: i32 = 4;
+/** Default swarm size: enough diversity on 16x16 boards, small enough that one iteration is cheap. */
+export const DEFAULT_PARTICLES: i32 = 8;
+
+let particles: i32 = DEFAULT_PARTICLES;
+let polish: i32 = 0;
+
+/** Swarm size (1..MAX_PARTICLES) and quality iterations after the first valid placement (>= 0). */
+export function psoConfigure(count: i32, polishIterations: i32): bool {
+  if (count < 1 || count > MAX_PARTICLES || polishIterations < 0) return false;
+  particles = count;
+  polish = polishIterations;
+  return true;
+}
+
+let lo: i32 = 0;
+let hi: i32 = 0;
+
+/** Mask, prior and the tile span [lo, hi) (16-aligned) of the rows, from matrix 0. */
+function prepare(n: i32): void {
+  lo = ROW;
+  hi = 0;
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < targetTiles; t++) {
+      const c = bitTest(candidates, i * WORDS, t);
+      unchecked((mask[i * ROW + t] = c ? 0xff : 0));
+      unchecked((prior[i * ROW + t] = c ? <u8>(64 + 32 * max(0, 4 - unchecked(targetFreeDegree[t]))) : 0));
+      if (c) {
+        if (t < lo) lo = t;
+        if (t >= hi) hi = t + 1;
+      }
+    }
+  }
+  lo &= ~15;
+  hi = (hi + 15) & ~15;
+  charge(<u64>(n * targetTiles));
+}
+
+function resetParticle(p: i32, n: i32): void {
+  const bytes = <usize>(n * ROW);
+  memory.copy(changetype<usize>(position) + <usize>rowOffset(p, 0), changetype<usize>(prior), bytes);
+  memory.fill(changetype<usize>(velocity) + <usize>rowOffset(p, 0), 0, bytes);
+  unchecked((stall[p] = 0));
+}
+
+/** One PSO step of particle p. */
+function step(p: i32, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const r = rngNext();
+    const a1 = (C1 * <i32>(r & 0xff)) >> 8;
+    const a2 = (C2 * <i32>((r >>> 8) & 0xff)) >> 8;
+    const pb = unchecked(bestMap[p * MAX_STAGES + i]);
+    const gb = unchecked(globalMap[i]);
+    updateRow(p, i, lo, hi, pb >= 0 ? a1 : 0, gb >= 0 ? a2 : 0, pb, gb);
+  }
+  charge(<u64>(n * ((hi - lo) >> 4)));
+}
+
+// Where a sliced search stands (the portfolio runs the swarm in slices between exact-search slices).
+let iter: i32 = 0;
+let cur: i32 = 0;
+let foundAt: i32 = -1;
+
+/**
+ * The particle search on matrix 0 and the order already built (see portfolio.ts).
+ * FOUND (mapping filled) or BUDGET_SPENT: particles never prove that no placement exists.
+ */
+export function psoSearch(): i32 {
+  psoBegin();
+  return psoResume();
+}
+
+/** Initialises the swarm for the loaded pattern. */
+export function psoBegin(): void {
+  const n = patternStages;
+  prepare(n);
+  for (let p = 0; p < particles; p++) {
+    resetParticle(p, n);
+    unchecked((bestFitness[p] = -1));
+    for (let i = 0; i < n; i++) unchecked((bestMap[p * MAX_STAGES + i] = -1));
+  }
+  for (let i = 0; i < n; i++) unchecked((globalMap[i] = -1));
+  setGlobalFitness(-1);
+  iter = 0;
+  cur = 0;
+  foundAt = -1;
+}
+
+/**
+ * Runs the swarm until it has a placement to return or the meter's budget runs out. The budget is
+ * checked between particles (one particle's update and draw run to the end), so every slice makes
+ * progress and may overrun its budget by one particle's step.
+ */
+export function psoResume(): i32 {
+  const n = patternStages;
+  const withQuality = polish > 0;
+  while (true) {
+    for (; cur < particles; cur++) {
+      if (workSpent) return finish(n);
+      const p = cur;
+      if (iter > 0) {
+        if (unchecked(stall[p]) >= STALL) resetParticle(p, n);
+        else step(p, n);
+      }
+      const f = project(p, withQuality);
+      if (f > unchecked(bestFitness[p])) {
+        unchecked((bestFitness[p] = f));
+        memory.copy(changetype<usize>(bestMap) + <usize>(p * MAX_STAGES * 4), changetype<usize>(drawn), <usize>(n * 4));
+        unchecked((stall[p] = 0));
+      } else {
+        unchecked((stall[p] = stall[p] + 1));
+      }
+      if (f > globalFitness) {
+        setGlobalFitness(f);
+        memory.copy(changetype<usize>(globalMap), changetype<usize>(drawn), <usize>(n * 4));
+        if (!withQuality && isValid(f)) {
+          cur++;
+          return finish(n);
+        }
+      }
+    }
+    cur = 0;
+    if (isValid(globalFitness)) {
+      if (foundAt < 0) foundAt = iter;
+      if (iter - foundAt >= polish) {
+        iter++;
+        return finish(n);
+      }
+    }
+    iter++;
+  }
+  return unreachable();
+}
+
+function finish(n: i32): i32 {
+  if (!isValid(globalFitness)) return BUDGET_SPENT;
+  for (let i = 0; i < n; i++) unchecked((mapping[i] = globalMap[i]));
+  return FOUND;
+}
