@@ -195,7 +195,7 @@ immsched_status immsched_encode_payload(const immsched_msg *m, uint8_t *out, siz
     }
     case IMMSCHED_SCHEDULE: case IMMSCHED_RESUME: {
         const immsched_schedule *v = &m->u.schedule;
-        if (v->stages < 1 || v->stages > IMMSCHED_MAX_STAGES) return IMMSCHED_ERR_RANGE;
+        if (v->stages > IMMSCHED_MAX_STAGES) return IMMSCHED_ERR_RANGE;
         put_u32(out, v->epoch); put_u32(out + 4, v->task_id); out[8] = v->stages;
         for (i = 0; i < v->stages; i++) put_u16(out + 9 + 2 * i, v->tiles[i]);
         break;
@@ -293,7 +293,7 @@ immsched_status immsched_decode_payload(uint8_t type, const uint8_t *p, size_t l
     case IMMSCHED_SCHEDULE: case IMMSCHED_RESUME: {
         immsched_schedule *v = &m->u.schedule;
         v->stages = p[8];
-        if (v->stages < 1 || v->stages > IMMSCHED_MAX_STAGES) return IMMSCHED_ERR_RANGE;
+        if (v->stages > IMMSCHED_MAX_STAGES) return IMMSCHED_ERR_RANGE;
         if (len != 9u + 2u * v->stages) return IMMSCHED_ERR_LENGTH;
         v->epoch = get_u32(p); v->task_id = get_u32(p + 4);
         for (i = 0; i < v->stages; i++) v->tiles[i] = get_u16(p + 9 + 2 * i);

@@ -105,7 +105,7 @@ typedef struct {
 /* SCHEDULE and RESUME: stage i runs on tiles[i]. */
 typedef struct {
     uint32_t epoch, task_id;
-    uint8_t stages; /* 1..64 */
+    uint8_t stages; /* 1..64 tile-spatial; 0: layer-temporal on the whole array */
     uint16_t tiles[IMMSCHED_MAX_STAGES];
 } immsched_schedule;
 

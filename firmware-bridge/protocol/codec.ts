@@ -103,7 +103,7 @@ function writePayload(w: Writer, m: Message): void {
         .f64(energy("energyPJ", m.energyPJ));
       return;
     case "schedule": case "resume":
-      if (m.tiles.length < 1 || m.tiles.length > MAX_STAGES) throw new RangeError(`${m.tiles.length} stages: not 1..${MAX_STAGES}`);
+      if (m.tiles.length > MAX_STAGES) throw new RangeError(`${m.tiles.length} stages: not 0..${MAX_STAGES}`);
       w.u32(uint("epoch", m.epoch, 0xffff_ffff)).u32(uint("taskId", m.taskId, 0xffff_ffff)).u8(m.tiles.length);
       for (const t of m.tiles) w.u16(uint("tile", t, 0xffff));
       return;
@@ -259,7 +259,7 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
     }
     case "schedule": case "resume": {
       const n = p[8]!;
-      if (n < 1 || n > MAX_STAGES) return "range";
+      if (n > MAX_STAGES) return "range";
       if (p.length !== fixed + 2 * n) return "length";
       const epoch = r.u32();
       const taskId = r.u32();

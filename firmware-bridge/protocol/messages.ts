@@ -96,7 +96,10 @@ export interface TaskDone {
   /** Finite, >= 0 (sign bit clear). */
   energyPJ: number;
 }
-/** Place (schedule) or resume: stage i of the task runs on tiles[i]; 1..64 stages. */
+/**
+ * Place (schedule) or resume: stage i of the task runs on tiles[i]; 1..64 stages (tile-spatial).
+ * No tiles: the task runs layer by layer on the whole array (layer-temporal).
+ */
 export interface Schedule {
   type: "schedule" | "resume";
   epoch: number;

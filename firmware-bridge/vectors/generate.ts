@@ -131,7 +131,7 @@ bad("length_hello_short_fixed", "length", frameBytes(1, MSG.hello, 8, new Uint8A
 bad("length_hello_id_short", "length", edited(hello, 9, (p) => p.slice(0, p.length - 1)));
 bad("length_schedule_count", "length", edited({ type: "schedule", epoch: 1, taskId: 2, tiles: [3, 4, 5] }, 10, (p) => p.slice(0, p.length - 2)));
 bad("length_error_text", "length", edited({ type: "error", code: 1, text: "abc" }, 11, (p) => { p[2] = 4; }));
-bad("range_schedule_zero_stages", "range", frameBytes(1, MSG.schedule, 12, new Uint8Array(9)));
+ok("schedule_temporal_zero_stages", 12, { type: "schedule", epoch: 3, taskId: 9, tiles: [] });
 bad("range_schedule_65_stages", "range", edited({ type: "schedule", epoch: 1, taskId: 2, tiles: new Array<number>(64).fill(1) }, 13,
   (p) => { const q = new Uint8Array(p.length + 2); q.set(p); q[8] = 65; return q; }));
 bad("range_resume_count_before_length", "range", edited({ type: "resume", epoch: 1, taskId: 2, tiles: [1] }, 14, (p) => { p[8] = 200; }));

@@ -125,7 +125,6 @@ describe("C codec", () => {
 
   it("refuses to encode what the wire cannot carry, like the TS encoder", () => {
     const lines = [
-      "1 schedule 1 2 0",
       "1 stage_done 1 64 5 5",
       "1 heartbeat 9007199254740992 0 0",
       "1 task_done 1 1 -1",

@@ -123,7 +123,6 @@ describe("codec", () => {
 
   it("refuses to encode a message the wire cannot carry", () => {
     const bad: Array<[Message, number]> = [
-      [{ type: "schedule", epoch: 1, taskId: 1, tiles: [] }, 1],
       [{ type: "schedule", epoch: 1, taskId: 1, tiles: new Array<number>(65).fill(0) }, 1],
       [{ type: "resume", epoch: 1, taskId: 1, tiles: [65536] }, 1],
       [{ type: "preempt", epoch: -1, taskId: 1 }, 1],
