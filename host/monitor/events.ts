@@ -1,0 +1,73 @@
+// The event stream the live monitor consumes. It is the simulator's `observe` stream
+// (host/sim/simulate.ts) plus a few run-level records, so a virtual-time run, a board over serial
+// and a board over MQTT all feed the dashboard the same way:
+//
+//   { time, arrival }   a task arrived (a TaskArrival fits: only the fields below are read)
+//   { time, command }   the controller sent the board a command (place/resume/preempt/drop)
+//   { time, board }     the board reported a stage boundary or a finished task
+//   { time, hello }     a run started on a board: names it and gives the mesh size; resets the
+//                       tile map, the recent tasks and the series (counters keep counting)
+//   { time, decision }  one call into the core: its wall time (µs) and deterministic work units
+//   { time, link }      the link's frame counters, CUMULATIVE since the link opened (a counter
+//                       that goes down means the link restarted: the new value counts from zero)
+//   { time, telemetry } the board's periodic TELEMETRY (power, temperature, queue): latest wins
+//   { time, note }      a free-text line for the event log (link up/down, board offline, ...)
+//
+// `time` is board time in ns (virtual time in a simulation, the board's clock otherwise); the
+// monitor never reads a wall clock to interpret events, so a replay shows the same picture.
+
+import type { BoardCommand, BoardEvent } from "../../firmware-bridge/board/machine.js";
+
+/** What the monitor reads of an arrival (host/sim/types.ts TaskArrival is assignable to it). */
+export interface ArrivalInfo {
+  id: number;
+  model: string;
+  frame?: number;
+  priority: number;
+  arrivalNs: number;
+  deadlineNs: number;
+}
+
+/** A command as it crosses the link; the core's Command (host/core/controller.ts) is assignable. */
+export type MonitorCommand = BoardCommand;
+
+export interface HelloInfo {
+  board: string;
+  policy: string;
+  width: number;
+  height: number;
+}
+
+export interface LinkCounters {
+  framesSent: number;
+  framesReceived: number;
+  framesRejected: number;
+  retries: number;
+}
+
+export interface BoardTelemetry {
+  /** Energy since the board booted (pJ). */
+  energyPJ: number;
+  powerMw: number;
+  busyTiles: number;
+  runningTasks: number;
+  queuedTasks: number;
+  /** null when the board has no sensor. */
+  tempC: number | null;
+}
+
+export type MonitorEvent = { time: number } & (
+  | { arrival: ArrivalInfo }
+  | { command: MonitorCommand }
+  | { board: BoardEvent }
+  | { hello: HelloInfo }
+  | { decision: { micros: number; work: number } }
+  | { link: LinkCounters }
+  | { telemetry: BoardTelemetry }
+  | { note: { level: "info" | "warn" | "error"; text: string } }
+);
+
+/** Anything events can be pushed into (the monitor server, a recorder in tests). */
+export interface MonitorSink {
+  push(event: MonitorEvent): void;
+}

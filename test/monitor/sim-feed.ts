@@ -1,0 +1,58 @@
+// A real simulation (the Wasm core with the synthetic models) turned into a monitor event stream,
+// and a pacer that feeds it to a monitor at a given rate in wall time.
+import { simulate } from "../../host/sim/simulate.js";
+import type { MonitorEvent, MonitorSink } from "../../host/monitor/events.js";
+import type { RunLog } from "../../host/sim/types.js";
+import { MODELS, modelEntry, randomArrivals } from "../support/synthetic.js";
+
+export const BOARD_8X8 = { mesh: { width: 8, height: 8, torus: false } } as const;
+
+/**
+ * Runs isosched on the 8x8 board and returns every `observe` event in order, with a `hello` first
+ * and a `decision` after each arrival and board event: simulate() makes exactly one decision per
+ * admitted arrival and per board event, in that order, so log.decisionWork[i] belongs to the i-th.
+ */
+export async function simulationEvents(count: number, meanGapNs = 6000, seed = 7): Promise<{ events: MonitorEvent[]; log: RunLog }> {
+  const events: MonitorEvent[] = [{ time: 0, hello: { board: "virtual-8x8", policy: "isosched", width: 8, height: 8 } }];
+  const decisionAt: number[] = [];
+  const log = await simulate({
+    policy: "isosched",
+    board: BOARD_8X8,
+    models: MODELS.map(modelEntry),
+    arrivals: randomArrivals(seed, count, meanGapNs),
+    seed,
+    nsPerWork: 1,
+    observe: (e) => {
+      events.push(e);
+      if (!("command" in e)) decisionAt.push(events.length);
+    },
+  });
+  if (decisionAt.length !== log.decisionWork.length) throw new Error(`decisions ${log.decisionWork.length} != arrivals+board events ${decisionAt.length}`);
+  // splice decisions in from the back so earlier indices stay valid
+  for (let i = decisionAt.length - 1; i >= 0; i--) {
+    const at = decisionAt[i]!;
+    const time = events[at - 1]!.time;
+    events.splice(at, 0, { time, decision: { micros: log.decisionWallMicros[i]!, work: log.decisionWork[i]! } });
+  }
+  return { events, log };
+}
+
+/**
+ * Pushes events at `perSecond` in wall time from `from`, in small batches on a timer; resolves
+ * with the index reached after `ms` (or the end). Catch-up pacing: each tick pushes what is due.
+ */
+export function replay(sink: MonitorSink, events: readonly MonitorEvent[], perSecond: number, ms: number, from = 0): Promise<number> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    let i = from;
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - t0;
+      const due = Math.min(events.length, from + Math.floor((elapsed * perSecond) / 1000));
+      while (i < due) sink.push(events[i++]!);
+      if (elapsed >= ms || i >= events.length) {
+        clearInterval(timer);
+        resolve(i);
+      }
+    }, 5);
+  });
+}
