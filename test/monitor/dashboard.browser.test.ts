@@ -1,7 +1,7 @@
 // The dashboard in headless Chromium, fed live from a real simulation (isosched on the 8x8 board,
 // the Wasm core, synthetic models) at 1,000 events per second. Checks the page renders what the
 // server holds, without console errors, and measures how responsive it stays; saves the README's
-// screenshot to docs/dashboard.png.
+// screenshot to build/dashboard.png (docs/dashboard.png, shown in the README, is a copy of one).
 import { mkdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
@@ -11,7 +11,7 @@ import { startMonitor, type Monitor } from "../../host/monitor/server.js";
 import type { MonitorEvent } from "../../host/monitor/events.js";
 import { replay, simulationEvents } from "./sim-feed.js";
 
-const SCREENSHOT = fileURLToPath(new URL("../../docs/dashboard.png", import.meta.url));
+const SCREENSHOT = fileURLToPath(new URL("../../build/dashboard.png", import.meta.url));
 const RATE = 1000;
 const SECONDS = 5;
 
