@@ -29,7 +29,9 @@ export interface SimOptions {
   checkInvariants?: boolean;
   wasmPath?: string;
   /** Called for every command and board event, in time order (live views, traces). */
-  observe?: (e: { time: number } & ({ command: Command } | { board: BoardEvent } | { arrival: TaskArrival })) => void;
+  observe?: (
+    e: { time: number } & ({ command: Command } | { board: BoardEvent } | { arrival: TaskArrival } | { decision: { micros: number; work: number } }),
+  ) => void;
 }
 
 type SimEvent = { kind: "arrival"; task: TaskArrival } | { kind: "deliver"; commands: Command[]; arrivals: number[] };
@@ -95,6 +97,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     coreFreeAt = at + cost;
     log.decisionWork.push(d.work);
     log.decisionWallMicros.push(d.micros);
+    opts.observe?.({ time: at, decision: { micros: d.micros, work: d.work } });
     check();
     queue.push(coreFreeAt, { kind: "deliver", commands: d.commands, arrivals });
   };
