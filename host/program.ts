@@ -5,6 +5,9 @@ import { InputError } from "./formats/input-error.js";
 import { SOLVERS, DEFAULT_BUDGET, DEFAULT_PARTICLES } from "./core/core.js";
 import { solveCommand } from "./commands/solve.js";
 import { demoCommand } from "./commands/demo.js";
+import { benchCommand } from "./commands/bench.js";
+import { listScenarios } from "./workloads/scenario.js";
+import { POLICIES, type PolicyName } from "./core/controller.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from "./commands/exit.js";
 
 export function positiveInteger(flag: string) {
@@ -31,6 +34,56 @@ function particleCount(value: string): number {
   const n = positiveInteger("--particles")(value);
   if (n > 16) throw new InvalidArgumentError(`--particles must be in 1..16, got "${value}"`);
   return n;
+}
+
+/** "1-5" or "1,3,7" (or a mix) -> the seeds. */
+export function seedList(value: string): number[] {
+  const out: number[] = [];
+  for (const part of value.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`--seeds expects a range or list like 1-5 or 1,3,7, got "${value}"`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a || b - a > 10_000) throw new InvalidArgumentError(`--seeds range "${part.trim()}" is empty or too long`);
+    for (let s = a; s <= b; s++) out.push(s);
+  }
+  return out;
+}
+
+export function policyList(value: string): PolicyName[] {
+  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(POLICIES as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown policy "${n}" (known: ${POLICIES.join(", ")})`);
+  }
+  if (names.length === 0) throw new InvalidArgumentError("--policy needs at least one policy");
+  return names as PolicyName[];
+}
+
+export function boardSize(value: string): { width: number; height: number } {
+  const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/i.exec(value);
+  const width = Number(m?.[1]);
+  const height = Number(m?.[2]);
+  if (!m || width < 1 || height < 1 || width * height > 256) {
+    throw new InvalidArgumentError(`--board expects WxH with at most 256 tiles, like 8x8, got "${value}"`);
+  }
+  return { width, height };
+}
+
+export function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
+function numberList(flag: string) {
+  const one = positiveNumber(flag);
+  return (value: string): number[] => value.split(",").map(one);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)];
 }
 
 export function seedValue(value: string): number {
@@ -62,6 +115,27 @@ export function buildProgram(): Command {
     .option("--json", "print the DESIGN.md solve result as JSON")
     .action(async (opts) => {
       process.exitCode = await solveCommand(opts);
+    });
+
+  program
+    .command("bench")
+    .description("run scheduling policies on the same workloads in virtual time and compare the metrics")
+    .option("--scenario <spec>", "XRBench scenario name or .m file, JSON trace file, or \"dysta\" (the Dysta recipe); repeat or comma-separate (default: every shared XRBench scenario)", collect)
+    .option("--policy <list>", `policies, comma-separated (default: all: ${POLICIES.join(",")})`, policyList, [...POLICIES])
+    .option("--seeds <range>", "seeds, e.g. 1-5 or 1,3,7", seedList, [1, 2, 3, 4, 5])
+    .option("--rate <r>", "Dysta recipe: arrivals per second; a comma list sweeps rates", numberList("--rate"))
+    .option("--slo-mult <m>", "Dysta recipe: deadline = arrival + m x isolated latency (default 10)", positiveNumber("--slo-mult"))
+    .option("--duration-ms <t>", "length of the arrival window in ms (default: the scenario's)", positiveNumber("--duration-ms"))
+    .option("--board <WxH>", "mesh of tiles", boardSize, { width: 8, height: 8 })
+    .option("--ns-per-work <ns>", "time one unit of core work costs the board's controller", positiveNumber("--ns-per-work"))
+    .addOption(new Option("--decision-time <how>", "charge decisions by deterministic work or measured wall time").choices(["work", "measured"]).default("work"))
+    .option("--json <file>", "write {runs, summary} as JSON")
+    .option("--csv <file>", "write one row per run as CSV")
+    .option("--html <file>", "write a self-contained HTML report with charts")
+    .option("--quiet", "no progress bar")
+    .action(async (opts) => {
+      if (!opts.scenario?.length) opts.scenario = listScenarios().filter((s) => s.kind === "xrbench").map((s) => s.name);
+      process.exitCode = await benchCommand(opts);
     });
 
   program

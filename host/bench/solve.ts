@@ -13,7 +13,8 @@ import { placementError } from "../core/verify.js";
 import { freeSpaceQuality } from "../core/quality.js";
 import { type Instance, FAMILIES, makeInstance } from "./instances.js";
 import { mulberry32 } from "./random.js";
-import { fileBytes, machineLine, percentile } from "./machine.js";
+import { fileBytes, machineLine } from "./machine.js";
+import { percentile } from "../sim/metrics.js";
 
 const opts = new Command()
   .option("--per-cell <n>", "instances per (family, mesh, occupancy) cell", (v) => Number(v), 12)

@@ -1,0 +1,254 @@
+// One side of a protocol session on top of any transport: sequence numbers, ACK with retry,
+// duplicates applied once, NACK of frames that fail to decode, and per-key ordering of reliable
+// frames (PROTOCOL.md §5). The host runtime and the virtual board each own one.
+//
+// Typed events, one handler per kind of thing that happens (as MQTT.js does): `message` for
+// every decoded message except ACK/NACK (a reliable one is handed over once, then ACKed),
+// `acked`, `giveUp` (a reliable frame that ran out of attempts or was refused for good).
+
+import { EventEmitter } from "node:events";
+import {
+  type Message, type MessageType, type NackReason, type Side, RELIABLE, MSG, decodeFrame, encodeMessage,
+} from "../protocol/index.js";
+import type { FrameTransport } from "./transport.js";
+
+export interface EndpointOptions {
+  side: Side;
+  /** Time to wait for an ACK before sending again (PROTOCOL.md: 100 ms on serial, 1000 ms on MQTT). */
+  retryMs: number;
+  /** Sends of one reliable frame in all (default 8). */
+  maxAttempts?: number;
+  /** Unacknowledged reliable frames at once (default 16); more wait their turn. */
+  window?: number;
+  /** Epoch written into ACKs (the host's current controller epoch; the board's 0). */
+  ackEpoch?: () => number;
+  /** How long a received seq is remembered for de-duplication, ms (default 30,000). */
+  dedupTtlMs?: number;
+}
+
+export interface LinkStats {
+  framesSent: number;
+  framesReceived: number;
+  /** Frames that failed to decode (CRC, length, type, version, range) or arrived on the wrong topic. */
+  framesRejected: number;
+  /** Retransmissions of reliable frames. */
+  retries: number;
+  /** Reliable frames received again and not re-applied. */
+  duplicates: number;
+  /** Reliable frames given up on (no ACK after every attempt, or refused for good). */
+  lost: number;
+}
+
+interface Outstanding {
+  seq: number;
+  message: Message;
+  frame: Uint8Array;
+  attempts: number;
+  timer?: NodeJS.Timeout;
+  key?: string | number;
+}
+
+interface Queued {
+  message: Message;
+  key?: string | number;
+}
+
+export interface EndpointEvents {
+  message: [message: Message, seq: number];
+  acked: [message: Message, seq: number];
+  giveUp: [message: Message, reason: string];
+}
+
+const NACK_REASON: Record<string, NackReason> = {
+  truncated: "truncated", length: "length", crc: "crc", version: "version", type: "type", range: "range",
+};
+
+export class Endpoint extends EventEmitter<EndpointEvents> {
+  readonly stats: LinkStats = { framesSent: 0, framesReceived: 0, framesRejected: 0, retries: 0, duplicates: 0, lost: 0 };
+  private nextSeq = 0;
+  private readonly outstanding = new Map<number, Outstanding>();
+  private readonly busyKeys = new Set<string | number>();
+  private readonly waiting: Queued[] = [];
+  private readonly seen = new Map<number, number>();
+  private lastHello?: string;
+  private closed = false;
+  private readonly maxAttempts: number;
+  private readonly window: number;
+  private readonly ttl: number;
+
+  constructor(
+    readonly transport: FrameTransport,
+    private readonly opts: EndpointOptions,
+  ) {
+    super();
+    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.window = opts.window ?? 16;
+    this.ttl = opts.dedupTtlMs ?? 30_000;
+    transport.onFrame((frame, type) => this.receive(frame, type));
+  }
+
+  /**
+   * Sends a message. Reliable ones are retried until ACKed; with a `key`, a reliable message waits
+   * until the previous one with the same key is ACKed (the host keys commands by task, so a task
+   * never has two unacknowledged commands). Returns the seq, or -1 when it is queued.
+   */
+  send(message: Message, key?: string | number): number {
+    if (this.closed) return -1;
+    if (!RELIABLE.has(message.type)) return this.transmit(message);
+    if (this.outstanding.size >= this.window || (key !== undefined && this.busyKeys.has(key))) {
+      this.waiting.push({ message, key });
+      return -1;
+    }
+    return this.track(message, key);
+  }
+
+  /** Reliable frames not yet ACKed plus those waiting to be sent. */
+  get pending(): number {
+    return this.outstanding.size + this.waiting.length;
+  }
+
+  /** Forgets the session: seq from 0, no outstanding or waiting frames, no de-duplication memory. */
+  resetSession(): void {
+    for (const o of this.outstanding.values()) clearTimeout(o.timer);
+    this.outstanding.clear();
+    this.busyKeys.clear();
+    this.waiting.length = 0;
+    this.seen.clear();
+    this.nextSeq = 0;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const o of this.outstanding.values()) clearTimeout(o.timer);
+    this.outstanding.clear();
+    this.waiting.length = 0;
+  }
+
+  private transmit(message: Message): number {
+    const seq = this.nextSeq;
+    this.nextSeq = (this.nextSeq + 1) & 0xffff;
+    this.transport.send(encodeMessage(message, seq), message.type);
+    this.stats.framesSent++;
+    return seq;
+  }
+
+  private track(message: Message, key?: string | number): number {
+    const seq = this.nextSeq;
+    const frame = encodeMessage(message, seq);
+    this.nextSeq = (this.nextSeq + 1) & 0xffff;
+    const o: Outstanding = { seq, message, frame, attempts: 0, key };
+    this.outstanding.set(seq, o);
+    if (key !== undefined) this.busyKeys.add(key);
+    this.attempt(o);
+    return seq;
+  }
+
+  private attempt(o: Outstanding): void {
+    if (o.attempts > 0) this.stats.retries++;
+    o.attempts++;
+    this.transport.send(o.frame, o.message.type);
+    this.stats.framesSent++;
+    clearTimeout(o.timer);
+    o.timer = setTimeout(() => this.expire(o), this.opts.retryMs);
+    o.timer.unref?.();
+  }
+
+  private expire(o: Outstanding): void {
+    if (this.outstanding.get(o.seq) !== o) return;
+    if (o.attempts < this.maxAttempts) this.attempt(o);
+    else this.finish(o, `no ACK after ${o.attempts} attempts`);
+  }
+
+  /** Ends an outstanding frame (ACKed, or given up with a reason) and lets waiting frames go. */
+  private finish(o: Outstanding, giveUp?: string): void {
+    clearTimeout(o.timer);
+    this.outstanding.delete(o.seq);
+    if (o.key !== undefined) this.busyKeys.delete(o.key);
+    if (giveUp) {
+      this.stats.lost++;
+      this.emit("giveUp", o.message, giveUp);
+    } else this.emit("acked", o.message, o.seq);
+    this.pump();
+  }
+
+  private pump(): void {
+    for (let i = 0; i < this.waiting.length && this.outstanding.size < this.window; ) {
+      const q = this.waiting[i]!;
+      if (q.key !== undefined && this.busyKeys.has(q.key)) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      this.track(q.message, q.key);
+    }
+  }
+
+  private receive(frame: Uint8Array, topicType?: MessageType): void {
+    if (this.closed) return;
+    this.stats.framesReceived++;
+    const r = decodeFrame(frame);
+    if (!r.ok) {
+      this.stats.framesRejected++;
+      const isAck = r.typeCode === MSG.ack || r.typeCode === MSG.nack;
+      if (r.seq !== undefined && !isAck) this.transmit({ type: "nack", ackedSeq: r.seq, reason: NACK_REASON[r.error] ?? "range" });
+      return;
+    }
+    const { seq, message } = r;
+    if (topicType !== undefined && topicType !== message.type) {
+      // on MQTT the topic names the kind; a frame that disagrees is refused as "type"
+      this.stats.framesRejected++;
+      if (message.type !== "ack" && message.type !== "nack") this.transmit({ type: "nack", ackedSeq: seq, reason: "type" });
+      return;
+    }
+    if (message.type === "ack") {
+      const o = this.outstanding.get(message.ackedSeq);
+      if (o) this.finish(o);
+      return;
+    }
+    if (message.type === "nack") {
+      const o = this.outstanding.get(message.ackedSeq);
+      if (!o) return;
+      if (message.reason === "crc" || message.reason === "truncated" || message.reason === "length") this.attempt(o);
+      else if (message.reason === "busy") {
+        clearTimeout(o.timer);
+        o.timer = setTimeout(() => this.expire(o), this.opts.retryMs);
+      } else this.finish(o, `refused by the peer: ${message.reason}`);
+      return;
+    }
+    if (!RELIABLE.has(message.type)) {
+      this.emit("message", message, seq);
+      return;
+    }
+    if (message.type === "hello") {
+      // a HELLO that is not a retransmission of the last one starts a new session (PROTOCOL.md §6)
+      const key = Buffer.from(frame).toString("hex");
+      if (key !== this.lastHello) {
+        this.lastHello = key;
+        this.resetSession();
+      }
+    }
+    const now = performance.now();
+    const until = this.seen.get(seq);
+    if (until !== undefined && until > now) {
+      this.stats.duplicates++;
+      this.ack(seq);
+      return;
+    }
+    this.emit("message", message, seq);
+    this.remember(seq, now);
+    this.ack(seq);
+  }
+
+  private ack(seq: number): void {
+    this.transmit({ type: "ack", ackedSeq: seq, epoch: this.opts.ackEpoch?.() ?? 0 });
+  }
+
+  private remember(seq: number, now: number): void {
+    this.seen.set(seq, now + this.ttl);
+    if (this.seen.size > 64) {
+      // keep the last 64 (PROTOCOL.md §5.2): Map iterates in insertion order
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// What a link carries: raw protocol frames (header + payload + CRC, PROTOCOL.md §2), one at a
+// time, in both directions. Each transport (serial, MQTT, in-process pair) implements this small
+// interface, so the endpoint, the host runtime and the virtual board never know which one they
+// run on (the way node-serialport injects its binding).
+
+import type { MessageType } from "../protocol/index.js";
+
+export interface TransportStats {
+  framesSent: number;
+  bytesSent: number;
+  framesReceived: number;
+  /** Frames dropped below the codec: bad COBS, over-long, a topic that names no frame kind. */
+  malformed: number;
+}
+
+export interface FrameTransport {
+  /** Sends one raw frame; `type` routes it on MQTT (the topic kind) and is ignored on serial. */
+  send(frame: Uint8Array, type: MessageType): void;
+  /** Called with every raw frame that arrives (not yet decoded), in arrival order. */
+  onFrame(handler: (frame: Uint8Array, type?: MessageType) => void): void;
+  /** Peer presence where the transport knows it (MQTT retained status). */
+  onStatus?(handler: (status: "online" | "offline") => void): void;
+  close(): Promise<void>;
+  readonly stats: TransportStats;
+  /** A short description for logs: "serial /dev/pts/3 @ 921600", "mqtt://127.0.0.1:1883 (MQTT 5)". */
+  readonly describe: string;
+}
+
+export function emptyStats(): TransportStats {
+  return { framesSent: 0, bytesSent: 0, framesReceived: 0, malformed: 0 };
+}

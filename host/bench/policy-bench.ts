@@ -1,0 +1,104 @@
+// The engine of `immsched bench`: every (scenario, policy, seed) run in virtual time through the
+// real core (host/sim/simulate.ts), with the metrics of DESIGN.md per run and their mean per policy.
+//
+// A scenario is built once per (scenario, seed) and shared by every policy, so all policies see
+// the same arrivals and the same per-sample layer times.
+
+import { POLICIES, type PolicyName } from "../core/controller.js";
+import type { Target } from "../formats/graphs.js";
+import { simulate } from "../sim/simulate.js";
+import { computeMetrics, meanMetrics, type Metrics } from "../sim/metrics.js";
+import { loadScenario } from "../workloads/scenario.js";
+
+/** What one unit of core work costs on the board's controller, ns (about this machine's measured rate). */
+export const DEFAULT_NS_PER_WORK = 5;
+
+export interface BenchSpec {
+  /** Scenario specs: an XRBench name or .m file, a JSON trace, or "dysta" (one run per rate). */
+  scenarios: string[];
+  policies: PolicyName[];
+  seeds: number[];
+  /** Dysta recipe: arrival rates (tasks/s) swept, and the SLO multiplier. */
+  rates?: number[];
+  sloMult?: number;
+  durationMs?: number;
+  board: Target;
+  nsPerWork?: number;
+  decisionTime?: "work" | "measured";
+}
+
+export interface BenchRun {
+  policy: PolicyName;
+  seed: number;
+  scenario: string;
+  metrics: Metrics;
+}
+
+export interface BenchResult {
+  runs: BenchRun[];
+  /** Mean over every run of each policy (all scenarios and seeds). */
+  summary: Record<string, Metrics>;
+  /** Mean over seeds, per scenario and policy. */
+  scenarios: Record<string, Record<string, Metrics>>;
+  /** Decision latencies (µs, arrival -> commands ready) of every run, per policy, for reports. */
+  decisionMicros: Record<string, number[]>;
+}
+
+/** Each concrete scenario run: a name and how to load it. */
+export function expandScenarios(spec: BenchSpec): Array<{ label: string; spec: string; rate?: number }> {
+  const out: Array<{ label: string; spec: string; rate?: number }> = [];
+  for (const s of spec.scenarios) {
+    if (s === "dysta") {
+      for (const rate of spec.rates ?? [100]) out.push({ label: `dysta@${rate}/s`, spec: s, rate });
+    } else out.push({ label: s, spec: s });
+  }
+  return out;
+}
+
+export async function runBench(spec: BenchSpec, progress?: (done: number, total: number, what: string) => void): Promise<BenchResult> {
+  const cases = expandScenarios(spec);
+  const total = cases.length * spec.seeds.length * spec.policies.length;
+  const runs: BenchRun[] = [];
+  const decisionMicros: Record<string, number[]> = {};
+  let done = 0;
+  for (const c of cases) {
+    for (const seed of spec.seeds) {
+      const scenario = loadScenario(c.spec, {
+        seed,
+        durationMs: spec.durationMs,
+        rate: c.rate,
+        sloMult: spec.sloMult,
+        board: spec.board,
+      });
+      for (const policy of spec.policies) {
+        progress?.(done, total, `${c.label} · ${policy} · seed ${seed}`);
+        const log = await simulate({
+          policy,
+          board: spec.board,
+          models: scenario.models,
+          arrivals: scenario.arrivals,
+          seed,
+          nsPerWork: spec.nsPerWork ?? DEFAULT_NS_PER_WORK,
+          decisionTime: spec.decisionTime,
+        });
+        runs.push({ policy, seed, scenario: c.label, metrics: computeMetrics(log) });
+        (decisionMicros[policy] ??= []).push(...log.arrivalToCommandNs.map((ns) => ns / 1000));
+        done++;
+      }
+    }
+  }
+  progress?.(done, total, "done");
+  const summary: Record<string, Metrics> = {};
+  const scenarios: Record<string, Record<string, Metrics>> = {};
+  for (const policy of spec.policies) summary[policy] = meanMetrics(runs.filter((r) => r.policy === policy).map((r) => r.metrics));
+  for (const c of cases) {
+    const per: Record<string, Metrics> = {};
+    for (const policy of spec.policies) {
+      per[policy] = meanMetrics(runs.filter((r) => r.policy === policy && r.scenario === c.label).map((r) => r.metrics));
+    }
+    scenarios[c.label] = per;
+  }
+  return { runs, summary, scenarios, decisionMicros };
+}
+
+export { POLICIES };

@@ -1,0 +1,118 @@
+// `immsched bench`: every policy on the same workloads in virtual time; a table of the DESIGN.md
+// metrics (mean over seeds) per scenario and policy, and optionally JSON, CSV and an HTML report.
+
+import { writeFileSync, renameSync } from "node:fs";
+import cliProgress from "cli-progress";
+import type { PolicyName } from "../core/controller.js";
+import { METRIC_NAMES, type Metrics } from "../sim/metrics.js";
+import { machineLine } from "../bench/machine.js";
+import { runBench, type BenchSpec, type BenchResult, DEFAULT_NS_PER_WORK } from "../bench/policy-bench.js";
+import { writeHtmlReport } from "../report/html.js";
+import { EXIT_OK } from "./exit.js";
+
+export interface BenchCommandOptions {
+  scenario: string[];
+  policy: PolicyName[];
+  seeds: number[];
+  rate?: number[];
+  sloMult?: number;
+  durationMs?: number;
+  board: { width: number; height: number };
+  nsPerWork?: number;
+  decisionTime?: "work" | "measured";
+  json?: string;
+  csv?: string;
+  html?: string;
+  quiet?: boolean;
+}
+
+/** Writes a file whole or not at all (temp file, then rename). */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+const COLUMNS: Array<{ key: keyof Metrics; head: string; fmt: (v: number) => string }> = [
+  { key: "violationRate", head: "viol %", fmt: (v) => (100 * v).toFixed(1) },
+  { key: "xrbenchScore", head: "xrbench", fmt: (v) => v.toFixed(1) },
+  { key: "antt", head: "ANTT", fmt: (v) => v.toFixed(2) },
+  { key: "stp", head: "STP", fmt: (v) => v.toFixed(2) },
+  { key: "latencyP50Ms", head: "p50 ms", fmt: (v) => v.toFixed(2) },
+  { key: "latencyP99Ms", head: "p99 ms", fmt: (v) => v.toFixed(2) },
+  { key: "energyMJ", head: "energy mJ", fmt: (v) => v.toFixed(1) },
+  { key: "uxCost", head: "uxCost", fmt: (v) => v.toPrecision(3) },
+  { key: "dropped", head: "dropped", fmt: (v) => v.toFixed(1) },
+  { key: "decisionMicrosP50", head: "dec p50 µs", fmt: (v) => v.toFixed(1) },
+  { key: "decisionMicrosP99", head: "dec p99 µs", fmt: (v) => v.toFixed(1) },
+];
+
+export function benchTable(result: BenchResult): string {
+  const lines: string[] = [];
+  lines.push(`| scenario | policy | ${COLUMNS.map((c) => c.head).join(" | ")} |`);
+  lines.push(`| --- | --- | ${COLUMNS.map(() => "---").join(" | ")} |`);
+  for (const [scenario, per] of Object.entries(result.scenarios)) {
+    for (const [policy, m] of Object.entries(per)) {
+      lines.push(`| ${scenario} | ${policy} | ${COLUMNS.map((c) => c.fmt(m[c.key])).join(" | ")} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export function benchCsv(result: BenchResult): string {
+  const rows = [["scenario", "policy", "seed", ...METRIC_NAMES].join(",")];
+  for (const r of result.runs) rows.push([r.scenario, r.policy, r.seed, ...METRIC_NAMES.map((k) => r.metrics[k])].join(","));
+  return rows.join("\n") + "\n";
+}
+
+export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
+  const spec: BenchSpec = {
+    scenarios: opts.scenario,
+    policies: opts.policy,
+    seeds: opts.seeds,
+    rates: opts.rate,
+    sloMult: opts.sloMult,
+    durationMs: opts.durationMs,
+    board: { mesh: { width: opts.board.width, height: opts.board.height, torus: false } },
+    nsPerWork: opts.nsPerWork,
+    decisionTime: opts.decisionTime,
+  };
+  const tty = process.stderr.isTTY && !opts.quiet;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: "bench [{bar}] {value}/{total} runs · {what}", hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  let started = false;
+  const t0 = performance.now();
+  const result = await runBench(spec, (done, total, what) => {
+    if (!bar) return;
+    if (!started) {
+      bar.start(total, 0, { what });
+      started = true;
+    }
+    bar.update(done, { what });
+  });
+  bar?.stop();
+  const seconds = (performance.now() - t0) / 1000;
+
+  const out = process.stdout;
+  out.write(`# immsched bench\n\n`);
+  out.write(`command: immsched bench ${process.argv.slice(3).join(" ")}\n`.replace(/ +\n$/, "\n"));
+  out.write(`machine: ${machineLine()}\n`);
+  out.write(
+    `board: ${opts.board.width}x${opts.board.height} mesh · seeds ${opts.seeds.join(",")} · decisions charged ${opts.decisionTime === "measured" ? "by measured wall time" : `at ${opts.nsPerWork ?? DEFAULT_NS_PER_WORK} ns per work unit`}\n`,
+  );
+  out.write(`runs: ${result.runs.length} in ${seconds.toFixed(1)} s · metrics: mean over seeds\n\n`);
+  out.write(benchTable(result) + "\n");
+  out.write(
+    `\nviol %: tasks late, dropped or lost per task arrived · xrbench: XRBench score (0-100) · ANTT: mean turnaround / isolated · STP: normalised progress per second · dec: arrival -> commands ready in the core\n`,
+  );
+
+  const json = { runs: result.runs, summary: result.summary, scenarios: result.scenarios };
+  if (opts.json) writeAtomic(opts.json, JSON.stringify(json, null, 2) + "\n");
+  if (opts.csv) writeAtomic(opts.csv, benchCsv(result));
+  if (opts.html) await writeHtmlReport(opts.html, json, result.decisionMicros);
+  return EXIT_OK;
+}

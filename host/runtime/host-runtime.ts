@@ -1,0 +1,233 @@
+// The host side of a board session: every ARRIVAL, STAGE_DONE and TASK_DONE the board (or the
+// external arrivals feed) reports goes to the core at once, and the commands the core returns are
+// sent before the next frame is read: Node delivers frames one by one, and each handler runs the
+// decision and the sends synchronously (interrupt-driven: no polling tick on the scheduling path).
+//
+// It also keeps what a run summary needs: task records in board time (the same records the
+// virtual-time simulator keeps, so host/sim/metrics.ts computes the same metrics), link counters
+// and the host's own arrival -> commands-sent latency.
+
+import { EventEmitter } from "node:events";
+import { Controller, type Command, type ModelEntry, type PolicyName } from "../core/controller.js";
+import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
+import { type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
+import type { RunLog, TaskRecord } from "../sim/types.js";
+import { BoardClock } from "./clock.js";
+import type { MonitorEvent } from "../monitor/events.js";
+import { TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
+
+export interface HostRuntimeOptions {
+  endpoint: Endpoint;
+  policy: PolicyName;
+  models: ModelEntry[];
+  /** Isolated latency and energy of known tasks (from the scenario), by task id. */
+  reference?: ReadonlyMap<number, { isolatedNs: number; isolatedEnergyPJ: number }>;
+  seed?: number;
+  solveBudget?: number;
+}
+
+/** What the runtime reports as it goes: the live monitor's events (host/monitor/events.ts). */
+export type RuntimeEvent = MonitorEvent;
+
+export interface HostRuntimeEvents {
+  event: [RuntimeEvent];
+  session: [hello: MessageOf<"hello">];
+}
+
+/** What the host sends while it has no session with the board (PROTOCOL.md §6.3), ms. */
+const HELLO_REQUEST_EVERY_MS = 1000;
+
+export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
+  readonly clock = new BoardClock();
+  readonly records = new Map<number, TaskRecord>();
+  readonly arrivalToCommandNs: number[] = [];
+  readonly decisionWork: number[] = [];
+  readonly decisionWallMicros: number[] = [];
+  hello?: MessageOf<"hello">;
+  controller?: Controller;
+  preemptions = 0;
+  lastEnergyPJ = 0;
+  firstNs = Infinity;
+  lastNs = 0;
+  /** Board events about tasks the host does not know (after a session change): counted, ignored. */
+  unknownEvents = 0;
+  private readonly modelById: string[];
+  private requestTimer?: NodeJS.Timeout;
+  private epoch = 0;
+  private busy: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: HostRuntimeOptions) {
+    super();
+    this.modelById = opts.models.map((m) => m.name);
+    opts.endpoint.on("message", (m) => this.onMessage(m));
+  }
+
+  /** Asks the board for a session until it says HELLO. */
+  start(): void {
+    const ask = () => {
+      if (!this.hello) this.opts.endpoint.send({ type: "hello_request" });
+    };
+    ask();
+    this.requestTimer = setInterval(ask, HELLO_REQUEST_EVERY_MS);
+    this.requestTimer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.requestTimer);
+  }
+
+  /** Resolves once the controller for the current session exists (after HELLO). */
+  ready(): Promise<void> {
+    return this.busy;
+  }
+
+  get currentEpoch(): number {
+    return this.epoch;
+  }
+
+  private onMessage(m: Message): void {
+    switch (m.type) {
+      case "hello":
+        return this.onHello(m);
+      case "arrival":
+        return this.onArrival(m);
+      case "stage_done":
+        return this.onStageDone(m);
+      case "task_done":
+        return this.onTaskDone(m);
+      case "heartbeat":
+        this.clock.sample(m.boardTimeNs);
+        return;
+      case "telemetry":
+        this.lastEnergyPJ = m.energyPJ;
+        this.emit("event", {
+          time: m.boardTimeNs,
+          telemetry: {
+            energyPJ: m.energyPJ,
+            powerMw: m.powerMw,
+            busyTiles: m.busyTiles,
+            runningTasks: m.runningTasks,
+            queuedTasks: m.queuedTasks,
+            tempC: m.tempCentiC === TEMP_UNKNOWN ? null : m.tempCentiC / 100,
+          },
+        });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onHello(m: MessageOf<"hello">): void {
+    // a new session: the board aborted whatever it held, so tasks still open are lost
+    this.hello = m;
+    this.clock.reset();
+    this.clock.sample(m.boardTimeNs);
+    this.controller = undefined;
+    const board = { mesh: { width: m.meshWidth, height: m.meshHeight, torus: (m.flags & 1) !== 0 } };
+    this.busy = Controller.create({
+      board,
+      policy: this.opts.policy,
+      models: this.opts.models,
+      seed: this.opts.seed,
+      solveBudget: this.opts.solveBudget,
+    }).then((c) => {
+      this.controller = c;
+    });
+    this.emit("session", m);
+    this.emit("event", { time: m.boardTimeNs, hello: { board: m.boardId, policy: this.opts.policy, width: m.meshWidth, height: m.meshHeight } });
+  }
+
+  /** Board time of an event: its own timestamp, never behind what the controller has seen. */
+  private now(boardTimeNs: number): number {
+    this.lastNs = Math.max(this.lastNs, boardTimeNs);
+    return this.lastNs;
+  }
+
+  onArrival(m: { taskId: number; modelId?: number; model?: string; priority: number; frame?: number; arrivalNs: number; deadlineNs: number }, receivedNs = process.hrtime.bigint()): void {
+    const ctl = this.controller;
+    const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
+    if (this.records.has(m.taskId)) return; // the same task reported twice (feed and board)
+    const ref = this.opts.reference?.get(m.taskId);
+    const entry = this.opts.models.find((x) => x.name === model);
+    this.records.set(m.taskId, {
+      id: m.taskId,
+      model,
+      frame: m.frame === undefined || m.frame === NO_FRAME ? undefined : m.frame,
+      priority: m.priority,
+      arrivalNs: m.arrivalNs,
+      deadlineNs: m.deadlineNs,
+      isolatedNs: ref?.isolatedNs ?? entry?.isolatedNs ?? 0,
+      isolatedEnergyPJ: ref?.isolatedEnergyPJ ?? 0,
+      preemptions: 0,
+    });
+    this.firstNs = Math.min(this.firstNs, m.arrivalNs);
+    const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
+    this.emit("event", { time: m.arrivalNs, arrival: task });
+    if (!ctl) return; // no session yet: the board retries the ARRIVAL after the HELLO
+    const d = ctl.arrival(task, this.now(m.arrivalNs));
+    this.deliver(d.commands, d.work, d.micros, m.arrivalNs);
+    this.arrivalToCommandNs.push(Number(process.hrtime.bigint() - receivedNs));
+  }
+
+  private onStageDone(m: MessageOf<"stage_done">): void {
+    const ctl = this.controller;
+    if (!ctl || !this.records.has(m.taskId)) {
+      this.unknownEvents++;
+      return;
+    }
+    const rec = this.records.get(m.taskId)!;
+    if (rec.finishNs !== undefined) return; // a late retransmission after TASK_DONE (PROTOCOL.md §5.3)
+    this.emit("event", { time: m.boardTimeNs, board: { kind: "stage", taskId: m.taskId, stage: m.stage, measuredNs: m.busyNs, time: m.boardTimeNs } });
+    const d = ctl.stageDone(m.taskId, m.stage, m.busyNs, this.now(m.boardTimeNs));
+    this.deliver(d.commands, d.work, d.micros, m.boardTimeNs);
+  }
+
+  private onTaskDone(m: MessageOf<"task_done">): void {
+    const ctl = this.controller;
+    const rec = this.records.get(m.taskId);
+    if (!ctl || !rec) {
+      this.unknownEvents++;
+      return;
+    }
+    if (rec.finishNs !== undefined) return;
+    rec.finishNs = m.boardTimeNs;
+    rec.energyPJ = m.energyPJ;
+    this.emit("event", { time: m.boardTimeNs, board: { kind: "done", taskId: m.taskId, energyPJ: m.energyPJ, time: m.boardTimeNs } });
+    const d = ctl.taskDone(m.taskId, this.now(m.boardTimeNs));
+    this.deliver(d.commands, d.work, d.micros, m.boardTimeNs);
+  }
+
+  private deliver(commands: Command[], work: number, micros: number, time: number): void {
+    this.decisionWork.push(work);
+    this.decisionWallMicros.push(micros);
+    this.emit("event", { time, decision: { micros, work } });
+    for (const c of commands) {
+      this.epoch = Math.max(this.epoch, c.epoch);
+      const rec = this.records.get(c.taskId);
+      if (c.kind === "drop") {
+        if (rec && rec.dropped === undefined && rec.finishNs === undefined) rec.dropped = c.reason;
+      } else if (c.kind === "preempt") {
+        this.preemptions++;
+        if (rec) rec.preemptions++;
+      } else if (rec && rec.startNs === undefined) rec.startNs = time;
+      this.emit("event", { time, command: c });
+      this.opts.endpoint.send(commandToMessage(c), c.taskId);
+    }
+  }
+
+  /** The run so far as the simulator's RunLog (metrics are computed the same way). */
+  runLog(extra: TaskRecord[] = []): RunLog {
+    const tasks = [...this.records.values(), ...extra];
+    const settled = tasks.flatMap((t) => (t.finishNs !== undefined ? [t.finishNs] : []));
+    const last = Math.max(this.lastNs, ...settled, this.firstNs === Infinity ? 0 : this.firstNs);
+    return {
+      tasks,
+      arrivalToCommandNs: this.arrivalToCommandNs,
+      decisionWork: this.decisionWork,
+      decisionWallMicros: this.decisionWallMicros,
+      energyPJ: this.lastEnergyPJ || tasks.reduce((s, t) => s + (t.energyPJ ?? 0), 0),
+      spanNs: Math.max(0, last - (this.firstNs === Infinity ? 0 : this.firstNs)),
+      preemptions: this.preemptions,
+    };
+  }
+}

@@ -1,0 +1,155 @@
+// When tasks arrive and by when they must finish, in two recipes from the seed papers, and the
+// step that turns arrival specs into the TaskArrivals a run consumes:
+//  - XRBench (Kwon et al., MLSys 2023; shared/data/xrbench/README.md): each model runs at its FPS;
+//    frame k is injected at k * floor(1000 / FPS) ms and is due at the next frame's injection; a
+//    model with a Dependency runs on a frame only after its parent finished that frame (TaskArrival
+//    .after) and, when it has a Probability, only on the frames a seeded draw lets through.
+//  - Dysta (sparse multi-DNN scheduling): Poisson arrivals at `rate` tasks/s, the model drawn
+//    uniformly from a set, priority uniformly from {1, 3, 9}, deadline = arrival + sloMult *
+//    isolated latency (sloMult 10 strict .. 100 loose).
+// Every task carries a sample seed: its sparsity, hence its actual profile, follows from it.
+
+import { type Random, mulberry32 } from "../bench/random.js";
+import type { TaskArrival } from "../sim/types.js";
+import { InputError } from "../formats/input-error.js";
+import type { XrbenchNetwork } from "./xrbench.js";
+import { type CompiledModel, sampleTask } from "./profiles.js";
+import { hashString } from "./sparsity.js";
+
+/** One arrival before its profile is built. Times are integer ns. */
+export interface ArrivalSpec {
+  tNs: number;
+  model: string;
+  priority: number;
+  deadlineNs: number;
+  frame?: number;
+  after?: { model: string; frame: number };
+  /** Seed of this task's input sample (its sparsity). */
+  sample: number;
+}
+
+/** A TaskArrival that remembers its sample seed (so a trace can be saved and replayed exactly). */
+export interface WorkloadArrival extends TaskArrival {
+  sample: number;
+}
+
+export const DYSTA_PRIORITIES: readonly number[] = [1, 3, 9];
+
+/** XRBench's whole-millisecond frame interval of a model. */
+export function framePeriodMs(fps: number): number {
+  return Math.max(1, Math.floor(1000 / fps));
+}
+
+/** A 32-bit seed from a generator. */
+export function nextSeed(rand: Random): number {
+  return Math.floor(rand() * 4294967296) >>> 0;
+}
+
+/**
+ * XRBench frames of every network over [0, durationMs). Each network draws from its own stream
+ * (seed mixed with its name), so adding a network or lengthening the run does not change the
+ * others' draws. A dependent frame whose parent frame was not generated is not generated either.
+ */
+export function xrbenchArrivals(
+  networks: readonly XrbenchNetwork[],
+  opts: { durationMs: number; seed: number; priority?: number },
+): ArrivalSpec[] {
+  const out: ArrivalSpec[] = [];
+  const generated = new Set<string>();
+  const byName = new Map(networks.map((n) => [n.name, n]));
+  // parents first, so a dependent can see which parent frames exist
+  const order: XrbenchNetwork[] = [];
+  const visit = (n: XrbenchNetwork, path: string[]) => {
+    if (order.includes(n)) return;
+    if (path.includes(n.name)) throw new InputError(`dependency cycle: ${[...path, n.name].join(" -> ")}`);
+    const parent = n.dependency !== undefined ? byName.get(n.dependency) : undefined;
+    if (n.dependency !== undefined && !parent) throw new InputError(`network ${n.name} depends on unknown network '${n.dependency}'`);
+    if (parent) visit(parent, [...path, n.name]);
+    order.push(n);
+  };
+  for (const n of networks) visit(n, []);
+  for (const n of order) {
+    const rand = mulberry32((opts.seed ^ hashString(n.name)) >>> 0);
+    const period = framePeriodMs(n.fps);
+    const parent = n.dependency !== undefined ? byName.get(n.dependency) : undefined;
+    for (let k = 0; k * period < opts.durationMs; k++) {
+      const runs = rand() < n.probability; // drawn for every frame, so streams stay aligned
+      const sample = nextSeed(rand);
+      if (!runs) continue;
+      const tNs = k * period * 1e6;
+      let after: ArrivalSpec["after"];
+      if (parent) {
+        const frame = Math.floor((k * period) / framePeriodMs(parent.fps));
+        if (!generated.has(`${parent.name}#${frame}`)) continue;
+        after = { model: parent.name, frame };
+      }
+      generated.add(`${n.name}#${k}`);
+      out.push({ tNs, model: n.name, priority: opts.priority ?? 1, deadlineNs: (k + 1) * period * 1e6, frame: k, after, sample });
+    }
+  }
+  return out;
+}
+
+export interface DystaOptions {
+  /** Mean arrival rate (tasks/s). */
+  rate: number;
+  /** deadline = arrival + sloMult * isolated latency. */
+  sloMult: number;
+  /** Arrivals in [0, durationMs) ... */
+  durationMs?: number;
+  /** ... or exactly this many. */
+  count?: number;
+  seed: number;
+  priorities?: readonly number[];
+}
+
+/** The Dysta recipe over `models` (name and isolated latency, ns). */
+export function dystaArrivals(models: ReadonlyArray<{ name: string; isolatedNs: number }>, opts: DystaOptions): ArrivalSpec[] {
+  if (models.length === 0) throw new InputError("the Dysta recipe needs at least one model");
+  if (!(opts.rate > 0)) throw new InputError(`rate must be > 0 tasks/s, got ${opts.rate}`, { field: "rate" });
+  if (!(opts.sloMult > 0)) throw new InputError(`sloMult must be > 0, got ${opts.sloMult}`, { field: "sloMult" });
+  if (opts.durationMs === undefined && opts.count === undefined) throw new InputError("the Dysta recipe needs durationMs or count");
+  const priorities = opts.priorities ?? DYSTA_PRIORITIES;
+  const rand = mulberry32(opts.seed >>> 0);
+  const meanGapNs = 1e9 / opts.rate;
+  const endNs = opts.durationMs === undefined ? Infinity : opts.durationMs * 1e6;
+  const out: ArrivalSpec[] = [];
+  let t = 0;
+  for (;;) {
+    if (opts.count !== undefined && out.length >= opts.count) break;
+    t += -Math.log(1 - rand()) * meanGapNs; // exponential gaps: a Poisson process
+    const tNs = Math.round(t);
+    if (tNs >= endNs) break;
+    const m = models[Math.floor(rand() * models.length)]!;
+    const priority = priorities[Math.floor(rand() * priorities.length)]!;
+    out.push({ tNs, model: m.name, priority, deadlineNs: tNs + Math.round(opts.sloMult * m.isolatedNs), sample: nextSeed(rand) });
+  }
+  return out;
+}
+
+/**
+ * Builds the run's TaskArrivals: sorted by arrival time (stable), ids 1..n in that order, each
+ * with the profile of its own sample.
+ */
+export function materialize(specs: readonly ArrivalSpec[], models: ReadonlyMap<string, CompiledModel>): WorkloadArrival[] {
+  const order = specs.map((s, i) => ({ s, i })).sort((a, b) => a.s.tNs - b.s.tNs || a.i - b.i);
+  return order.map(({ s }, idx): WorkloadArrival => {
+    const cm = models.get(s.model);
+    if (!cm) throw new InputError(`arrival ${idx} names unknown model '${s.model}'`);
+    const sample = sampleTask(cm, s.sample);
+    const a: WorkloadArrival = {
+      id: idx + 1,
+      model: s.model,
+      arrivalNs: s.tNs,
+      deadlineNs: s.deadlineNs,
+      priority: s.priority,
+      isolatedNs: sample.isolatedNs,
+      isolatedEnergyPJ: sample.isolatedEnergyPJ,
+      profile: sample.profile,
+      sample: s.sample,
+    };
+    if (s.frame !== undefined) a.frame = s.frame;
+    if (s.after) a.after = { ...s.after };
+    return a;
+  });
+}
