@@ -7,6 +7,9 @@ import { solveCommand } from "./commands/solve.js";
 import { demoCommand } from "./commands/demo.js";
 import { benchCommand } from "./commands/bench.js";
 import { listScenarios } from "./workloads/scenario.js";
+import { parseBoardSpec, BOARD_SPEC_HELP } from "./runtime/board-spec.js";
+import { DEFAULT_MONITOR_PORT } from "./monitor/server.js";
+import { registerBoardCommand } from "./commands/board.js";
 import { POLICIES, type PolicyName } from "./core/controller.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from "./commands/exit.js";
 
@@ -116,6 +119,27 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       process.exitCode = await solveCommand(opts);
     });
+
+  program
+    .command("run")
+    .description("run the scheduler beside a board: arrivals in, commands out, live progress and a summary")
+    .option("--board <spec>", BOARD_SPEC_HELP, parseBoardSpec, { kind: "sim" })
+    .option("--scenario <spec>", "the workload the board raises (an XRBench name, .m or .json file, or dysta)", "VR_gaming")
+    .addOption(new Option("--policy <name>", "scheduling policy").choices(POLICIES as unknown as string[]).default("immsched"))
+    .option("--duration <sec>", "longest run in wall seconds (it ends once every task settled)", positiveNumber("--duration"), 30)
+    .option("--seed <s>", "seed of the workload and the core", seedValue, 1)
+    .option("--mesh <WxH>", "mesh of the in-process virtual board", boardSize, { width: 8, height: 8 })
+    .option("--time-scale <x>", "board time per wall time of the in-process virtual board", positiveNumber("--time-scale"), 1)
+    .option("--json <file>", "write the summary as JSON")
+    .option("--monitor [port]", `serve the live dashboard on 127.0.0.1 (default port ${DEFAULT_MONITOR_PORT})`, (v: string) => positiveInteger("--monitor")(v))
+    .option("--quiet", "no live view, only the summary")
+    .action(async (opts) => {
+      // loaded on use: the runtime pulls in serialport, mqtt and the monitor
+      const { runCommand } = await import("./commands/run.js");
+      process.exitCode = await runCommand(opts);
+    });
+
+  registerBoardCommand(program);
 
   program
     .command("bench")

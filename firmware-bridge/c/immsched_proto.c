@@ -125,7 +125,7 @@ static int fixed_size(uint8_t type)
     case IMMSCHED_HELLO: return 25;
     case IMMSCHED_HELLO_REQUEST: return 0;
     case IMMSCHED_ARRIVAL: return 27;
-    case IMMSCHED_STAGE_DONE: return 21;
+    case IMMSCHED_STAGE_DONE: return 22;
     case IMMSCHED_TASK_DONE: return 20;
     case IMMSCHED_SCHEDULE: case IMMSCHED_RESUME: return 9;
     case IMMSCHED_PREEMPT: return 8;
@@ -182,9 +182,9 @@ immsched_status immsched_encode_payload(const immsched_msg *m, uint8_t *out, siz
     }
     case IMMSCHED_STAGE_DONE: {
         const immsched_stage_done *v = &m->u.stage_done;
-        if (v->stage >= IMMSCHED_MAX_STAGES || v->busy_ns > IMMSCHED_MAX_NS || v->board_time_ns > IMMSCHED_MAX_NS)
+        if (v->stage >= IMMSCHED_MAX_STEPS || v->busy_ns > IMMSCHED_MAX_NS || v->board_time_ns > IMMSCHED_MAX_NS)
             return IMMSCHED_ERR_RANGE;
-        put_u32(out, v->task_id); out[4] = v->stage; put_u64(out + 5, v->busy_ns); put_u64(out + 13, v->board_time_ns);
+        put_u32(out, v->task_id); put_u16(out + 4, v->stage); put_u64(out + 6, v->busy_ns); put_u64(out + 14, v->board_time_ns);
         break;
     }
     case IMMSCHED_TASK_DONE: {
@@ -278,8 +278,8 @@ immsched_status immsched_decode_payload(uint8_t type, const uint8_t *p, size_t l
     }
     case IMMSCHED_STAGE_DONE: {
         immsched_stage_done *v = &m->u.stage_done;
-        v->task_id = get_u32(p); v->stage = p[4]; v->busy_ns = get_u64(p + 5); v->board_time_ns = get_u64(p + 13);
-        if (v->stage >= IMMSCHED_MAX_STAGES || v->busy_ns > IMMSCHED_MAX_NS || v->board_time_ns > IMMSCHED_MAX_NS)
+        v->task_id = get_u32(p); v->stage = get_u16(p + 4); v->busy_ns = get_u64(p + 6); v->board_time_ns = get_u64(p + 14);
+        if (v->stage >= IMMSCHED_MAX_STEPS || v->busy_ns > IMMSCHED_MAX_NS || v->board_time_ns > IMMSCHED_MAX_NS)
             return IMMSCHED_ERR_RANGE;
         break;
     }

@@ -29,6 +29,7 @@ extern "C" {
 #define IMMSCHED_MAX_WIRE_FRAME (IMMSCHED_MAX_COBS_FRAME + 1u)
 
 #define IMMSCHED_MAX_STAGES 64u
+#define IMMSCHED_MAX_STEPS 8192u
 #define IMMSCHED_MAX_BOARD_ID 32u
 #define IMMSCHED_MAX_ERROR_TEXT 255u
 /* u64 times and durations stay <= 2^53 - 1 ns so the host can hold them exactly in a double. */
@@ -92,7 +93,7 @@ typedef struct {
 
 typedef struct {
     uint32_t task_id;
-    uint8_t stage; /* 0..63 */
+    uint16_t stage; /* 0..8191: a pipeline stage, or a layer of a layer-temporal task */
     uint64_t busy_ns, board_time_ns;
 } immsched_stage_done;
 

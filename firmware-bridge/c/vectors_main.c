@@ -161,7 +161,7 @@ static int parse_msg(char **tok, int n, immsched_msg *m)
     }
     case IMMSCHED_STAGE_DONE: {
         immsched_stage_done *v = &m->u.stage_done;
-        v->task_id = (uint32_t)num(&f, 0xFFFFFFFFu); v->stage = (uint8_t)num(&f, 0xFF);
+        v->task_id = (uint32_t)num(&f, 0xFFFFFFFFu); v->stage = (uint16_t)num(&f, 0xFFFF);
         v->busy_ns = num(&f, UINT64_MAX); v->board_time_ns = num(&f, UINT64_MAX);
         break;
     }

@@ -5,7 +5,7 @@
 
 import { crc16 } from "./crc16.js";
 import {
-  CRC_SIZE, HEADER_SIZE, MAX_BOARD_ID, MAX_ERROR_TEXT, MAX_NS, MAX_PAYLOAD, MAX_STAGES, PROTOCOL_VERSION,
+  CRC_SIZE, HEADER_SIZE, MAX_BOARD_ID, MAX_ERROR_TEXT, MAX_NS, MAX_PAYLOAD, MAX_STAGES, MAX_STEPS, PROTOCOL_VERSION,
 } from "./limits.js";
 import {
   DROP_REASON_CODES, MSG, MSG_BY_CODE, NACK_REASON_CODES, type DropReason, type Message, type MessageType,
@@ -63,7 +63,7 @@ function payloadSize(m: Message): number {
     case "hello": return 25 + m.boardId.length;
     case "hello_request": return 0;
     case "arrival": return 27;
-    case "stage_done": return 21;
+    case "stage_done": return 22;
     case "task_done": return 20;
     case "schedule": case "resume": return 9 + 2 * m.tiles.length;
     case "preempt": return 8;
@@ -95,7 +95,7 @@ function writePayload(w: Writer, m: Message): void {
         .u64(uint("arrivalNs", m.arrivalNs, MAX_NS)).u64(uint("deadlineNs", m.deadlineNs, MAX_NS));
       return;
     case "stage_done":
-      w.u32(uint("taskId", m.taskId, 0xffff_ffff)).u8(uint("stage", m.stage, MAX_STAGES - 1))
+      w.u32(uint("taskId", m.taskId, 0xffff_ffff)).u16(uint("stage", m.stage, MAX_STEPS - 1))
         .u64(uint("busyNs", m.busyNs, MAX_NS)).u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS));
       return;
     case "task_done":
@@ -213,7 +213,7 @@ class Reader {
 
 /** Fixed payload sizes; the variable types give their fixed part (before the count or length byte's data). */
 const FIXED: Readonly<Record<MessageType, number>> = {
-  hello: 25, hello_request: 0, arrival: 27, stage_done: 21, task_done: 20, schedule: 9, resume: 9,
+  hello: 25, hello_request: 0, arrival: 27, stage_done: 22, task_done: 20, schedule: 9, resume: 9,
   preempt: 8, drop: 9, ack: 6, nack: 3, heartbeat: 16, telemetry: 28, error: 3,
 };
 const VARIABLE = new Set<MessageType>(["hello", "schedule", "resume", "error"]);
@@ -250,8 +250,8 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
       return ok(!Number.isNaN(m.arrivalNs), !Number.isNaN(m.deadlineNs)) ? m : "range";
     }
     case "stage_done": {
-      const m = { type, taskId: r.u32(), stage: r.u8(), busyNs: r.u64(), boardTimeNs: r.u64() } as const;
-      return ok(m.stage < MAX_STAGES, !Number.isNaN(m.busyNs), !Number.isNaN(m.boardTimeNs)) ? m : "range";
+      const m = { type, taskId: r.u32(), stage: r.u16(), busyNs: r.u64(), boardTimeNs: r.u64() } as const;
+      return ok(m.stage < MAX_STEPS, !Number.isNaN(m.busyNs), !Number.isNaN(m.boardTimeNs)) ? m : "range";
     }
     case "task_done": {
       const m = { type, taskId: r.u32(), boardTimeNs: r.u64(), energyPJ: r.f64() } as const;

@@ -17,6 +17,11 @@ export const MAX_WIRE_FRAME = MAX_COBS_FRAME + 1;
 
 /** The core places at most 64 stages (assembly/graph.ts), so a schedule never lists more tiles. */
 export const MAX_STAGES = 64;
+/**
+ * STAGE_DONE.stage is a pipeline stage (0..63) or, for a layer-temporal task, a layer: the core
+ * holds models of up to 8192 layers (assembly/controller/models.ts MAX_LAYERS).
+ */
+export const MAX_STEPS = 8192;
 export const MAX_BOARD_ID = 32;
 export const MAX_ERROR_TEXT = 255;
 /**

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
-  MAX_NS, MAX_STAGES, MSG, NO_FRAME, TEMP_UNKNOWN, HELLO_FLAGS, cobsEncode, decodeFrame, encodeMessage, frameBytes,
+  MAX_NS, MAX_STAGES, MAX_STEPS, MSG, NO_FRAME, TEMP_UNKNOWN, HELLO_FLAGS, cobsEncode, decodeFrame, encodeMessage, frameBytes,
   toWire, type DecodeError, type Message,
 } from "../protocol/index.js";
 import { formatVector, type Vector } from "./format.js";
@@ -65,6 +65,7 @@ ok("arrival_no_frame_max_ids", 0x1234, {
 ok("arrival_all_zero", 0, { type: "arrival", taskId: 0, modelId: 0, priority: 0, frame: 0, arrivalNs: 0, deadlineNs: 0 });
 ok("stage_done_basic", 2, { type: "stage_done", taskId: 42, stage: 3, busyNs: 812_500, boardTimeNs: 5_002_000_000 });
 ok("stage_done_last_stage", 3, { type: "stage_done", taskId: 7, stage: MAX_STAGES - 1, busyNs: 0, boardTimeNs: 2 ** 40 + 5 });
+ok("stage_done_last_layer", 4, { type: "stage_done", taskId: 7, stage: MAX_STEPS - 1, busyNs: 1200, boardTimeNs: 77 });
 ok("task_done_basic", 4, { type: "task_done", taskId: 42, boardTimeNs: 5_020_000_000, energyPJ: 1_234_567.891 });
 ok("task_done_zero_energy", 5, { type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: 0 });
 ok("task_done_tiny_energy", 6, { type: "task_done", taskId: 2, boardTimeNs: 3, energyPJ: 5e-324 });
@@ -135,7 +136,7 @@ ok("schedule_temporal_zero_stages", 12, { type: "schedule", epoch: 3, taskId: 9,
 bad("range_schedule_65_stages", "range", edited({ type: "schedule", epoch: 1, taskId: 2, tiles: new Array<number>(64).fill(1) }, 13,
   (p) => { const q = new Uint8Array(p.length + 2); q.set(p); q[8] = 65; return q; }));
 bad("range_resume_count_before_length", "range", edited({ type: "resume", epoch: 1, taskId: 2, tiles: [1] }, 14, (p) => { p[8] = 200; }));
-bad("range_stage_64", "range", edited({ type: "stage_done", taskId: 1, stage: 0, busyNs: 1, boardTimeNs: 1 }, 15, (p) => { p[4] = 64; }));
+bad("range_stage_8192", "range", edited({ type: "stage_done", taskId: 1, stage: 0, busyNs: 1, boardTimeNs: 1 }, 15, (p) => { p[4] = 0x00; p[5] = 0x20; }));
 bad("range_drop_reason_0", "range", edited({ type: "drop", epoch: 1, taskId: 1, reason: "deadline" }, 16, (p) => { p[8] = 0; }));
 bad("range_drop_reason_5", "range", edited({ type: "drop", epoch: 1, taskId: 1, reason: "deadline" }, 17, (p) => { p[8] = 5; }));
 bad("range_nack_reason_8", "range", edited({ type: "nack", ackedSeq: 1, reason: "crc" }, 18, (p) => { p[2] = 8; }));

@@ -3,7 +3,7 @@
 // Each Controller owns its own instance of the Wasm module, so several runs never share state.
 
 import { readFileSync } from "node:fs";
-import { instantiate } from "@assemblyscript/loader";
+import { instantiate, instantiateSync } from "@assemblyscript/loader";
 import { check } from "./errors.js";
 import { RELEASE_WASM } from "./core.js";
 import { type Target, parseTarget } from "../formats/graphs.js";
@@ -87,7 +87,21 @@ export class Controller {
   static async create(opts: ControllerOptions): Promise<Controller> {
     const bytes = readFileSync(opts.wasmPath ?? RELEASE_WASM);
     const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
-    const c = new Controller(exports as unknown as ControllerExports, opts.policy);
+    return Controller.start(exports as unknown as ControllerExports, opts);
+  }
+
+  /**
+   * The same, compiled synchronously (the module is small): the runtime starts a controller inside
+   * a frame handler, where the next frame must already find it.
+   */
+  static createSync(opts: ControllerOptions): Controller {
+    const bytes = readFileSync(opts.wasmPath ?? RELEASE_WASM);
+    const { exports } = instantiateSync<Record<string, unknown>>(bytes, {});
+    return Controller.start(exports as unknown as ControllerExports, opts);
+  }
+
+  private static start(exports: ControllerExports, opts: ControllerOptions): Controller {
+    const c = new Controller(exports, opts.policy);
     c.loadBoard(opts.board);
     c.loadModels(opts.models);
     const policy = POLICIES.indexOf(opts.policy);

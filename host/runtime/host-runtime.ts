@@ -54,7 +54,6 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private readonly modelById: string[];
   private requestTimer?: NodeJS.Timeout;
   private epoch = 0;
-  private busy: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: HostRuntimeOptions) {
     super();
@@ -74,11 +73,6 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
 
   stop(): void {
     clearInterval(this.requestTimer);
-  }
-
-  /** Resolves once the controller for the current session exists (after HELLO). */
-  ready(): Promise<void> {
-    return this.busy;
   }
 
   get currentEpoch(): number {
@@ -122,16 +116,14 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.hello = m;
     this.clock.reset();
     this.clock.sample(m.boardTimeNs);
-    this.controller = undefined;
     const board = { mesh: { width: m.meshWidth, height: m.meshHeight, torus: (m.flags & 1) !== 0 } };
-    this.busy = Controller.create({
+    // synchronously: the board's first ARRIVAL may be the very next frame
+    this.controller = Controller.createSync({
       board,
       policy: this.opts.policy,
       models: this.opts.models,
       seed: this.opts.seed,
       solveBudget: this.opts.solveBudget,
-    }).then((c) => {
-      this.controller = c;
     });
     this.emit("session", m);
     this.emit("event", { time: m.boardTimeNs, hello: { board: m.boardId, policy: this.opts.policy, width: m.meshWidth, height: m.meshHeight } });
@@ -163,7 +155,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
     this.emit("event", { time: m.arrivalNs, arrival: task });
-    if (!ctl) return; // no session yet: the board retries the ARRIVAL after the HELLO
+    if (!ctl) return; // no session: PROTOCOL.md §6.3, the board sends nothing before its HELLO is ACKed
     const d = ctl.arrival(task, this.now(m.arrivalNs));
     this.deliver(d.commands, d.work, d.micros, m.arrivalNs);
     this.arrivalToCommandNs.push(Number(process.hrtime.bigint() - receivedNs));
@@ -225,7 +217,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       arrivalToCommandNs: this.arrivalToCommandNs,
       decisionWork: this.decisionWork,
       decisionWallMicros: this.decisionWallMicros,
-      energyPJ: this.lastEnergyPJ || tasks.reduce((s, t) => s + (t.energyPJ ?? 0), 0),
+      // the board's running total as of its last TELEMETRY, or the tasks' own energies when those
+      // already add up to more (TELEMETRY is periodic, so the last one may predate the end)
+      energyPJ: Math.max(this.lastEnergyPJ, tasks.reduce((s, t) => s + (t.energyPJ ?? 0), 0)),
       spanNs: Math.max(0, last - (this.firstNs === Infinity ? 0 : this.firstNs)),
       preemptions: this.preemptions,
     };

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import {
-  DROP_REASON_CODES, MAX_ERROR_TEXT, MAX_STAGES, NACK_REASON_CODES, type DropReason, type Message, type NackReason,
+  DROP_REASON_CODES, MAX_ERROR_TEXT, MAX_STAGES, MAX_STEPS, NACK_REASON_CODES, type DropReason, type Message, type NackReason,
 } from "../../firmware-bridge/protocol/index.js";
 
 const u8 = fc.integer({ min: 0, max: 0xff });
@@ -15,7 +15,7 @@ const ns = fc.maxSafeNat();
 const energy = fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v));
 const printable = fc.array(fc.integer({ min: 0x20, max: 0x7e }), { maxLength: MAX_ERROR_TEXT })
   .map((c) => String.fromCharCode(...c));
-const tiles = fc.array(u16, { minLength: 1, maxLength: MAX_STAGES });
+const tiles = fc.array(u16, { minLength: 0, maxLength: MAX_STAGES });
 
 export const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({
@@ -26,7 +26,7 @@ export const message: fc.Arbitrary<Message> = fc.oneof(
   }),
   fc.constant({ type: "hello_request" as const }),
   fc.record({ type: fc.constant("arrival" as const), taskId: u32, modelId: u16, priority: u8, frame: u32, arrivalNs: ns, deadlineNs: ns }),
-  fc.record({ type: fc.constant("stage_done" as const), taskId: u32, stage: fc.integer({ min: 0, max: MAX_STAGES - 1 }), busyNs: ns, boardTimeNs: ns }),
+  fc.record({ type: fc.constant("stage_done" as const), taskId: u32, stage: fc.integer({ min: 0, max: MAX_STEPS - 1 }), busyNs: ns, boardTimeNs: ns }),
   fc.record({ type: fc.constant("task_done" as const), taskId: u32, boardTimeNs: ns, energyPJ: energy }),
   fc.record({ type: fc.constantFrom("schedule" as const, "resume" as const), epoch: u32, taskId: u32, tiles }),
   fc.record({ type: fc.constant("preempt" as const), epoch: u32, taskId: u32 }),

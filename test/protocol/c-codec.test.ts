@@ -125,7 +125,7 @@ describe("C codec", () => {
 
   it("refuses to encode what the wire cannot carry, like the TS encoder", () => {
     const lines = [
-      "1 stage_done 1 64 5 5",
+      "1 stage_done 1 8192 5 5",
       "1 heartbeat 9007199254740992 0 0",
       "1 task_done 1 1 -1",
       "1 task_done 1 1 -0",

@@ -129,7 +129,7 @@ describe("codec", () => {
       [{ type: "preempt", epoch: 1, taskId: 1.5 }, 1],
       [{ type: "preempt", epoch: 2 ** 32, taskId: 1 }, 1],
       [{ type: "preempt", epoch: 1, taskId: 1 }, 65536],
-      [{ type: "stage_done", taskId: 1, stage: 64, busyNs: 1, boardTimeNs: 1 }, 1],
+      [{ type: "stage_done", taskId: 1, stage: 8192, busyNs: 1, boardTimeNs: 1 }, 1],
       [{ type: "heartbeat", boardTimeNs: MAX_NS + 1, counter: 0, rxRejected: 0 }, 1],
       [{ type: "heartbeat", boardTimeNs: NaN, counter: 0, rxRejected: 0 }, 1],
       [{ type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: -1 }, 1],

@@ -1,0 +1,890 @@
+// The virtual board: the accelerator model (machine.ts) in wall time behind the wire protocol
+// (PROTOCOL.md §5-7). It raises a scenario's arrivals at their times, executes the host's commands
+// and reports stage and task completions, heartbeats and telemetry, exactly as firmware would.
+//
+// It mirrors the virtual-time simulator's board handling (host/sim/simulate.ts) so a wall-time run
+// matches a bench of the same scenario: same admission, machine events before arrivals on equal
+// times, and XRBench dependencies held on the board (a child is raised when its parent frame
+// finished here; a child of a dropped parent is never raised).
+//
+// Scheduling is event driven: one timer armed for the earliest of the next arrival and the
+// machine's next event, re-armed after every command. Scenario times are offset by the board time
+// at which the first session was established (the workload "starts" with the session), so a slow
+// handshake does not turn into a burst of late arrivals.
+
+import { EventEmitter } from "node:events";
+import {
+  type Arrival, type Hello, type Message, type Drop, type Preempt, type Schedule, ERROR_CODES, HELLO_FLAGS,
+  MAX_ERROR_TEXT, MAX_STEPS, MSG, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
+} from "../protocol/index.js";
+import { Endpoint, type EndpointOptions, type LinkStats } from "../link/endpoint.js";
+import type { FrameTransport, TransportStats } from "../link/transport.js";
+import { type BoardCommand, type BoardEvent, type Machine, SpatialMachine, TemporalMachine } from "./machine.js";
+import type { TaskProfile } from "./profile.js";
+import { BoardClock } from "./clock.js";
+
+/** One scenario arrival (host/workloads WorkloadArrival and host/sim TaskArrival fit it). */
+export interface BoardArrival {
+  id: number;
+  model: string;
+  frame?: number;
+  /** Scenario time (ns from the workload's start). */
+  arrivalNs: number;
+  deadlineNs: number;
+  priority: number;
+  /** XRBench dependency: raised only once that model's task of that frame finished on the board. */
+  after?: { model: string; frame: number };
+  profile: TaskProfile;
+}
+
+export interface BoardScenario {
+  /** The model table host and board share: ARRIVAL.modelId is the index of the arrival's model here. */
+  models: ReadonlyArray<{ name: string }>;
+  /** Sorted by arrivalNs (as loadScenario returns them); ids unique. */
+  arrivals: readonly BoardArrival[];
+}
+
+export interface VirtualBoardOptions {
+  transport: FrameTransport;
+  /** ACK timeout (PROTOCOL.md: 100 ms serial, 1000 ms MQTT). */
+  retryMs: number;
+  /** 1..32 chars of [A-Za-z0-9_-]. */
+  boardId: string;
+  mesh: { width: number; height: number };
+  scenario: BoardScenario;
+  /** Board ns per wall ns (default 1). */
+  timeScale?: number;
+  /** Default 1000. */
+  heartbeatMs?: number;
+  /** Default 250. */
+  telemetryMs?: number;
+  log?: (line: string) => void;
+  /** HELLO capabilities (defaults: 64 PEs per tile, 1000 MHz, 256 tasks, firmware 0.1.0). */
+  pesPerTile?: number;
+  clockMhz?: number;
+  maxTasks?: number;
+  firmware?: [major: number, minor: number, patch: number];
+  /**
+   * Hold commands for tasks the board does not know yet (an external arrival may be on its way
+   * on another MQTT topic). Default: on when the transport has an external arrivals feed.
+   */
+  externalArrivals?: boolean;
+  /** How long such a command is held, wall ms (default 1000). */
+  externalHoldMs?: number;
+  /** Profile of an external task; default: that of the model's first scenario arrival. */
+  sampleProfile?: (model: string, taskId: number) => TaskProfile | undefined;
+  /** Report a modelled die temperature (default true) or TEMP_UNKNOWN. */
+  thermal?: boolean;
+  /**
+   * The last wall ms before a due event are waited out on setImmediate instead of a timer
+   * (default 1): Node timers fire up to ~1 ms late, which would delay every event the host reacts to.
+   * 0 uses timers only.
+   */
+  spinMs?: number;
+  /**
+   * A HELLO_REQUEST this soon (wall ms) after the session was established is taken to have crossed
+   * our HELLO and is ignored (default min(retryMs, 1000)).
+   */
+  helloRequestGraceMs?: number;
+  /** Endpoint sends per reliable frame (default 8). */
+  maxAttempts?: number;
+}
+
+export interface BoardStats {
+  /** Sessions started (HELLOs with a fresh seq 0). */
+  sessions: number;
+  /** Sessions established (HELLO ACKed). */
+  sessionsUp: number;
+  /** Scenario arrivals raised as ARRIVAL. */
+  tasksRaised: number;
+  /** External arrivals admitted (not raised: the host hears them on the feed). */
+  externalTasks: number;
+  externalRejected: number;
+  tasksDone: number;
+  /** Ended by a DROP. */
+  tasksDropped: number;
+  /** Never raised: their parent frame was dropped. */
+  droppedDependency: number;
+  /** Held when a new session started (the host forgot them). */
+  tasksAborted: number;
+  commandsApplied: number;
+  /** Epoch lower than the task's highest applied one: ACKed, not applied. */
+  staleCommands: number;
+  /** For a task the board does not know or that has ended: ACKed, ignored. */
+  unknownCommands: number;
+  /** Impossible commands (a tile off the mesh, ...): ignored and answered with ERROR 5. */
+  badCommands: number;
+  errorsSent: number;
+  /** Layer completions past index 8191, which STAGE_DONE cannot carry (not sent). */
+  unreportedStages: number;
+  heartbeats: number;
+  telemetry: number;
+  /** Energy since boot, pJ. */
+  energyPJ: number;
+  boardTimeNs: number;
+  link: LinkStats;
+  transport: TransportStats;
+}
+
+export interface BoardSummary extends BoardStats {
+  /** True when every task ended; false when the board was stopped first. */
+  complete: boolean;
+  wallMs: number;
+  /** Board time of scenario time 0 (the first session's establishment), null if never established. */
+  workloadOriginNs: number | null;
+  /** "temporal" / "spatial" once the first placing command chose it. */
+  execution: "temporal" | "spatial" | null;
+}
+
+export type CommandOutcome = "applied" | "stale" | "unknown" | "bad" | "held";
+
+export interface VirtualBoardEvents {
+  /** A session was established (its HELLO ACKed); n counts established sessions. */
+  session: [n: number];
+  arrival: [arrival: Arrival];
+  /** A machine event, as it happens (its time is board ns). */
+  event: [event: BoardEvent];
+  command: [command: BoardCommand, outcome: CommandOutcome];
+  finished: [summary: BoardSummary];
+}
+
+type Status = "pending" | "waiting" | "live" | "done" | "dropped";
+
+interface TaskState {
+  id: number;
+  model: string;
+  frame?: number;
+  profile: TaskProfile;
+  external: boolean;
+  arrival?: BoardArrival;
+  status: Status;
+  dropReason?: string;
+  /** Board time its TASK_DONE happened (also after a DROP that did not stop it). */
+  doneNs?: number;
+  /** The host ACKed its ARRIVAL (external tasks: always), so its events may go out. */
+  acked: boolean;
+  buffer: Message[];
+}
+
+interface Held {
+  cmd: BoardCommand;
+  timer: NodeJS.Timeout;
+}
+
+type CommandMessage = Schedule | Preempt | Drop;
+
+const DEFAULT_HOLD_MS = 1000;
+/** The handshake backs off to this HELLO retry interval (PROTOCOL.md §6). */
+const HELLO_BACKOFF_MAX_MS = 1000;
+/** Thermal model: ambient, K per W of die-to-ambient resistance, time constant (a small heatsinked SoC). */
+const AMBIENT_C = 25;
+const THERMAL_K_PER_W = 8;
+const THERMAL_TAU_S = 1;
+
+const frameKey = (model: string, frame: number) => `${model}#${frame}`;
+
+export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
+  readonly endpoint: Endpoint;
+  /** Resolves when every task ended and no arrival is left (complete), or at stop() (not complete). */
+  readonly finished: Promise<BoardSummary>;
+
+  private clock: BoardClock;
+  private readonly timeScale: number;
+  private readonly tileCount: number;
+  private readonly arrivals: readonly BoardArrival[];
+  private readonly modelIndex = new Map<string, number>();
+  private readonly firstProfile = new Map<string, TaskProfile>();
+  private readonly tasks = new Map<number, TaskState>();
+  private readonly byFrame = new Map<string, TaskState>();
+  private readonly waitingOn = new Map<string, TaskState[]>();
+  private readonly live = new Set<number>();
+  private readonly epochs = new Map<number, number>();
+  private readonly held = new Map<number, Held[]>();
+  private readonly holdUnknown: boolean;
+  private readonly stats_ = {
+    sessions: 0, sessionsUp: 0, tasksRaised: 0, externalTasks: 0, externalRejected: 0, tasksDone: 0, tasksDropped: 0,
+    droppedDependency: 0, tasksAborted: 0, commandsApplied: 0, staleCommands: 0, unknownCommands: 0, badCommands: 0,
+    errorsSent: 0, heartbeats: 0, telemetry: 0, unreportedStages: 0,
+  };
+
+  private machine?: Machine;
+  private execution: "temporal" | "spatial" | null = null;
+  /** Energy of machines discarded by earlier sessions (telemetry reports energy since boot). */
+  private energyBase = 0;
+  private nextArrival = 0;
+  private waitingCount = 0;
+  private origin: number | null = null;
+  private sessionUp = false;
+  private started = false;
+  private stopped = false;
+  private resolved = false;
+  private resolveFinished!: (s: BoardSummary) => void;
+  private handshakeSinceMs = 0;
+  private establishedAtMs = 0;
+  private rxEpoch = 0;
+  private rejectedAtSession = 0;
+  private heartbeatCounter = 0;
+  private readonly preSession: Message[] = [];
+
+  private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private telemetryTimer?: NodeJS.Timeout;
+  private lastTelemetry = { ns: 0, pj: 0 };
+  private tempC = AMBIENT_C;
+
+  constructor(private readonly opts: VirtualBoardOptions) {
+    super();
+    this.timeScale = opts.timeScale ?? 1;
+    this.clock = new BoardClock(this.timeScale);
+    const { width, height } = opts.mesh;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new RangeError(`mesh ${width}x${height}: width and height must be integers >= 1`);
+    }
+    this.tileCount = width * height;
+    // checked here rather than when the HELLO or an ARRIVAL fails to encode mid-run
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(opts.boardId)) throw new RangeError(`board id "${opts.boardId}": 1..32 characters of [A-Za-z0-9_-]`);
+    opts.scenario.models.forEach((m, i) => {
+      if (!this.modelIndex.has(m.name)) this.modelIndex.set(m.name, i);
+    });
+    this.arrivals = opts.scenario.arrivals;
+    let last = -Infinity;
+    for (const a of this.arrivals) {
+      if (!this.modelIndex.has(a.model)) throw new RangeError(`arrival ${a.id}: model '${a.model}' is not in the scenario's model table`);
+      if (this.tasks.has(a.id)) throw new RangeError(`arrival id ${a.id} appears twice`);
+      if (a.arrivalNs < last) throw new RangeError(`arrivals must be sorted by arrivalNs (id ${a.id})`);
+      if (!Number.isInteger(a.id) || a.id < 0 || a.id > 0xffffffff) throw new RangeError(`arrival id ${a.id}: not a u32`);
+      if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255) throw new RangeError(`arrival ${a.id}: priority ${a.priority} is not a u8`);
+      if (!(a.arrivalNs >= 0 && a.deadlineNs >= 0)) throw new RangeError(`arrival ${a.id}: times must be >= 0 ns`);
+      last = a.arrivalNs;
+      const t: TaskState = { id: a.id, model: a.model, frame: a.frame, profile: a.profile, external: false, arrival: a, status: "pending", acked: false, buffer: [] };
+      this.tasks.set(a.id, t);
+      if (a.frame !== undefined) this.byFrame.set(frameKey(a.model, a.frame), t);
+      if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
+    }
+
+    const feed = (opts.transport as { onExternal?: (h: (payload: Buffer) => void) => void }).onExternal;
+    if (typeof feed === "function") feed.call(opts.transport, (p) => this.guard(() => this.onExternal(p)));
+    this.holdUnknown = opts.externalArrivals ?? typeof feed === "function";
+
+    const board = this;
+    const endpointOpts: EndpointOptions = {
+      side: "board",
+      // read at every (re)send: during the handshake the HELLO backs off towards 1 s (§6)
+      get retryMs() {
+        return board.currentRetryMs();
+      },
+      ackEpoch: () => this.rxEpoch,
+      maxAttempts: opts.maxAttempts,
+    };
+    this.endpoint = new Endpoint(this.tapEpochs(opts.transport), endpointOpts);
+    this.endpoint.on("message", (m) => this.guard(() => this.onMessage(m)));
+    this.endpoint.on("acked", (m) => this.guard(() => this.onAcked(m)));
+    this.endpoint.on("giveUp", (m, reason) => this.guard(() => this.onGiveUp(m, reason)));
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  /** Boots the board clock and starts the first session (HELLO until ACKed). */
+  start(): void {
+    if (this.started) throw new Error("the virtual board is already started");
+    this.started = true;
+    this.clock = new BoardClock(this.timeScale);
+    this.newSession("boot");
+  }
+
+  /** Stops every timer and the endpoint (the caller closes the transport); resolves `finished` if it was not. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimers();
+    for (const list of this.held.values()) for (const h of list) clearTimeout(h.timer);
+    this.held.clear();
+    this.endpoint.close();
+    this.resolve(false);
+  }
+
+  get stats(): BoardStats {
+    return {
+      ...this.stats_,
+      energyPJ: this.energyPJ(),
+      boardTimeNs: Math.round(this.clock.nowNs()),
+      link: { ...this.endpoint.stats },
+      transport: { ...this.opts.transport.stats },
+    };
+  }
+
+  /** Board time now, ns. */
+  nowNs(): number {
+    return this.clock.nowNs();
+  }
+
+  /** Whether the current session's HELLO has been ACKed. */
+  get established(): boolean {
+    return this.sessionUp;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Session
+
+  private currentRetryMs(): number {
+    const r = this.opts.retryMs;
+    if (this.sessionUp) return r;
+    // doubling: each wait is the time already spent waiting, from retryMs up to 1 s
+    const waited = performance.now() - this.handshakeSinceMs;
+    return Math.max(r, Math.min(HELLO_BACKOFF_MAX_MS, waited));
+  }
+
+  /** PROTOCOL.md §6.1: forget the session, abort every task held, HELLO from seq 0. */
+  private newSession(why: string): void {
+    if (this.stopped) return;
+    const wasUp = this.sessionUp;
+    this.sessionUp = false;
+    if (wasUp || this.stats_.sessions === 0) this.handshakeSinceMs = performance.now();
+    this.stats_.sessions++;
+    this.clearTimers();
+    const now = this.clock.nowNs();
+    for (const id of [...this.live]) {
+      const t = this.tasks.get(id)!;
+      this.end(t, "dropped", "aborted");
+      t.buffer.length = 0; // the host forgot the task: its events would be noise
+      this.stats_.tasksAborted++;
+      this.release(t, now, true);
+    }
+    for (const [id, list] of this.held) {
+      for (const h of list) {
+        clearTimeout(h.timer);
+        this.stats_.unknownCommands++;
+        this.emit("command", h.cmd, "unknown");
+      }
+      this.held.delete(id);
+    }
+    this.preSession.length = 0;
+    // a new host may count epochs from 0 again
+    this.epochs.clear();
+    if (this.machine) {
+      this.energyBase += this.machine.totalEnergyPJ;
+      this.machine = this.makeMachine();
+    }
+    this.endpoint.resetSession();
+    this.rejectedAtSession = this.endpoint.stats.framesRejected;
+    this.heartbeatCounter = 0;
+    const hello: Hello = {
+      type: "hello",
+      protocolVersion: PROTOCOL_VERSION,
+      fwMajor: this.opts.firmware?.[0] ?? 0,
+      fwMinor: this.opts.firmware?.[1] ?? 1,
+      fwPatch: this.opts.firmware?.[2] ?? 0,
+      meshWidth: this.opts.mesh.width,
+      meshHeight: this.opts.mesh.height,
+      pesPerTile: this.opts.pesPerTile ?? 64,
+      clockMhz: this.opts.clockMhz ?? 1000,
+      maxTasks: this.opts.maxTasks ?? 256,
+      flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal,
+      boardTimeNs: Math.round(now),
+      boardId: this.opts.boardId,
+    };
+    this.log(`session ${this.stats_.sessions} (${why}): HELLO at board ${(now / 1e6).toFixed(3)} ms`);
+    this.endpoint.send(hello);
+  }
+
+  private onEstablished(): void {
+    this.sessionUp = true;
+    this.establishedAtMs = performance.now();
+    this.stats_.sessionsUp++;
+    const now = this.clock.nowNs();
+    if (this.origin === null) this.origin = Math.round(now);
+    this.log(`session ${this.stats_.sessions} established at board ${(now / 1e6).toFixed(3)} ms`);
+    for (const m of this.preSession.splice(0)) this.endpoint.send(m);
+    this.lastTelemetry = { ns: now, pj: this.energyPJ() };
+    this.heartbeatTimer = setInterval(() => this.guard(() => this.heartbeat()), this.opts.heartbeatMs ?? 1000);
+    this.telemetryTimer = setInterval(() => this.guard(() => this.telemetry()), this.opts.telemetryMs ?? 250);
+    this.emit("session", this.stats_.sessionsUp);
+    this.pump();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.telemetryTimer);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Link events
+
+  /**
+   * Notes the epoch of each command frame as it comes in, so the ACK the endpoint sends for it
+   * carries that epoch (PROTOCOL.md §4 ACK), also for a duplicate, which never reaches onMessage.
+   */
+  private tapEpochs(t: FrameTransport): FrameTransport {
+    return {
+      send: (frame, type) => t.send(frame, type),
+      onFrame: (handler) =>
+        t.onFrame((frame, type) => {
+          const code = frame[1];
+          const isCommand = code !== undefined && code >= MSG.schedule && code <= MSG.drop && frame.length >= 10;
+          this.rxEpoch = isCommand ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(6, true) : 0;
+          handler(frame, type);
+        }),
+      close: () => t.close(),
+      get stats() {
+        return t.stats;
+      },
+      describe: t.describe,
+    };
+  }
+
+  private onMessage(m: Message): void {
+    if (this.stopped) return;
+    switch (m.type) {
+      case "hello_request": {
+        // during the handshake a HELLO is already on its way. Just after it, a request most likely
+        // crossed our HELLO (a host starting up asks before it hears us): honouring it would abort
+        // the first arrivals, and a host that really lost us asks again every second (§6.3)
+        const grace = this.opts.helloRequestGraceMs ?? Math.min(this.opts.retryMs, 1000);
+        if (this.sessionUp && performance.now() - this.establishedAtMs >= grace) this.newSession("HELLO_REQUEST");
+        else this.log("HELLO_REQUEST ignored: it crossed our HELLO");
+        return;
+      }
+      case "schedule":
+      case "resume":
+      case "preempt":
+      case "drop":
+        this.onCommand(m);
+        return;
+      default:
+        return; // nothing else is for the board
+    }
+  }
+
+  private onAcked(m: Message): void {
+    if (this.stopped) return;
+    if (m.type === "hello") {
+      if (!this.sessionUp) this.onEstablished();
+      return;
+    }
+    if (m.type === "arrival") {
+      const t = this.tasks.get(m.taskId);
+      if (t && !t.acked) {
+        t.acked = true;
+        for (const e of t.buffer.splice(0)) this.endpoint.send(e);
+      }
+    }
+    this.checkFinished();
+  }
+
+  private onGiveUp(m: Message, reason: string): void {
+    if (this.stopped) return;
+    if (m.type === "hello" || reason.startsWith("no ACK")) {
+      // the link is lost (§5.2); a HELLO is never given up on (§6.1): start over
+      this.log(`${m.type} given up (${reason}): new session`);
+      this.newSession(m.type === "hello" ? "HELLO not acknowledged" : "link lost");
+      return;
+    }
+    this.log(`${m.type} refused by the host (${reason})`);
+    if (m.type === "arrival") {
+      // the host will never know this task: it ends here
+      const t = this.tasks.get(m.taskId);
+      if (t?.status === "live") {
+        this.end(t, "dropped", "refused");
+        this.release(t, this.clock.nowNs(), true);
+      }
+      // its events are moot, but a child raised behind them must still reach the host
+      if (t) for (const e of t.buffer.splice(0)) if (e.type === "arrival") this.endpoint.send(e);
+    }
+    this.checkFinished();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Commands
+
+  private onCommand(m: CommandMessage): void {
+    const cmd = messageToCommand(m) as BoardCommand;
+    const now = this.clock.nowNs();
+    // whatever was due before the command happened first
+    this.advance(now);
+    const t = this.tasks.get(cmd.taskId);
+    if (!t && this.holdUnknown) {
+      this.hold(cmd);
+      return;
+    }
+    if (!t || t.status !== "live") {
+      this.stats_.unknownCommands++;
+      this.emit("command", cmd, "unknown");
+      this.pump();
+      return;
+    }
+    this.apply(t, cmd, now);
+    this.pump();
+  }
+
+  private apply(t: TaskState, cmd: BoardCommand, now: number): void {
+    const last = this.epochs.get(t.id);
+    if (last !== undefined && cmd.epoch < last) {
+      this.stats_.staleCommands++;
+      this.emit("command", cmd, "stale");
+      return;
+    }
+    if (cmd.kind === "place" || cmd.kind === "resume") {
+      const off = cmd.tiles.find((tile) => tile >= this.tileCount);
+      if (off !== undefined) {
+        this.bad(cmd, `tile ${off} is off the ${this.opts.mesh.width}x${this.opts.mesh.height} mesh`);
+        return;
+      }
+      const spatial = cmd.tiles.length > 0;
+      if (this.execution === null) {
+        this.execution = spatial ? "spatial" : "temporal";
+        this.machine = this.makeMachine();
+        this.log(`execution: ${this.execution}`);
+      } else if ((this.execution === "spatial") !== spatial) {
+        this.bad(cmd, `a ${spatial ? "tile-spatial" : "layer-temporal"} ${cmd.kind} on a board running ${this.execution === "spatial" ? "tile-spatial" : "layer-temporal"}`);
+        return;
+      }
+    }
+    try {
+      this.machine?.apply(cmd, now);
+    } catch (e) {
+      this.bad(cmd, (e as Error).message.replace(/^board: /, ""));
+      return;
+    }
+    this.epochs.set(t.id, cmd.epoch);
+    this.stats_.commandsApplied++;
+    this.emit("command", cmd, "applied");
+    if (cmd.kind === "drop") {
+      this.end(t, "dropped", cmd.reason);
+      this.stats_.tasksDropped++;
+      this.release(t, now, true);
+    }
+  }
+
+  private bad(cmd: BoardCommand, why: string): void {
+    this.stats_.badCommands++;
+    this.emit("command", cmd, "bad");
+    this.log(`bad command ${cmd.kind} task ${cmd.taskId} epoch ${cmd.epoch}: ${why}`);
+    this.sendError(ERROR_CODES.badCommand, `${cmd.kind} task ${cmd.taskId} epoch ${cmd.epoch}: ${why}`);
+  }
+
+  /** A command for a task not known yet: its external arrival may still be on its way. */
+  private hold(cmd: BoardCommand): void {
+    const list = this.held.get(cmd.taskId) ?? [];
+    const h: Held = {
+      cmd,
+      timer: setTimeout(() => this.guard(() => {
+        const l = this.held.get(cmd.taskId);
+        const i = l?.indexOf(h) ?? -1;
+        if (!l || i < 0) return;
+        l.splice(i, 1);
+        if (l.length === 0) this.held.delete(cmd.taskId);
+        this.stats_.unknownCommands++;
+        this.emit("command", cmd, "unknown");
+        this.checkFinished();
+      }), this.opts.externalHoldMs ?? DEFAULT_HOLD_MS),
+    };
+    list.push(h);
+    this.held.set(cmd.taskId, list);
+    this.emit("command", cmd, "held");
+  }
+
+  private makeMachine(): Machine | undefined {
+    if (this.execution === null) return undefined;
+    const m = this.execution === "spatial" ? new SpatialMachine(this.tileCount) : new TemporalMachine();
+    for (const id of this.live) m.admit(id, this.tasks.get(id)!.profile);
+    return m;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Time
+
+  /** Processes everything due now, re-arms the timer, and checks whether the run is over. */
+  private pump(): void {
+    if (this.stopped) return;
+    this.advance(this.clock.nowNs());
+    this.arm();
+    this.checkFinished();
+  }
+
+  private nextArrivalNs(): number {
+    const a = this.arrivals[this.nextArrival];
+    return this.sessionUp && a && this.origin !== null ? this.origin + a.arrivalNs : Infinity;
+  }
+
+  /** Every machine event and arrival due by `now`, in time order; machine events first on ties (as simulate.ts). */
+  private advance(now: number): void {
+    for (;;) {
+      const tm = this.machine?.nextTime() ?? Infinity;
+      const ta = this.nextArrivalNs();
+      if (Math.min(tm, ta) > now) return;
+      if (tm <= ta) this.onMachineEvent(this.machine!.pop()!);
+      else this.onArrival(this.arrivals[this.nextArrival++]!, ta);
+    }
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    const next = Math.min(this.machine?.nextTime() ?? Infinity, this.nextArrivalNs());
+    if (next === Infinity) return;
+    const delay = this.clock.wallDelayMs(next);
+    const spin = this.opts.spinMs ?? 1;
+    const tick = () => this.guard(() => this.pump());
+    if (delay > spin) this.timer = setTimeout(tick, delay - spin);
+    else this.immediate = setImmediate(tick);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Tasks
+
+  private onArrival(a: BoardArrival, at: number): void {
+    const t = this.tasks.get(a.id)!;
+    if (a.after) {
+      const parent = this.byFrame.get(frameKey(a.after.model, a.after.frame));
+      if (parent?.status === "dropped") {
+        this.dropDependent(t, at);
+        return;
+      }
+      if (parent && parent.doneNs === undefined) {
+        const k = frameKey(a.after.model, a.after.frame);
+        this.waitingOn.set(k, [...(this.waitingOn.get(k) ?? []), t]);
+        t.status = "waiting";
+        this.waitingCount++;
+        return;
+      }
+    }
+    this.raise(t);
+  }
+
+  /** Raises a task: admits it and sends its ARRIVAL, after the events of `parent` if those still wait. */
+  private raise(t: TaskState, parent?: TaskState): void {
+    const a = t.arrival!;
+    t.status = "live";
+    this.live.add(t.id);
+    this.stats_.tasksRaised++;
+    this.machine?.admit(t.id, t.profile);
+    const origin = this.origin ?? 0;
+    const msg: Arrival = {
+      type: "arrival",
+      taskId: t.id,
+      modelId: this.modelIndex.get(a.model)!,
+      priority: a.priority,
+      frame: a.frame ?? NO_FRAME,
+      arrivalNs: Math.round(origin + a.arrivalNs),
+      deadlineNs: Math.round(origin + a.deadlineNs),
+    };
+    // the host hears of the child after its parent's TASK_DONE, as it happened on the board
+    if (parent && !parent.acked) parent.buffer.push(msg);
+    else this.endpoint.send(msg);
+    this.emit("arrival", msg);
+  }
+
+  private dropDependent(t: TaskState, at: number): void {
+    this.end(t, "dropped", "dependency");
+    this.stats_.droppedDependency++;
+    this.release(t, at, true);
+  }
+
+  /** A parent frame ended: raise its waiting children, or drop them when it was dropped (simulate.ts release). */
+  private release(t: TaskState, at: number, parentDropped: boolean): void {
+    if (t.frame === undefined) return;
+    const k = frameKey(t.model, t.frame);
+    const children = this.waitingOn.get(k);
+    if (!children) return;
+    this.waitingOn.delete(k);
+    this.waitingCount -= children.length;
+    for (const c of children) {
+      if (parentDropped) this.dropDependent(c, at);
+      else this.raise(c, t);
+    }
+  }
+
+  private end(t: TaskState, status: "done" | "dropped", reason?: string): void {
+    t.status = status;
+    if (reason !== undefined) t.dropReason = reason;
+    this.live.delete(t.id);
+  }
+
+  private onMachineEvent(e: BoardEvent): void {
+    this.emit("event", e);
+    const t = this.tasks.get(e.taskId);
+    const time = Math.max(0, Math.round(e.time));
+    if (e.kind === "stage") {
+      if (e.stage >= MAX_STEPS) {
+        // beyond what STAGE_DONE carries (8192 layers, the core's model capacity): not sent
+        if (this.stats_.unreportedStages++ === 0) this.log(`layer ${e.stage} of task ${e.taskId} (and any beyond ${MAX_STEPS - 1}) cannot be reported`);
+        return;
+      }
+      this.sendEvent(t, { type: "stage_done", taskId: e.taskId, stage: e.stage, busyNs: Math.max(0, Math.round(e.measuredNs)), boardTimeNs: time });
+      return;
+    }
+    // also for a task dropped while it ran on: the simulator hands that TASK_DONE to the controller too
+    this.sendEvent(t, { type: "task_done", taskId: e.taskId, boardTimeNs: time, energyPJ: Math.max(0, e.energyPJ) });
+    if (!t) return;
+    t.doneNs = e.time;
+    if (t.status === "live") {
+      this.end(t, "done");
+      this.stats_.tasksDone++;
+    }
+    this.release(t, e.time, false);
+  }
+
+  /** Events of a task go out only once the host ACKed its ARRIVAL (PROTOCOL.md §5.3). */
+  private sendEvent(t: TaskState | undefined, m: Message): void {
+    if (t && !t.acked) t.buffer.push(m);
+    else if (!this.sessionUp) this.preSession.push(m);
+    else this.endpoint.send(m);
+  }
+
+  private onExternal(payload: Buffer): void {
+    if (this.stopped) return;
+    const reject = (why: string) => {
+      this.stats_.externalRejected++;
+      this.log(`external arrival rejected: ${why}`);
+    };
+    let v: unknown;
+    try {
+      v = JSON.parse(payload.toString("utf8"));
+    } catch {
+      return reject("not JSON");
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return reject("not a JSON object");
+    const o = v as Record<string, unknown>;
+    const id = o.id;
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 0xffffffff) return reject(`"id" must be an integer in 0..4294967295`);
+    if (typeof o.model !== "string" || !this.modelIndex.has(o.model)) return reject(`task ${id}: unknown model ${JSON.stringify(o.model)}`);
+    if (o.priority !== undefined && o.priority !== 1 && o.priority !== 3 && o.priority !== 9) return reject(`task ${id}: priority must be 1, 3 or 9`);
+    if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === "number" && Number.isFinite(o.deadlineMs) && o.deadlineMs >= 0)) {
+      return reject(`task ${id}: deadlineMs must be a number >= 0`);
+    }
+    const prev = this.tasks.get(id);
+    // an id may be reused once its external task ended; a scenario id never
+    if (prev && !(prev.external && (prev.status === "done" || prev.status === "dropped"))) return reject(`task id ${id} is already in use`);
+    const profile = this.opts.sampleProfile?.(o.model, id) ?? this.firstProfile.get(o.model);
+    if (!profile) return reject(`task ${id}: no profile for model ${o.model}`);
+    const t: TaskState = { id, model: o.model, profile, external: true, status: "live", acked: true, buffer: [] };
+    this.tasks.set(id, t);
+    this.live.add(id);
+    this.stats_.externalTasks++;
+    this.machine?.admit(id, profile);
+    const now = this.clock.nowNs();
+    this.advance(now);
+    const held = this.held.get(id);
+    if (held) {
+      this.held.delete(id);
+      for (const h of held) {
+        clearTimeout(h.timer);
+        if (t.status === "live") this.apply(t, h.cmd, now);
+        else {
+          this.stats_.unknownCommands++;
+          this.emit("command", h.cmd, "unknown");
+        }
+      }
+    }
+    this.pump();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Monitoring
+
+  private energyPJ(): number {
+    return this.energyBase + (this.machine?.totalEnergyPJ ?? 0);
+  }
+
+  private heartbeat(): void {
+    if (!this.sessionUp || this.stopped) return;
+    this.endpoint.send({
+      type: "heartbeat",
+      boardTimeNs: Math.round(this.clock.nowNs()),
+      counter: this.heartbeatCounter++ >>> 0,
+      rxRejected: (this.endpoint.stats.framesRejected - this.rejectedAtSession) >>> 0,
+    });
+    this.stats_.heartbeats++;
+  }
+
+  private telemetry(): void {
+    if (!this.sessionUp || this.stopped) return;
+    this.pump(); // energy as of now
+    const now = this.clock.nowNs();
+    const pj = this.energyPJ();
+    const dt = now - this.lastTelemetry.ns;
+    // pJ per ns is mW
+    const powerMw = dt > 0 ? Math.max(0, (pj - this.lastTelemetry.pj) / dt) : 0;
+    this.lastTelemetry = { ns: now, pj };
+    let tempCentiC = TEMP_UNKNOWN;
+    if (this.opts.thermal ?? true) {
+      // first-order RC: the die heads for ambient + R x P with time constant tau (board time)
+      const target = AMBIENT_C + THERMAL_K_PER_W * (powerMw / 1000);
+      this.tempC += (target - this.tempC) * (1 - Math.exp(-dt / 1e9 / THERMAL_TAU_S));
+      tempCentiC = Math.max(-32767, Math.min(32767, Math.round(this.tempC * 100)));
+    }
+    const running = this.machine?.running() ?? [];
+    let busyTiles = 0;
+    if (this.machine instanceof SpatialMachine) busyTiles = this.machine.tileHolders().filter((h) => h !== -1).length;
+    else if (running.length > 0) busyTiles = this.tileCount;
+    const runningLive = running.filter((id) => this.live.has(id)).length;
+    this.endpoint.send({
+      type: "telemetry",
+      boardTimeNs: Math.round(now),
+      energyPJ: pj,
+      powerMw: Math.min(0xffffffff, Math.round(powerMw)),
+      busyTiles: Math.min(0xffff, busyTiles),
+      runningTasks: Math.min(0xffff, running.length),
+      queuedTasks: Math.min(0xffff, this.live.size - runningLive),
+      tempCentiC,
+    });
+    this.stats_.telemetry++;
+  }
+
+  private sendError(code: number, text: string): void {
+    if (!this.sessionUp) return;
+    const clean = text.replace(/[^\x20-\x7e]/g, "?").slice(0, MAX_ERROR_TEXT);
+    this.endpoint.send({ type: "error", code, text: clean });
+    this.stats_.errorsSent++;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private checkFinished(): void {
+    if (this.resolved || !this.sessionUp) return;
+    if (this.nextArrival < this.arrivals.length || this.waitingCount > 0 || this.live.size > 0 || this.held.size > 0) return;
+    if (this.machine && this.machine.nextTime() !== Infinity) return;
+    if (this.endpoint.pending > 0) return;
+    this.resolve(true);
+  }
+
+  private resolve(complete: boolean): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    const summary: BoardSummary = {
+      ...this.stats,
+      complete,
+      wallMs: this.clock.uptimeMs(),
+      workloadOriginNs: this.origin,
+      execution: this.execution,
+    };
+    if (complete) this.log(`finished: ${summary.tasksDone} done, ${summary.tasksDropped + summary.droppedDependency} dropped`);
+    this.resolveFinished(summary);
+    this.emit("finished", summary);
+  }
+
+  /** Handlers run inside transport callbacks and timers: a bug must not take the link down with it. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      this.log(`internal error: ${msg}`);
+      try {
+        this.sendError(ERROR_CODES.internal, msg);
+      } catch {
+        // nothing more to do
+      }
+    }
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+}

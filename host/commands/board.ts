@@ -1,0 +1,281 @@
+// `immsched board`: a virtual accelerator board (firmware-bridge/board/virtual-board.ts) on a
+// serial line or MQTT. It plays a scenario's arrivals in wall time and executes whatever host
+// connects (`immsched run` on the other end of a pty pair or broker), so the host runtime can be
+// tested end to end without hardware.
+
+import { Command, InvalidArgumentError, Option } from "commander";
+import { VirtualBoard, type BoardStats, type BoardSummary } from "../../firmware-bridge/board/virtual-board.js";
+import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
+import { SerialTransport, DEFAULT_BAUD } from "../../firmware-bridge/link/serial.js";
+import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { loadScenario, type Scenario } from "../workloads/scenario.js";
+import { sampleTask } from "../workloads/profiles.js";
+import { InputError } from "../formats/input-error.js";
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit.js";
+
+export interface BoardCommandOptions {
+  serial?: string;
+  baud?: number;
+  mqtt?: string;
+  /** Board id (default "vboard"). */
+  id?: string;
+  mesh?: { width: number; height: number };
+  /** Default "VR_gaming". */
+  scenario?: string;
+  seed?: number;
+  durationMs?: number;
+  /** Board ns per wall ns (default 1). */
+  timeScale?: number;
+  /** ACK timeout; default 100 ms on serial, 1000 ms on MQTT (PROTOCOL.md §5.2). */
+  retryMs?: number;
+  heartbeatMs?: number;
+  telemetryMs?: number;
+  /** MQTT: also run the JSON arrivals published on immsched/<id>/arrivals. */
+  externalArrivals?: boolean;
+  quiet?: boolean;
+  /** Programmatic use (tests): stops the board like SIGINT does. */
+  abort?: AbortSignal;
+  /** Programmatic use: where the summary (out) and progress/messages (err) go. */
+  io?: { out: (text: string) => void; err: (text: string) => void };
+}
+
+export const DEFAULT_BOARD_ID = "vboard";
+export const DEFAULT_SCENARIO = "VR_gaming";
+const SERIAL_RETRY_MS = 100;
+const MQTT_RETRY_MS = 1000;
+/** After the last task: time left for the host's last retransmissions to be re-ACKed. */
+const LINGER_MAX_MS = 2000;
+
+// ---------------------------------------------------------------------------------------------
+// Option parsing (commander argParsers: they throw InvalidArgumentError, which exits 2)
+
+/** "WxH" with at most 256 tiles (the core's target limit). */
+export function parseMesh(value: string): { width: number; height: number } {
+  const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/i.exec(value);
+  const width = Number(m?.[1]);
+  const height = Number(m?.[2]);
+  if (!m || width < 1 || height < 1 || width * height > 256) {
+    throw new InvalidArgumentError(`--mesh expects WxH with at most 256 tiles, like 8x8, got "${value}"`);
+  }
+  return { width, height };
+}
+
+export function parseBoardId(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
+    throw new InvalidArgumentError(`--id must be 1..32 characters of A-Z a-z 0-9 _ - (it is an MQTT topic segment), got "${value}"`);
+  }
+  return value;
+}
+
+export function parsePositiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
+export function parsePositiveInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+export function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n > 0xffffffff) {
+    throw new InvalidArgumentError(`--seed must be an integer in 0..4294967295, got "${value}"`);
+  }
+  return n;
+}
+
+/** A broker URL mqtt.js can connect to. */
+export function parseMqttUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`--mqtt expects a broker URL like mqtt://127.0.0.1:1883, got "${value}"`);
+  }
+  if (!["mqtt:", "mqtts:", "tcp:", "ssl:", "tls:", "ws:", "wss:"].includes(u.protocol)) {
+    throw new InvalidArgumentError(`--mqtt: unsupported scheme "${u.protocol}" (mqtt, mqtts, ws, wss), got "${value}"`);
+  }
+  return value;
+}
+
+/** Adds `immsched board` and its options to the program. */
+export function registerBoardCommand(program: Command): Command {
+  return program
+    .command("board")
+    .description("run a virtual accelerator board (the accelerator model in wall time) behind the wire protocol, on a serial line or MQTT")
+    .option("--serial <path>", "serial device (a UART, or one end of a socat pty pair)")
+    .option("--baud <n>", `serial line rate (default ${DEFAULT_BAUD})`, parsePositiveInteger("--baud"))
+    .option("--mqtt <url>", "MQTT broker URL, e.g. mqtt://127.0.0.1:1883")
+    .addOption(new Option("--id <id>", "board id (HELLO, MQTT topics)").argParser(parseBoardId).default(DEFAULT_BOARD_ID))
+    .addOption(new Option("--mesh <WxH>", "mesh of tiles").argParser(parseMesh).default({ width: 8, height: 8 }, "8x8"))
+    .option("--scenario <spec>", "XRBench scenario name or .m file, JSON trace file, or \"dysta\"", DEFAULT_SCENARIO)
+    .option("--seed <n>", "workload seed", parseSeed, 1)
+    .option("--duration-ms <t>", "length of the arrival window in ms (default: the scenario's)", parsePositiveNumber("--duration-ms"))
+    .option("--time-scale <x>", "board ns per wall ns (2 runs the board twice as fast as real time)", parsePositiveNumber("--time-scale"), 1)
+    .option("--retry-ms <ms>", `ACK timeout (default ${SERIAL_RETRY_MS} on serial, ${MQTT_RETRY_MS} on MQTT)`, parsePositiveNumber("--retry-ms"))
+    .option("--heartbeat-ms <ms>", "HEARTBEAT period (default 1000)", parsePositiveNumber("--heartbeat-ms"))
+    .option("--telemetry-ms <ms>", "TELEMETRY period (default 250)", parsePositiveNumber("--telemetry-ms"))
+    .option("--external-arrivals", "MQTT: also run the JSON tasks published on immsched/<id>/arrivals")
+    .option("--quiet", "no progress lines")
+    .action(async (opts: BoardCommandOptions) => {
+      process.exitCode = await boardCommand(opts);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkOptions(o: BoardCommandOptions): string | null {
+  if (o.serial === undefined && o.mqtt === undefined) return "give --serial PATH or --mqtt URL";
+  if (o.serial !== undefined && o.mqtt !== undefined) return "give either --serial or --mqtt, not both";
+  if (o.baud !== undefined && o.serial === undefined) return "--baud applies to --serial only";
+  if (o.externalArrivals && o.mqtt === undefined) return "--external-arrivals needs --mqtt (the feed is an MQTT topic)";
+  try {
+    if (o.mqtt !== undefined) parseMqttUrl(o.mqtt);
+    if (o.id !== undefined) parseBoardId(o.id);
+    if (o.serial !== undefined && o.serial.trim() === "") return "--serial needs a device path";
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const positive: Array<[string, number | undefined]> = [
+    ["--time-scale", o.timeScale], ["--retry-ms", o.retryMs], ["--heartbeat-ms", o.heartbeatMs],
+    ["--telemetry-ms", o.telemetryMs], ["--duration-ms", o.durationMs], ["--baud", o.baud],
+  ];
+  for (const [flag, v] of positive) if (v !== undefined && !(Number.isFinite(v) && v > 0)) return `${flag} must be a positive number, got ${v}`;
+  if (o.mesh && !(Number.isInteger(o.mesh.width) && Number.isInteger(o.mesh.height) && o.mesh.width >= 1 && o.mesh.height >= 1 && o.mesh.width * o.mesh.height <= 256)) {
+    return `--mesh must have integer sides and at most 256 tiles, got ${o.mesh.width}x${o.mesh.height}`;
+  }
+  return null;
+}
+
+const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
+
+function progressLine(s: BoardStats, wallMs: number, total: number): string {
+  const live = s.tasksRaised + s.externalTasks - s.tasksDone - s.tasksDropped - s.tasksAborted;
+  return (
+    `board: ${(wallMs / 1000).toFixed(0)} s wall, board ${(s.boardTimeNs / 1e9).toFixed(3)} s · ` +
+    `raised ${s.tasksRaised}/${total}${s.externalTasks ? ` +${s.externalTasks} external` : ""} · done ${s.tasksDone} · ` +
+    `dropped ${s.tasksDropped + s.droppedDependency} · live ${Math.max(0, live)} · commands ${s.commandsApplied} · ` +
+    `frames tx ${s.link.framesSent} rx ${s.link.framesReceived} · retries ${s.link.retries} · session ${s.sessions}\n`
+  );
+}
+
+export function summaryText(s: BoardSummary, header: string): string {
+  const l = s.link;
+  return [
+    `# immsched board`,
+    header,
+    `${s.complete ? "finished" : "stopped"} after ${(s.wallMs / 1000).toFixed(2)} s wall (board clock ${(s.boardTimeNs / 1e9).toFixed(3)} s)` +
+      `${s.execution ? ` · ${s.execution === "spatial" ? "tile-spatial" : "layer-temporal"} execution` : ""}`,
+    `tasks: ${s.tasksRaised} raised, ${s.externalTasks} external, ${s.tasksDone} done, ${s.tasksDropped} dropped, ` +
+      `${s.droppedDependency} not raised (parent dropped), ${s.tasksAborted} aborted by a new session`,
+    `commands: ${s.commandsApplied} applied, ${s.staleCommands} stale, ${s.unknownCommands} for unknown or ended tasks, ${s.badCommands} bad (ERROR 5)` +
+      (s.unreportedStages ? ` · ${s.unreportedStages} layer completions past layer 63 not reported (STAGE_DONE carries 0..63)` : ""),
+    `link: ${l.framesSent} frames sent, ${l.framesReceived} received, ${l.framesRejected} rejected, ${l.retries} retries, ` +
+      `${l.duplicates} duplicates, ${l.lost} lost · sessions ${s.sessions} (${s.sessionsUp} established) · ${s.heartbeats} heartbeats, ${s.telemetry} telemetry`,
+    `energy: ${(s.energyPJ / 1e9).toFixed(3)} mJ${s.workloadOriginNs !== null ? ` · workload time 0 = board ${ms(s.workloadOriginNs)}` : ""}`,
+    "",
+  ].join("\n");
+}
+
+/** Runs the board until every task ended or a signal; 0 when it ran, 2 on bad input, 1 when the link cannot be opened. */
+export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
+  const io = opts.io ?? { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t) };
+  const fail = (code: number, msg: string) => {
+    io.err(`immsched board: ${msg}\n`);
+    return code;
+  };
+  const problem = checkOptions(opts);
+  if (problem) return fail(EXIT_BAD_INPUT, problem);
+
+  const mesh = opts.mesh ?? { width: 8, height: 8 };
+  const id = opts.id ?? DEFAULT_BOARD_ID;
+  const seed = opts.seed ?? 1;
+  const scenarioSpec = opts.scenario ?? DEFAULT_SCENARIO;
+  let scenario: Scenario;
+  try {
+    scenario = loadScenario(scenarioSpec, { seed, board: { mesh: { ...mesh, torus: false } }, durationMs: opts.durationMs });
+  } catch (e) {
+    if (e instanceof InputError) return fail(EXIT_BAD_INPUT, e.message);
+    throw e;
+  }
+
+  let transport: FrameTransport;
+  try {
+    transport = opts.serial !== undefined
+      ? await SerialTransport.open(opts.serial, opts.baud ?? DEFAULT_BAUD)
+      : await MqttTransport.open({ url: opts.mqtt!, boardId: id, side: "board", externalArrivals: opts.externalArrivals ?? false });
+  } catch (e) {
+    return fail(EXIT_FAILURE, (e as Error).message);
+  }
+
+  const retryMs = opts.retryMs ?? (opts.serial !== undefined ? SERIAL_RETRY_MS : MQTT_RETRY_MS);
+  const compiled = new Map(scenario.compiled.map((c) => [c.entry.name, c]));
+  const quiet = opts.quiet ?? false;
+  const board = new VirtualBoard({
+    transport,
+    retryMs,
+    boardId: id,
+    mesh,
+    scenario,
+    timeScale: opts.timeScale ?? 1,
+    heartbeatMs: opts.heartbeatMs,
+    telemetryMs: opts.telemetryMs,
+    externalArrivals: opts.externalArrivals ?? false,
+    // each external task gets its own sample of the model (its sparsity), seeded by the run and its id
+    sampleProfile: (model, taskId) => {
+      const cm = compiled.get(model);
+      return cm ? sampleTask(cm, (seed ^ Math.imul(taskId + 1, 0x9e3779b1)) >>> 0).profile : undefined;
+    },
+    log: quiet ? undefined : (line) => io.err(`board: ${line}\n`),
+  });
+  const header =
+    `${transport.describe} · board ${id} · mesh ${mesh.width}x${mesh.height} · scenario ${scenario.name} ` +
+    `(seed ${seed}, ${scenario.arrivals.length} arrivals) · time scale ${opts.timeScale ?? 1} · retry ${retryMs} ms`;
+  if (!quiet) io.err(`board: ${header}\n`);
+
+  // SIGINT/SIGTERM (or the abort signal) end the run cleanly: the MQTT transport says offline
+  let interrupted!: () => void;
+  const stopped = new Promise<"signal">((resolve) => (interrupted = () => resolve("signal")));
+  const onSignal = () => interrupted();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  opts.abort?.addEventListener("abort", onSignal, { once: true });
+  if (opts.abort?.aborted) interrupted();
+
+  const t0 = performance.now();
+  const progress = quiet
+    ? undefined
+    : setInterval(() => io.err(progressLine(board.stats, performance.now() - t0, scenario.arrivals.length)), 1000);
+  let closed = false;
+  try {
+    board.start();
+    const how = await Promise.race([board.finished.then(() => "finished" as const), stopped]);
+    if (how === "finished") {
+      // the host may still retransmit a command whose ACK it lost: stay a little to re-ACK it
+      const linger = Math.min(LINGER_MAX_MS, 3 * retryMs);
+      await Promise.race([new Promise((r) => setTimeout(r, linger)), stopped]);
+    }
+    board.stop();
+    const summary = await board.finished;
+    clearInterval(progress);
+    if (transport instanceof SerialTransport) await transport.drain();
+    closed = true;
+    await transport.close();
+    io.out(summaryText(summary, header));
+    return EXIT_OK;
+  } finally {
+    clearInterval(progress);
+    board.stop();
+    if (!closed) await transport.close().catch(() => {});
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    opts.abort?.removeEventListener("abort", onSignal);
+  }
+}
