@@ -50,16 +50,17 @@ function writeAtomic(file: string, text: string): void {
 
 /**
  * Scenario tasks the board never raised because the frame they depend on was dropped: the
- * virtual-time simulator counts them as dropped ("dependency"), so the run does too.
+ * virtual-time simulator counts them as dropped ("dependency"), so the run does too. At the end
+ * of a run (`final`), a task whose parent frame never arrived at all counts the same way.
  */
-function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>): TaskRecord[] {
+function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>, final: boolean): TaskRecord[] {
   const byFrame = new Map<string, TaskRecord>();
   for (const r of records.values()) if (r.frame !== undefined) byFrame.set(`${r.model}#${r.frame}`, r);
   const out: TaskRecord[] = [];
   for (const a of scenario.arrivals) {
     if (records.has(a.id) || !a.after) continue;
     const parent = byFrame.get(`${a.after.model}#${a.after.frame}`);
-    const parentGone = !parent || parent.dropped !== undefined || out.some((t) => t.model === a.after!.model && t.frame === a.after!.frame);
+    const parentGone = parent ? parent.dropped !== undefined : final;
     if (!parentGone) continue;
     const rec: TaskRecord = {
       id: a.id, model: a.model, frame: a.frame, priority: a.priority, arrivalNs: a.arrivalNs, deadlineNs: a.deadlineNs,
@@ -71,9 +72,13 @@ function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRe
   return out;
 }
 
-/** Has every task of the scenario ended (done, dropped, or never raised behind a dropped frame)? */
+/**
+ * Has every task ended: each of the scenario (done, dropped, or never raised behind a dropped
+ * frame), and each other task the host heard of (external arrivals)?
+ */
 function scenarioSettled(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>): boolean {
-  const extra = new Set(dependencyDrops(scenario, records).map((t) => t.id));
+  for (const r of records.values()) if (r.finishNs === undefined && r.dropped === undefined) return false;
+  const extra = new Set(dependencyDrops(scenario, records, false).map((t) => t.id));
   return scenario.arrivals.every((a) => {
     const r = records.get(a.id);
     if (r) return r.finishNs !== undefined || r.dropped !== undefined;
@@ -82,7 +87,7 @@ function scenarioSettled(scenario: Scenario, records: ReadonlyMap<number, TaskRe
 }
 
 export function summarize(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario | undefined): RunSummary {
-  const extra = scenario ? dependencyDrops(scenario, runtime.records) : [];
+  const extra = scenario ? dependencyDrops(scenario, runtime.records, true) : [];
   const log = runtime.runLog(extra);
   const tasks = log.tasks;
   const completed = tasks.filter((t) => t.finishNs !== undefined).length;

@@ -1,10 +1,13 @@
-// Board clock alignment (PROTOCOL.md §6.4): the board's clock is never set; the host keeps, as the
-// offset host - board, the minimum of the last 16 samples (host receive time - board time), since
-// the sample with the least transport delay is the truest and a window follows drift.
+// Board clock alignment (PROTOCOL.md §6.4): the board's clock is never set. The host samples
+// (host receive time, board time) from every frame that carries a board timestamp and estimates
+// the board's clock now as the largest of b_i + (host_now - h_i) * rate over the last 16 samples:
+// the sample with the least transport delay gives the largest (truest) estimate, which is the
+// protocol's "minimum offset" rule extended to a board clock that runs at another rate than the
+// host's (a virtual board with --time-scale, or a crystal off by some ppm). The rate is the slope
+// between the oldest and newest samples once they are 50 ms of host time apart, 1 before.
 
 export class BoardClock {
-  private samples: number[] = [];
-  private offset: number | undefined;
+  private samples: Array<{ h: number; b: number }> = [];
 
   /** Host time now, ns (monotonic). */
   static hostNowNs(): number {
@@ -12,22 +15,32 @@ export class BoardClock {
   }
 
   sample(boardTimeNs: number, hostNs = BoardClock.hostNowNs()): void {
-    this.samples.push(hostNs - boardTimeNs);
+    this.samples.push({ h: hostNs, b: boardTimeNs });
     if (this.samples.length > 16) this.samples.shift();
-    this.offset = Math.min(...this.samples);
   }
 
   reset(): void {
     this.samples = [];
-    this.offset = undefined;
   }
 
   get aligned(): boolean {
-    return this.offset !== undefined;
+    return this.samples.length > 0;
   }
 
-  /** The board's clock now, estimated from the host's (ns). */
+  /** Board ns per host ns. */
+  get rate(): number {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    if (!first || !last || last.h - first.h < 50e6) return 1;
+    const r = (last.b - first.b) / (last.h - first.h);
+    return r > 0 ? r : 1;
+  }
+
+  /** The board's clock now, estimated from the host's (ns); 0 before any sample. */
   boardNowNs(hostNs = BoardClock.hostNowNs()): number {
-    return this.offset === undefined ? 0 : hostNs - this.offset;
+    const rate = this.rate;
+    let best = 0;
+    for (const s of this.samples) best = Math.max(best, s.b + (hostNs - s.h) * rate);
+    return best;
   }
 }

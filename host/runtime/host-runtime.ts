@@ -84,10 +84,13 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       case "hello":
         return this.onHello(m);
       case "arrival":
+        this.clock.sample(m.arrivalNs);
         return this.onArrival(m);
       case "stage_done":
+        this.clock.sample(m.boardTimeNs);
         return this.onStageDone(m);
       case "task_done":
+        this.clock.sample(m.boardTimeNs);
         return this.onTaskDone(m);
       case "heartbeat":
         this.clock.sample(m.boardTimeNs);
