@@ -9,7 +9,7 @@
 import mqtt, { type MqttClient, type IClientOptions } from "mqtt";
 import type { Socket } from "node:net";
 import {
-  type MessageType, type Side, topicFor, parseTopic, subscriptions, TOPIC_ROOT, STATUS_KIND, STATUS_ONLINE,
+  type MessageType, type Side, RELIABLE, topicFor, parseTopic, subscriptions, TOPIC_ROOT, STATUS_KIND, STATUS_ONLINE,
   STATUS_OFFLINE,
 } from "../protocol/index.js";
 import { type FrameTransport, type TransportStats, emptyStats } from "./transport.js";
@@ -102,10 +102,15 @@ export class MqttTransport implements FrameTransport {
     this.handler(new Uint8Array(payload.buffer, payload.byteOffset, payload.length), where.type);
   }
 
+  /**
+   * QoS 1 for the frames the protocol acknowledges itself (arrivals, events, commands, HELLO);
+   * QoS 0 for ACK, NACK, HEARTBEAT, TELEMETRY and the rest, which are never retried: a broker
+   * PUBACK for them would double the traffic for nothing.
+   */
   send(frame: Uint8Array, type: MessageType): void {
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
-    this.client.publish(topicFor(this.opts.boardId, type, this.opts.side), Buffer.from(frame), { qos: 1 });
+    this.client.publish(topicFor(this.opts.boardId, type, this.opts.side), Buffer.from(frame), { qos: RELIABLE.has(type) ? 1 : 0 });
   }
 
   onFrame(handler: (frame: Uint8Array, type?: MessageType) => void): void {

@@ -12,7 +12,7 @@
 // parts"): the run over it must work (MQTT 5, no frame rejected, every task settled, external
 // arrivals), while the metric comparison runs on a Mosquitto this suite starts with no-delay.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { immsched } from "../support/cli.js";
@@ -124,7 +124,7 @@ describe("hardware in the loop", () => {
     const port = await freePort();
     const conf = join(dir, "mosquitto.conf");
     writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n`);
-    const broker = start("mosquitto", ["-c", conf]);
+    const broker = start(existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", ["-c", conf]);
     procs.push(broker);
     const up = Date.now() + 5000;
     while (!(await listening(port))) {

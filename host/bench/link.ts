@@ -1,0 +1,188 @@
+// `npm run bench:link`: how fast the runtime's links go, measured with the real processes.
+//
+//  1. MQTT: arrivals per second the host sustains, and arrival -> command latency. A load
+//     generator plays a board (its own Endpoint, real frames, ACKs both ways) that raises ARRIVAL
+//     at a fixed rate and reports every placed task done at once, so the controller never fills
+//     up; `immsched run` runs in its own process against a Mosquitto started here with
+//     `set_tcp_nodelay true`. Latency is measured twice: end to end at the generator (ARRIVAL
+//     published -> its SCHEDULE/DROP received, through the broker both ways) and inside the host
+//     (frame decoded -> commands sent, from the host's --json summary).
+//  2. Serial: frames per second through a socat pseudo-terminal pair with serialport at 921600
+//     baud, as a share of that line rate (8N1: 10 bits a byte). A pty does not pace bytes at the
+//     baud rate, so this measures the software path, which a real UART then caps at 100%.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer, createConnection } from "node:net";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { SerialTransport } from "../../firmware-bridge/link/serial.js";
+import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
+import { encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
+import { loadScenario } from "../workloads/scenario.js";
+import { machineLine } from "./machine.js";
+import { percentile } from "../sim/metrics.js";
+
+const opts = new Command()
+  .option("--rates <list>", "arrival rates to try (per second)", "1000,2000,5000,8000")
+  .option("--seconds <s>", "length of each rate step", (v) => Number(v), 3)
+  .option("--serial-seconds <s>", "length of the serial step", (v) => Number(v), 3)
+  .parse(process.argv)
+  .opts<{ rates: string; seconds: number; serialSeconds: number }>();
+
+const BIN = fileURLToPath(new URL("../../bin/immsched.js", import.meta.url));
+const MOSQUITTO = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
+const dir = mkdtempSync(join(tmpdir(), "immsched-bench-link-"));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+async function waitListening(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const c = createConnection({ port, host: "127.0.0.1" });
+      c.once("connect", () => (c.destroy(), resolve(true)));
+      c.once("error", () => resolve(false));
+    });
+    if (up) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+console.log("# bench:link\n");
+console.log(`command: npm run bench:link -- ${process.argv.slice(2).join(" ")}`.trimEnd());
+console.log(`machine: ${machineLine()}\n`);
+
+// ---- 1. MQTT ------------------------------------------------------------------------------------
+const port = await freePort();
+const conf = join(dir, "mosquitto.conf");
+writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
+const broker = spawn(MOSQUITTO, ["-c", conf], { stdio: "ignore" });
+await waitListening(port);
+const url = `mqtt://127.0.0.1:${port}`;
+const scenario = loadScenario("VR_gaming", { seed: 1, board: { mesh: { width: 8, height: 8, torus: false } } });
+const FAR = 10e9; // deadlines far away: every arrival is placed or queued, none dropped as hopeless
+
+console.log(`## MQTT: arrivals the host sustains (Mosquitto 2 with set_tcp_nodelay, MQTT 5, QoS 1, loopback)\n`);
+console.log("| offered /s | arrivals sent | commands back | sustained /s | e2e p50 ms | e2e p99 ms | host p50 µs | host p99 µs | retries |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const rate of opts.rates.split(",").map(Number)) {
+  const id = `bench${rate}`;
+  const json = join(dir, `run-${rate}.json`);
+  const host = spawn(process.execPath, [BIN, "run", "--board", `${url}/${id}`, "--scenario", "VR_gaming", "--policy", "immsched", "--duration", String(opts.seconds + 4), "--json", json, "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });
+  let hostErr = "";
+  host.stderr!.on("data", (d) => (hostErr += d));
+  const hostExit = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)));
+  const t = await MqttTransport.open({ url, boardId: id, side: "board" });
+  const ep = new Endpoint(t, { side: "board", retryMs: 1000, window: 1024 });
+  const sentAt = new Map<number, number>();
+  const e2e: number[] = [];
+  let commands = 0;
+  let boardNs0 = 0;
+  const t0 = performance.now();
+  const boardNow = () => Math.round((performance.now() - t0) * 1e6) + boardNs0;
+  ep.on("message", (m: Message) => {
+    if (m.type === "schedule" || m.type === "drop" || m.type === "resume") {
+      const at = sentAt.get(m.taskId);
+      if (at !== undefined) {
+        e2e.push(performance.now() - at);
+        sentAt.delete(m.taskId);
+      }
+      commands++;
+      // the task is done at once: frees its tiles for the next arrivals
+      if (m.type !== "drop") ep.send({ type: "task_done", taskId: m.taskId, boardTimeNs: boardNow(), energyPJ: 1 });
+    } else if (m.type === "hello_request") {
+      ep.resetSession();
+      ep.send(hello(id, boardNow()));
+    }
+  });
+  ep.send(hello(id, boardNow()));
+  await sleep(1500); // the host process starts and answers the HELLO
+  // ids far above the scenario's (the host knows VR_gaming's 1..120 and would count them settled)
+  const FIRST = 1_000_000;
+  let next = FIRST;
+  const start = performance.now();
+  const end = start + opts.seconds * 1000;
+  // paced by a 1 ms timer, sending what is due: a busy loop here would take a core from the host
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = FIRST - 1 + Math.floor(((Math.min(performance.now(), end) - start) / 1000) * rate);
+      while (next <= due) {
+        const now = boardNow();
+        sentAt.set(next, performance.now());
+        ep.send({ type: "arrival", taskId: next, modelId: next % 3, priority: [1, 3, 9][next % 3]!, frame: next, arrivalNs: now, deadlineNs: now + FAR });
+        next++;
+      }
+      if (performance.now() >= end) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  const sent = next - FIRST;
+  await sleep(1000);
+  const elapsed = opts.seconds;
+  const code = await hostExit;
+  if (code !== 0) console.error(`host exited ${code}: ${hostErr}`);
+  const summary = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : undefined;
+  e2e.sort((a, b) => a - b);
+  console.log(
+    `| ${rate} | ${sent} | ${commands} | ${Math.round(commands / elapsed)} | ${percentile(e2e, 50).toFixed(2)} | ${percentile(e2e, 99).toFixed(2)} | ` +
+      `${summary?.host.arrivalToCommandMicrosP50.toFixed(0) ?? "-"} | ${summary?.host.arrivalToCommandMicrosP99.toFixed(0) ?? "-"} | ${ep.stats.retries} |`,
+  );
+  ep.close();
+  await t.close();
+}
+broker.kill();
+
+function hello(boardId: string, boardTimeNs: number): Message {
+  return {
+    type: "hello", protocolVersion: 1, fwMajor: 0, fwMinor: 1, fwPatch: 0, meshWidth: 8, meshHeight: 8, pesPerTile: 64,
+    clockMhz: 1000, maxTasks: 256, flags: 2, boardTimeNs, boardId,
+  };
+}
+
+// ---- 2. Serial -----------------------------------------------------------------------------------
+console.log(`\n## Serial: frames through a socat pty pair with serialport at 921600 baud\n`);
+const a = join(dir, "pty-a");
+const b = join(dir, "pty-b");
+const socat = spawn("socat", [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: "ignore" });
+for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++) await sleep(50);
+const tx = await SerialTransport.open(a, 921600);
+const rx = await SerialTransport.open(b, 921600);
+let got = 0;
+let bad = 0;
+const frame = encodeMessage({ type: "stage_done", taskId: 7, stage: 3, busyNs: 123456, boardTimeNs: 987654321 }, 1);
+rx.onFrame((f) => (f.length === frame.length ? got++ : bad++));
+const wireBytes = (frame.length + 2) ; // COBS adds one byte here (no run over 254) plus the delimiter
+const sEnd = performance.now() + opts.serialSeconds * 1000;
+let sent = 0;
+while (performance.now() < sEnd) {
+  for (let k = 0; k < 64; k++) tx.send(frame);
+  sent += 64;
+  await tx.drain();
+}
+await sleep(300);
+const fps = got / opts.serialSeconds;
+const lineBytes = 921600 / 10;
+console.log("| frame | wire bytes | frames sent | frames received | rejected | frames/s | bytes/s | share of 921600 baud |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log(`| STAGE_DONE | ${wireBytes} | ${sent} | ${got} | ${bad + rx.stats.malformed} | ${Math.round(fps)} | ${Math.round(fps * wireBytes)} | ${((100 * fps * wireBytes) / lineBytes).toFixed(0)} % |`);
+console.log(`\nA real UART at 921600 baud carries at most ${Math.floor(lineBytes / wireBytes)} such frames per second.`);
+await tx.close();
+await rx.close();
+socat.kill();
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
