@@ -142,6 +142,21 @@ export function buildProgram(): Command {
   registerBoardCommand(program);
 
   program
+    .command("monitor")
+    .description("watch boards through their MQTT topics and serve the live dashboard and /metrics")
+    .requiredOption("--mqtt <url>", "broker URL, e.g. mqtt://127.0.0.1:1883")
+    .option("--board <id>", "board id to watch (default: every board)")
+    .option("--port <n>", `dashboard port on 127.0.0.1 (default ${DEFAULT_MONITOR_PORT})`, positiveInteger("--port"))
+    .option("--host <addr>", "interface to listen on (default 127.0.0.1)")
+    .option("--scenario <spec>", "scenario whose model names label the arrivals", "VR_gaming")
+    .option("--policy <name>", "policy name to show")
+    .option("--duration <sec>", "stop after this many seconds (default: until Ctrl-C)", positiveNumber("--duration"))
+    .action(async (opts) => {
+      const { monitorCommand } = await import("./commands/monitor.js");
+      process.exitCode = await monitorCommand(opts);
+    });
+
+  program
     .command("bench")
     .description("run scheduling policies on the same workloads in virtual time and compare the metrics")
     .option("--scenario <spec>", "XRBench scenario name or .m file, JSON trace file, or \"dysta\" (the Dysta recipe); repeat or comma-separate (default: every shared XRBench scenario)", collect)
