@@ -231,11 +231,13 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     let lastDraw = 0;
     const tick = setInterval(() => {
       const now = performance.now();
-      if (now - lastDraw >= (tty ? 200 : 1000)) {
+      if (!opts.quiet && now - lastDraw >= (tty ? 200 : 1000)) {
         draw();
         lastDraw = now;
       }
-      const done = runtime.hello !== undefined && scenarioSettled(scenario, runtime.records) && endpoint.pending === 0;
+      // the full check walks every task: only once none is open (this timer shares the thread
+      // with the frame handlers, so it must stay cheap)
+      const done = runtime.hello !== undefined && runtime.open === 0 && endpoint.pending === 0 && scenarioSettled(scenario, runtime.records);
       if (done || interrupted || now - started >= opts.duration * 1000) {
         clearInterval(tick);
         resolve();

@@ -51,6 +51,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   lastNs = 0;
   /** Board events about tasks the host does not know (after a session change): counted, ignored. */
   unknownEvents = 0;
+  /** Tasks heard of that have neither finished nor been dropped (kept as a count: cheap to poll). */
+  open = 0;
   private readonly modelById: string[];
   private requestTimer?: NodeJS.Timeout;
   private epoch = 0;
@@ -144,6 +146,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     if (this.records.has(m.taskId)) return; // the same task reported twice (feed and board)
     const ref = this.opts.reference?.get(m.taskId);
     const entry = this.opts.models.find((x) => x.name === model);
+    this.open++;
     this.records.set(m.taskId, {
       id: m.taskId,
       model,
@@ -185,6 +188,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       return;
     }
     if (rec.finishNs !== undefined) return;
+    if (rec.dropped === undefined) this.open--;
     rec.finishNs = m.boardTimeNs;
     rec.energyPJ = m.energyPJ;
     this.emit("event", { time: m.boardTimeNs, board: { kind: "done", taskId: m.taskId, energyPJ: m.energyPJ, time: m.boardTimeNs } });
@@ -200,7 +204,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       this.epoch = Math.max(this.epoch, c.epoch);
       const rec = this.records.get(c.taskId);
       if (c.kind === "drop") {
-        if (rec && rec.dropped === undefined && rec.finishNs === undefined) rec.dropped = c.reason;
+        if (rec && rec.dropped === undefined && rec.finishNs === undefined) {
+          rec.dropped = c.reason;
+          this.open--;
+        }
       } else if (c.kind === "preempt") {
         this.preemptions++;
         if (rec) rec.preemptions++;
