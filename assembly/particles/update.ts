@@ -33,15 +33,10 @@ export function updateRow(p: i32, i: i32, lo: i32, hi: i32, a1: i32, a2: i32, pb
   const vp = changetype<usize>(velocity) + <usize>off;
   const mp = changetype<usize>(mask) + <usize>(i * ROW);
   if (ASC_FEATURE_SIMD) {
-    const w = i16x8.splat(<i16>W);
     const c1 = i16x8.splat(<i16>a1);
     const c2 = i16x8.splat(<i16>a2);
     const pb = i16x8.splat(<i16>pbTile);
     const gb = i16x8.splat(<i16>gbTile);
-    const full = i16x8.splat(255);
-    const zero = i16x8.splat(0);
-    const vmax = i16x8.splat(<i16>VMAX);
-    const vmin = i16x8.splat(<i16>-VMAX);
     const lanes = i16x8(0, 1, 2, 3, 4, 5, 6, 7);
     for (let b = lo; b < hi; b += 16) {
       const x = v128.load(xp + <usize>b);
@@ -49,30 +44,12 @@ export function updateRow(p: i32, i: i32, lo: i32, hi: i32, a1: i32, a2: i32, pb
       const m = v128.load(mp + <usize>b);
       const idxLo = i16x8.add(i16x8.splat(<i16>b), lanes);
       const idxHi = i16x8.add(idxLo, i16x8.splat(8));
-      // low 8 lanes
-      const xl = i16x8.extend_low_i8x16_u(x);
-      const vl = i16x8.extend_low_i8x16_s(v);
-      const pl = v128.and(i16x8.eq(idxLo, pb), full);
-      const gl = v128.and(i16x8.eq(idxLo, gb), full);
-      let nvl = i16x8.add(
-        i16x8.add(i16x8.shr_s(i16x8.mul(w, vl), 6), i16x8.shr_s(i16x8.mul(c1, i16x8.sub(pl, xl)), 6)),
-        i16x8.shr_s(i16x8.mul(c2, i16x8.sub(gl, xl)), 6),
-      );
-      nvl = i16x8.min_s(i16x8.max_s(nvl, vmin), vmax);
-      const nxl = i16x8.min_s(i16x8.max_s(i16x8.add(xl, nvl), zero), full);
-      // high 8 lanes
-      const xh = i16x8.extend_high_i8x16_u(x);
-      const vh = i16x8.extend_high_i8x16_s(v);
-      const ph = v128.and(i16x8.eq(idxHi, pb), full);
-      const gh = v128.and(i16x8.eq(idxHi, gb), full);
-      let nvh = i16x8.add(
-        i16x8.add(i16x8.shr_s(i16x8.mul(w, vh), 6), i16x8.shr_s(i16x8.mul(c1, i16x8.sub(ph, xh)), 6)),
-        i16x8.shr_s(i16x8.mul(c2, i16x8.sub(gh, xh)), 6),
-      );
-      nvh = i16x8.min_s(i16x8.max_s(nvh, vmin), vmax);
-      const nxh = i16x8.min_s(i16x8.max_s(i16x8.add(xh, nvh), zero), full);
-      v128.store(xp + <usize>b, v128.and(i8x16.narrow_i16x8_u(nxl, nxh), m));
-      v128.store(vp + <usize>b, v128.and(i8x16.narrow_i16x8_s(nvl, nvh), m));
+      const vl = step8(i16x8.extend_low_i8x16_u(x), i16x8.extend_low_i8x16_s(v), idxLo, c1, c2, pb, gb);
+      const vh = step8(i16x8.extend_high_i8x16_u(x), i16x8.extend_high_i8x16_s(v), idxHi, c1, c2, pb, gb);
+      const xl = clampX8(i16x8.add(i16x8.extend_low_i8x16_u(x), vl));
+      const xh = clampX8(i16x8.add(i16x8.extend_high_i8x16_u(x), vh));
+      v128.store(xp + <usize>b, v128.and(i8x16.narrow_i16x8_u(xl, xh), m));
+      v128.store(vp + <usize>b, v128.and(i8x16.narrow_i16x8_s(vl, vh), m));
     }
   } else {
     for (let t = lo; t < hi; t++) {
@@ -93,4 +70,23 @@ export function updateRow(p: i32, i: i32, lo: i32, hi: i32, a1: i32, a2: i32, pb
       store<i8>(vp + k, <i8>nv);
     }
   }
+}
+
+/** The new velocity of 8 entries (i16 lanes): the formula above, clamped to +-VMAX. */
+// @ts-ignore: decorator
+@inline function step8(x: v128, v: v128, idx: v128, c1: v128, c2: v128, pb: v128, gb: v128): v128 {
+  const full = i16x8.splat(255);
+  const p = v128.and(i16x8.eq(idx, pb), full); // one-hot target of the personal best
+  const g = v128.and(i16x8.eq(idx, gb), full); // and of the global best
+  const nv = i16x8.add(
+    i16x8.add(i16x8.shr_s(i16x8.mul(i16x8.splat(<i16>W), v), 6), i16x8.shr_s(i16x8.mul(c1, i16x8.sub(p, x)), 6)),
+    i16x8.shr_s(i16x8.mul(c2, i16x8.sub(g, x)), 6),
+  );
+  return i16x8.min_s(i16x8.max_s(nv, i16x8.splat(<i16>-VMAX)), i16x8.splat(<i16>VMAX));
+}
+
+/** Positions clamped to 0..255. */
+// @ts-ignore: decorator
+@inline function clampX8(x: v128): v128 {
+  return i16x8.min_s(i16x8.max_s(x, i16x8.splat(0)), i16x8.splat(255));
 }

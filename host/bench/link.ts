@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, createConnection } from "node:net";
+import { freePort, waitListening } from "../net/ports.js";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
@@ -39,29 +39,6 @@ const BIN = fileURLToPath(new URL("../../bin/immsched.js", import.meta.url));
 const MOSQUITTO = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
 const dir = mkdtempSync(join(tmpdir(), "immsched-bench-link-"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
-async function waitListening(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const c = createConnection({ port, host: "127.0.0.1" });
-      c.once("connect", () => (c.destroy(), resolve(true)));
-      c.once("error", () => resolve(false));
-    });
-    if (up) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 console.log("# bench:link\n");
 console.log(`command: npm run bench:link -- ${process.argv.slice(2).join(" ")}`.trimEnd());

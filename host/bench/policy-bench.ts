@@ -9,6 +9,7 @@ import type { Target } from "../formats/graphs.js";
 import { simulate } from "../sim/simulate.js";
 import { computeMetrics, meanMetrics, type Metrics } from "../sim/metrics.js";
 import { loadScenario } from "../workloads/scenario.js";
+import type { BenchRun as ReportRun, BenchResult as ReportResult } from "../report/html.js";
 
 /** What one unit of core work costs on the board's controller, ns (about this machine's measured rate). */
 export const DEFAULT_NS_PER_WORK = 5;
@@ -27,17 +28,13 @@ export interface BenchSpec {
   decisionTime?: "work" | "measured";
 }
 
-export interface BenchRun {
+/** One run (the report's record, with the policy typed). */
+export interface BenchRun extends ReportRun {
   policy: PolicyName;
-  seed: number;
-  scenario: string;
-  metrics: Metrics;
 }
 
-export interface BenchResult {
+export interface BenchResult extends ReportResult {
   runs: BenchRun[];
-  /** Mean over every run of each policy (all scenarios and seeds). */
-  summary: Record<string, Metrics>;
   /** Mean over seeds, per scenario and policy. */
   scenarios: Record<string, Record<string, Metrics>>;
   /** Decision latencies (µs, arrival -> commands ready) of every run, per policy, for reports. */

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { immsched } from "../support/cli.js";
 import { immschedProc, listening, ptyPair, start, stop, waitFor, type Proc } from "./processes.js";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../../host/net/ports.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { MqttTransport, arrivalsTopic } from "../../firmware-bridge/link/mqtt.js";
 
@@ -69,17 +69,6 @@ function matchesBench(run: RunJson): void {
   expect(Math.abs(run.metrics.xrbenchScore - bench.xrbenchScore)).toBeLessThanOrEqual(5);
   expect(run.metrics.latencyP50Ms).toBeGreaterThan(bench.latencyP50Ms * 0.75);
   expect(run.metrics.latencyP50Ms).toBeLessThan(bench.latencyP50Ms * 1.35);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 describe("hardware in the loop", () => {

@@ -2,7 +2,6 @@
 // real links, with every process stopped when a test ends.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createConnection } from "node:net";
 import { BIN } from "../support/cli.js";
 
 export interface Proc {
@@ -51,14 +50,5 @@ export async function ptyPair(dir: string): Promise<{ a: string; b: string; proc
   return { a, b, proc };
 }
 
-/** Is something listening on host:port? */
-export function listening(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ port, host });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
+
+export { listening } from "../../host/net/ports.js";

@@ -1,23 +1,13 @@
 // `immsched monitor --mqtt` watching a board from another process: a board's HELLO published on
 // Mosquitto shows up in the dashboard state and in /metrics.
 import { afterAll, describe, expect, it } from "vitest";
-import { createServer } from "node:net";
+import { freePort } from "../../host/net/ports.js";
 import { immschedProc, stop, waitFor, type Proc } from "../hil/processes.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { encodeMessage } from "../../firmware-bridge/protocol/index.js";
 
 let mon: Proc | undefined;
 afterAll(async () => stop(mon));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
 describe("immsched monitor --mqtt", () => {
   it("serves the state of a board it hears on the broker", async () => {

@@ -6,22 +6,12 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createServer } from "node:net";
+import { freePort } from "../../host/net/ports.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { immschedProc, stop, waitFor, type Proc } from "../hil/processes.js";
 
 const SCREENSHOT = fileURLToPath(new URL("../../build/dashboard-run.png", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
 let browser: Browser;
 let run: Proc;
