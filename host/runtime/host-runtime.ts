@@ -36,6 +36,8 @@ export interface HostRuntimeEvents {
 
 /** What the host sends while it has no session with the board (PROTOCOL.md §6.3), ms. */
 const HELLO_REQUEST_EVERY_MS = 1000;
+/** A board silent this long is lost (PROTOCOL.md §6.5: it sends HEARTBEAT every second), ms. */
+export const BOARD_LOST_AFTER_MS = 3000;
 
 export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   readonly clock = new BoardClock();
@@ -63,13 +65,34 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     opts.endpoint.on("message", (m) => this.onMessage(m));
   }
 
-  /** Asks the board for a session until it says HELLO. */
+  /** Times the board went silent for BOARD_LOST_AFTER_MS (each counted once, until a new HELLO). */
+  boardLost = 0;
+  /** True while the session is up and the board is heard. */
+  live = false;
+  private lastFrames = 0;
+  private lastHeardMs = 0;
+
+  /**
+   * Asks the board for a session until it says HELLO, and again whenever it falls silent for
+   * BOARD_LOST_AFTER_MS (a reset board, a cut cable): liveness, not scheduling, so a timer is fine.
+   */
   start(): void {
-    const ask = () => {
-      if (!this.hello) this.opts.endpoint.send({ type: "hello_request" });
+    const tick = () => {
+      const frames = this.opts.endpoint.stats.framesReceived;
+      const now = performance.now();
+      if (frames !== this.lastFrames) {
+        this.lastFrames = frames;
+        this.lastHeardMs = now;
+      } else if (this.live && now - this.lastHeardMs >= BOARD_LOST_AFTER_MS) {
+        this.live = false;
+        this.boardLost++;
+        this.emit("event", { time: this.lastNs, note: { level: "error", text: `board silent for ${BOARD_LOST_AFTER_MS / 1000} s: lost, asking for a new session` } });
+      }
+      if (!this.live) this.opts.endpoint.send({ type: "hello_request" });
     };
-    ask();
-    this.requestTimer = setInterval(ask, HELLO_REQUEST_EVERY_MS);
+    this.lastHeardMs = performance.now();
+    tick();
+    this.requestTimer = setInterval(tick, HELLO_REQUEST_EVERY_MS);
     this.requestTimer.unref?.();
   }
 
@@ -119,6 +142,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private onHello(m: MessageOf<"hello">): void {
     // a new session: the board aborted whatever it held, so tasks still open are lost
     this.hello = m;
+    this.live = true;
+    this.lastHeardMs = performance.now();
     this.clock.reset();
     this.clock.sample(m.boardTimeNs);
     const board = { mesh: { width: m.meshWidth, height: m.meshHeight, torus: (m.flags & 1) !== 0 } };
