@@ -86,8 +86,9 @@ function scenarioSettled(scenario: Scenario, records: ReadonlyMap<number, TaskRe
   });
 }
 
-export function summarize(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario | undefined): RunSummary {
-  const extra = scenario ? dependencyDrops(scenario, runtime.records, true) : [];
+/** The run so far; `final` at the end, when frames whose parent never arrived count as dropped. */
+export function summarize(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario | undefined, final = true): RunSummary {
+  const extra = scenario ? dependencyDrops(scenario, runtime.records, final) : [];
   const log = runtime.runLog(extra);
   const tasks = log.tasks;
   const completed = tasks.filter((t) => t.finishNs !== undefined).length;
@@ -204,7 +205,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const tty = out.isTTY && !opts.quiet;
   let drawn = 0;
   const draw = () => {
-    const s = summarize(runtime, endpoint, scenario);
+    const s = summarize(runtime, endpoint, scenario, false);
     const t = runtime.hello ? (runtime.lastNs - (runtime.firstNs === Infinity ? 0 : runtime.firstNs)) / 1e6 : 0;
     const line =
       `t ${t.toFixed(1).padStart(7)} ms · arrived ${s.tasks.arrived} · done ${s.tasks.completed} · late ${s.tasks.late}` +

@@ -13,7 +13,7 @@ import { mulberry32 } from "../../host/bench/random.js";
 import type { MessageType } from "../../firmware-bridge/protocol/index.js";
 
 /** Wraps a transport: each frame sent is dropped, corrupted (one byte flipped) or sent twice. */
-function faulty(inner: FrameTransport, seed: number, p: { drop: number; corrupt: number; repeat: number }): FrameTransport & { injected: Record<string, number> } {
+function faulty(inner: FrameTransport, seed: number, p: { drop: number; corrupt: number; repeat: number }): FrameTransport & { injected: { drop: number; corrupt: number; repeat: number } } {
   const rand = mulberry32(seed);
   const injected = { drop: 0, corrupt: 0, repeat: 0 };
   return {
