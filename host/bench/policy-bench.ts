@@ -39,7 +39,15 @@ export interface BenchResult extends ReportResult {
   scenarios: Record<string, Record<string, Metrics>>;
   /** Decision latencies (µs, arrival -> commands ready) of every run, per policy, for reports. */
   decisionMicros: Record<string, number[]>;
+  /**
+   * Latency-bound throughput (DESIGN.md "Metrics"): per policy, the highest Dysta-recipe rate
+   * swept (tasks/s) whose mean violation rate is at most LBT_VIOLATION_RATE; 0 when none is.
+   * Present when the bench swept two or more rates.
+   */
+  lbt?: Record<string, number>;
 }
+
+export const LBT_VIOLATION_RATE = 0.05;
 
 /** Each concrete scenario run: a name and how to load it. */
 export function expandScenarios(spec: BenchSpec): Array<{ label: string; spec: string; rate?: number }> {
@@ -95,7 +103,16 @@ export async function runBench(spec: BenchSpec, progress?: (done: number, total:
     }
     scenarios[c.label] = per;
   }
-  return { runs, summary, scenarios, decisionMicros };
+  const swept = cases.filter((c) => c.rate !== undefined);
+  let lbt: Record<string, number> | undefined;
+  if (swept.length >= 2) {
+    lbt = {};
+    for (const policy of spec.policies) {
+      const ok = swept.filter((c) => scenarios[c.label]![policy]!.violationRate <= LBT_VIOLATION_RATE).map((c) => c.rate!);
+      lbt[policy] = ok.length ? Math.max(...ok) : 0;
+    }
+  }
+  return { runs, summary, scenarios, decisionMicros, ...(lbt ? { lbt } : {}) };
 }
 
 export { POLICIES };

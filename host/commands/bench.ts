@@ -110,7 +110,13 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     `\nviol %: tasks late, dropped or lost per task arrived · xrbench: XRBench score (0-100) · ANTT: mean turnaround / isolated · STP: normalised progress per second · dec: arrival -> commands ready in the core\n`,
   );
 
-  const json = { runs: result.runs, summary: result.summary, scenarios: result.scenarios };
+  if (result.lbt) {
+    out.write(
+      `\nlatency-bound throughput (highest rate swept with at most 5% violations): ` +
+        Object.entries(result.lbt).map(([p, r]) => `${p} ${r}/s`).join(" · ") + "\n",
+    );
+  }
+  const json = { runs: result.runs, summary: result.summary, scenarios: result.scenarios, ...(result.lbt ? { lbt: result.lbt } : {}) };
   if (opts.json) writeAtomic(opts.json, JSON.stringify(json, null, 2) + "\n");
   if (opts.csv) writeAtomic(opts.csv, benchCsv(result));
   if (opts.html) await writeHtmlReport(opts.html, json, result.decisionMicros);

@@ -50,6 +50,12 @@ describe("immsched bench", () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(readFileSync(json, "utf8"));
     expect(out.runs.map((x: { scenario: string }) => x.scenario)).toEqual(["dysta@20/s", "dysta@20/s", "dysta@80/s", "dysta@80/s"]);
+    // latency-bound throughput: the highest swept rate with at most 5% violations, per policy
+    for (const policy of ["dysta", "immsched"]) {
+      const ok = [20, 80].filter((rate) => out.scenarios[`dysta@${rate}/s`][policy].violationRate <= 0.05);
+      expect(out.lbt[policy]).toBe(ok.length ? Math.max(...ok) : 0);
+    }
+    expect(r.stdout).toMatch(/latency-bound throughput/);
   });
 
   for (const [flag, value, message] of [
