@@ -2,6 +2,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { InputError } from "./formats/input-error.js";
+import { LinkError } from "../firmware-bridge/link/errors.js";
 import { SOLVERS, DEFAULT_BUDGET, DEFAULT_PARTICLES } from "./core/core.js";
 import { solveCommand } from "./commands/solve.js";
 import { demoCommand } from "./commands/demo.js";
@@ -201,6 +202,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof InputError) {
       process.stderr.write(`immsched: ${err.message}\n`);
       return EXIT_BAD_INPUT;
+    }
+    if (err instanceof LinkError) {
+      process.stderr.write(`immsched: ${err.message}\n`);
+      return EXIT_FAILURE;
     }
     process.stderr.write(`immsched: ${(err as Error).stack ?? err}\n`);
     return EXIT_FAILURE;

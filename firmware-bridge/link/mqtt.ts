@@ -13,6 +13,7 @@ import {
   STATUS_OFFLINE,
 } from "../protocol/index.js";
 import { type FrameTransport, type TransportStats, emptyStats } from "./transport.js";
+import { LinkError } from "./errors.js";
 
 /** Topic of the external arrivals feed (JSON, published by other services; see README). */
 export function arrivalsTopic(boardId: string): string {
@@ -40,7 +41,7 @@ async function connect(url: string, options: IClientOptions): Promise<{ client: 
       const client = await mqtt.connectAsync(url, { ...options, protocolVersion: 4 }, false);
       return { client, version: 4 };
     } catch {
-      throw new Error(`cannot connect to the MQTT broker at ${url}: ${(err as Error).message}`);
+      throw new LinkError(`cannot connect to the MQTT broker at ${url}: ${(err as Error).message}`);
     }
   }
 }

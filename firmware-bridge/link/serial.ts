@@ -5,6 +5,7 @@
 import { SerialPort } from "serialport";
 import { FrameSplitter, toWire } from "../protocol/index.js";
 import { type FrameTransport, type TransportStats, emptyStats } from "./transport.js";
+import { LinkError } from "./errors.js";
 
 /** Line rate when none is given: the fastest standard rate common USB-UART bridges take. */
 export const DEFAULT_BAUD = 921600;
@@ -32,7 +33,7 @@ export class SerialTransport implements FrameTransport {
     return new Promise((resolve, reject) => {
       const port = new SerialPort({ path, baudRate: baud, autoOpen: false });
       port.open((err) => {
-        if (err) reject(new Error(`cannot open serial port ${path}: ${err.message}`));
+        if (err) reject(new LinkError(`cannot open serial port ${path}: ${err.message.replace(/^Error: /, "")}`));
         else resolve(new SerialTransport(port, path, baud));
       });
     });
