@@ -24,7 +24,7 @@ import { Policy } from "../policies/policy";
 import { selectPolicy } from "../policies/registry";
 import { runSolver } from "../policies/solvers";
 import { urgencyScore } from "../policies/urgency";
-import { remainingSpatialNs, timeLeftNs } from "../policies/estimates";
+import { remainingSpatialNs, timeLeftNs, fastestVariantNs, remainingTemporalNs } from "../policies/estimates";
 import {
   MAX_TASKS, FREE, QUEUED, RUNNING, PREEMPTED, FINISHING, taskState, taskId, taskModel, taskPriority,
   taskDeadlineNs, taskLastRunNs, taskDone, taskVariant, taskTiles, taskRatioSum, taskRatioCount,
@@ -160,7 +160,7 @@ export function onTaskDone(id: u32, now: f64): void {
 function decide(now: f64): void {
   const p = controllerPolicy();
   p.prepare(now);
-  dropExpired(now);
+  dropExpired(p, now);
   if (p.spatial) decideSpatial(p, now);
   else decideTemporal(p, now);
 }
@@ -171,14 +171,26 @@ function waiting(s: i32): bool {
 }
 
 /**
- * Drops every task that has not started and whose deadline has passed (XRBench: a frame that
- * cannot start before its deadline is dropped). A pre-empted task is never dropped: it may still be
- * finishing its layer or checkpoint on the board, and its work so far would be lost.
+ * Share of a task's fastest estimate that must still fit before its deadline for a task that has
+ * not started to be kept: below that it is hopeless, and running it would only delay the others.
+ * Less than 1 because a sample can run faster than the estimate (sparsity). 0 turns it off.
  */
-function dropExpired(now: f64): void {
+const HOPELESS_SHARE: f64 = 0.75;
+
+/**
+ * Drops every task that has not started and cannot meet its deadline: the deadline has passed
+ * (XRBench: a frame that cannot start before its deadline is dropped), or even its fastest
+ * execution (HOPELESS_SHARE of it) would end after the deadline. A pre-empted task is never
+ * dropped: it may still be finishing its layer or checkpoint on the board, and its work so far
+ * would be lost.
+ */
+function dropExpired(p: Policy, now: f64): void {
   for (let s = 0; s < MAX_TASKS; s++) {
     if (unchecked(taskState[s]) != QUEUED) continue;
-    if (unchecked(taskDeadlineNs[s]) < now) {
+    const deadline = unchecked(taskDeadlineNs[s]);
+    const fastest = p.spatial ? fastestVariantNs(unchecked(taskModel[s])) : remainingTemporalNs(s);
+    charge(1);
+    if (deadline < now || now + HOPELESS_SHARE * fastest > deadline) {
       pushCommand(CMD_DROP, unchecked(taskId[s]), DROP_DEADLINE, 0);
       retireTask(s);
     }

@@ -31,6 +31,19 @@ describe("layer-temporal policies", () => {
     expect(started(c.taskDone(1, 12000).commands)).toEqual([2]);
   });
 
+  it("drops a waiting task that can no longer meet its deadline, keeps one that still can", async () => {
+    const c = await controller("fcfs", models);
+    expect(started(c.arrival(task(1, "long", 1, 0, 1e9), 0).commands)).toEqual([1]);
+    // "mid" needs 6000 ns: at 12000 with a deadline of 17000, 75% of it (4500) fits: kept and run
+    c.arrival(task(2, "mid", 1, 10, 17000), 10);
+    // "short" needs 2000: at 12000 with a deadline of 13000, 75% of it (1500) does not fit: dropped
+    c.arrival(task(3, "short", 1, 20, 13000), 20);
+    const d = c.taskDone(1, 12000).commands;
+    expect(d).toContainEqual(expect.objectContaining({ kind: "drop", taskId: 3, reason: "deadline" }));
+    expect(started(d)).toEqual([2]);
+    expect(c.invariants()).toBe(0);
+  });
+
   it("sjf runs the shortest estimated remaining job", async () => {
     const c = await controller("sjf", models);
     c.arrival(task(1, "long", 1, 0, 1e9), 0);
@@ -155,8 +168,10 @@ describe("tile-spatial policies", () => {
     expect(c.arrival(task(2, "flex", 1, 0, 1e9), 0).commands).toMatchObject([{ kind: "place", stages: 1 }]);
     // 35% of 7000 = 2450: only k=4 (2000) fits, though k=2 would meet the deadline itself
     expect(c.arrival(task(3, "flex", 1, 0, 7000), 0).commands).toMatchObject([{ kind: "place", stages: 4 }]);
-    // no variant meets 1000 ns: the fastest is used
-    expect(c.arrival(task(4, "flex", 1, 0, 1000), 0).commands).toMatchObject([{ kind: "place", stages: 4 }]);
+    // no variant fits 35% of 2500 ns, but the fastest (2000) can still make it: it is used
+    expect(c.arrival(task(4, "flex", 1, 0, 2500), 0).commands).toMatchObject([{ kind: "place", stages: 4 }]);
+    // 1000 ns left and even 75% of the fastest (1500) would end late: hopeless, dropped at once
+    expect(c.arrival(task(5, "flex", 1, 0, 1000), 0).commands).toMatchObject([{ kind: "drop", taskId: 5, reason: "deadline" }]);
     expect(c.invariants()).toBe(0);
   });
 
