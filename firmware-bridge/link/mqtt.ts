@@ -52,6 +52,7 @@ export class MqttTransport implements FrameTransport {
   private handler: (frame: Uint8Array, type?: MessageType) => void = () => {};
   private statusHandler: (s: "online" | "offline") => void = () => {};
   private externalHandler: (payload: Buffer) => void = () => {};
+  private rawHandler: (topic: string, payload: Buffer) => void = () => {};
 
   private constructor(
     private readonly client: MqttClient,
@@ -91,7 +92,8 @@ export class MqttTransport implements FrameTransport {
     }
     const where = parseTopic(topic);
     if (!where || where.boardId !== this.opts.boardId) {
-      this.stats.malformed++;
+      if (!topic.startsWith(`${TOPIC_ROOT}/`)) this.rawHandler(topic, payload);
+      else this.stats.malformed++;
       return;
     }
     if (where.kind === "status") {
@@ -125,6 +127,16 @@ export class MqttTransport implements FrameTransport {
   /** JSON payloads of the external arrivals feed (with `externalArrivals`). */
   onExternal(handler: (payload: Buffer) => void): void {
     this.externalHandler = handler;
+  }
+
+  /** Subscribes to any topic (tools: a broker round-trip probe); messages go to `onRaw`. */
+  async subscribeRaw(topic: string): Promise<void> {
+    await this.client.subscribeAsync(topic, { qos: 1 });
+  }
+
+  /** Every message on a topic that is not a protocol frame, status or arrivals feed. */
+  onRaw(handler: (topic: string, payload: Buffer) => void): void {
+    this.rawHandler = handler;
   }
 
   /** Publishes on any topic (tests and tools: an external arrival, a status). */

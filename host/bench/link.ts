@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitListening } from "../net/ports.js";
+import { freePort, listening, waitListening } from "../net/ports.js";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
@@ -136,7 +136,44 @@ for (const rate of opts.rates.split(",").map(Number)) {
   ep.close();
   await t.close();
 }
+// ---- broker round trip: why set_tcp_nodelay matters -------------------------------------------
+console.log(`\n## MQTT round trip through a broker (QoS 1, 30-byte payload, publish -> echo -> back, 200 times)\n`);
+console.log("| broker | p50 ms | p99 ms |");
+console.log("| --- | --- | --- |");
+const brokers: Array<[string, string]> = [[`Mosquitto started here, set_tcp_nodelay true`, url]];
+if (await listening(1883)) brokers.push(["the machine's Mosquitto on 127.0.0.1:1883 (as configured)", "mqtt://127.0.0.1:1883"]);
+for (const [name, u] of brokers) {
+  const rtt = await roundTrips(u, 200);
+  console.log(`| ${name} | ${percentile(rtt, 50).toFixed(2)} | ${percentile(rtt, 99).toFixed(2)} |`);
+}
 broker.kill();
+
+async function roundTrips(u: string, n: number): Promise<number[]> {
+  const a = await MqttTransport.open({ url: u, boardId: `rtt${process.pid}`, side: "host" });
+  const b = await MqttTransport.open({ url: u, boardId: `rtt${process.pid}`, side: "board" });
+  const ping = `rtt/${process.pid}/ping`;
+  const pong = `rtt/${process.pid}/pong`;
+  await a.subscribeRaw(pong);
+  await b.subscribeRaw(ping);
+  b.onRaw((topic, payload) => {
+    if (topic === ping) void b.publishRaw(pong, payload);
+  });
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      a.onRaw((topic) => {
+        if (topic === pong) resolve();
+      });
+      void a.publishRaw(ping, Buffer.alloc(30));
+    });
+    out.push(performance.now() - t0);
+    await sleep(2);
+  }
+  await a.close();
+  await b.close();
+  return out;
+}
 
 function hello(boardId: string, boardTimeNs: number): Message {
   return {
