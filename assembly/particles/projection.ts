@@ -15,7 +15,7 @@ import { patternStages, patternNbr, targetAdj, targetFree } from "../graph";
 import { candidates, searchOrder } from "../ullmann";
 import { charge } from "../meter";
 import { rngBelow } from "../rng";
-import { position, drawn, rowOffset } from "./state";
+import { position, drawn, rowOffset, fresh, tilePrior } from "./state";
 import { freeSpaceQuality } from "./quality";
 
 /** Weight every allowed tile gets on top of its probability (out of 255). */
@@ -61,6 +61,7 @@ export function project(p: i32, withQuality: bool): i32 {
     const ahead = nbr & ~placed;
     const need = <i32>popcnt(ahead);
     const xrow = changetype<usize>(position) + <usize>rowOffset(p, s);
+    const isFresh = unchecked(fresh[p]);
     let count = 0;
     let total: u32 = 0;
     for (let w = 0; w < WORDS; w++) {
@@ -69,7 +70,7 @@ export function project(p: i32, withQuality: bool): i32 {
         const t = (w << 6) + <i32>ctz(bits);
         bits &= bits - 1;
         if (need > 0 && !keepsNeighbours(t, ahead, need)) continue;
-        total += <u32>load<u8>(xrow + <usize>t) + <u32>FLOOR;
+        total += <u32>(isFresh ? unchecked(tilePrior[t]) : load<u8>(xrow + <usize>t)) + <u32>FLOOR;
         unchecked((pickTile[count] = t));
         unchecked((pickWeight[count] = total));
         count++;

@@ -19,6 +19,14 @@ export const velocity = new StaticArray<i8>(MAX_PARTICLES * BLOCK);
 export const mask = new StaticArray<u8>(BLOCK);
 /** The starting position every particle is (re)initialised from. */
 export const prior = new StaticArray<u8>(BLOCK);
+/** Prior weight of each tile (a candidate's prior entry in every row): see swarm.ts. */
+export const tilePrior = new StaticArray<u8>(MAX_TILES);
+/**
+ * A fresh particle's position is still the prior: it is read from `tilePrior` and copied into
+ * `position` only at its first update, so a search that succeeds in its first draws never pays
+ * for building the relaxation.
+ */
+export const fresh = new StaticArray<bool>(MAX_PARTICLES);
 
 /** Tile of each stage in each particle's personal best (-1: the best placed no tile there). */
 export const bestMap = new StaticArray<i32>(MAX_PARTICLES * MAX_STAGES);

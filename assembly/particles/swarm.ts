@@ -19,7 +19,7 @@
 // work meter counts every step (one unit per v128 chunk of an update, per stage drawn, per tile
 // looked at), so the host can price a decision the same way for both solvers.
 
-import { MAX_STAGES, MAX_TILES, patternStages, targetTiles, targetFreeDegree } from "../graph";
+import { MAX_STAGES, patternStages, targetTiles, targetFreeDegree } from "../graph";
 import { WORDS, setFirst } from "../bitset";
 import { candidates, mapping } from "../ullmann";
 import { charge, workSpent } from "../meter";
@@ -27,7 +27,7 @@ import { rngNext } from "../rng";
 import { FOUND, BUDGET_SPENT } from "../status";
 import {
   MAX_PARTICLES, ROW, position, velocity, mask, prior, bestMap, bestFitness, stall,
-  globalMap, globalFitness, setGlobalFitness, drawn, rowOffset,
+  globalMap, globalFitness, setGlobalFitness, drawn, rowOffset, tilePrior, fresh,
 } from "./state";
 import { C1, C2, updateRow } from "./update";
 import { project, isValid } from "./projection";
@@ -51,14 +51,13 @@ export function psoConfigure(count: i32, polishIterations: i32): bool {
 let lo: i32 = 0;
 let hi: i32 = 0;
 
-/** Prior weight of each tile: higher with fewer free links (placing against walls packs tasks). */
-const tilePrior = new StaticArray<u8>(MAX_TILES);
 const union = new StaticArray<u64>(WORDS);
+/** Mask and prior rows are built at the first update of a search, not before (see `fresh`). */
+let rowsReady: bool = false;
 
 /**
- * Mask, prior and the tile span [lo, hi) (16-aligned) of the rows, from matrix 0. Only the span
- * is written and only candidate bits are visited, so the cost follows the candidates, not the
- * board.
+ * The tile span [lo, hi) (16-aligned) of the candidate rows and each tile's prior weight: higher
+ * with fewer free links (placing against walls and busy tiles packs tasks).
  */
 function prepare(n: i32): void {
   for (let t = 0; t < targetTiles; t++) {
@@ -78,6 +77,15 @@ function prepare(n: i32): void {
       break;
     }
   }
+  rowsReady = false;
+  charge(<u64>(targetTiles + n));
+}
+
+/**
+ * Mask and prior rows from matrix 0, over the span only, visiting only candidate bits: the cost
+ * follows the candidates, not the board.
+ */
+function prepareRows(n: i32): void {
   let visited = 0;
   for (let i = 0; i < n; i++) {
     const row = <usize>(i * ROW);
@@ -94,19 +102,30 @@ function prepare(n: i32): void {
       }
     }
   }
-  charge(<u64>(targetTiles + n * ((hi - lo) >> 4) + visited));
+  rowsReady = true;
+  charge(<u64>(n * ((hi - lo) >> 4) + visited));
 }
 
-function resetParticle(p: i32, n: i32): void {
+/** Back to the prior (lazily: see `fresh`). */
+function resetParticle(p: i32): void {
+  unchecked((fresh[p] = true));
+  unchecked((stall[p] = 0));
+}
+
+/** Gives a fresh particle its own copy of the prior and zero velocity, before its first update. */
+function materialize(p: i32, n: i32): void {
+  if (!rowsReady) prepareRows(n);
   // rows are contiguous, so one copy covers them (the bytes outside [lo, hi) are never read)
   const bytes = <usize>(n * ROW);
   memory.copy(changetype<usize>(position) + <usize>rowOffset(p, 0), changetype<usize>(prior), bytes);
   memory.fill(changetype<usize>(velocity) + <usize>rowOffset(p, 0), 0, bytes);
-  unchecked((stall[p] = 0));
+  unchecked((fresh[p] = false));
+  charge(<u64>(n * ((hi - lo) >> 4)));
 }
 
 /** One PSO step of particle p. */
 function step(p: i32, n: i32): void {
+  if (unchecked(fresh[p])) materialize(p, n);
   for (let i = 0; i < n; i++) {
     const r = rngNext();
     const a1 = (C1 * <i32>(r & 0xff)) >> 8;
@@ -137,7 +156,7 @@ export function psoBegin(): void {
   const n = patternStages;
   prepare(n);
   for (let p = 0; p < particles; p++) {
-    resetParticle(p, n);
+    resetParticle(p);
     unchecked((bestFitness[p] = -1));
     for (let i = 0; i < n; i++) unchecked((bestMap[p * MAX_STAGES + i] = -1));
   }
@@ -161,7 +180,7 @@ export function psoResume(): i32 {
       if (workSpent) return finish(n);
       const p = cur;
       if (iter > 0) {
-        if (unchecked(stall[p]) >= STALL) resetParticle(p, n);
+        if (unchecked(stall[p]) >= STALL) resetParticle(p);
         else step(p, n);
       }
       const f = drawBest(p, n, withQuality);
