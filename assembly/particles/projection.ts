@@ -69,7 +69,7 @@ export function project(p: i32, withQuality: bool): i32 {
       while (bits != 0) {
         const t = (w << 6) + <i32>ctz(bits);
         bits &= bits - 1;
-        if (need > 0 && !keepsNeighbours(t, ahead, need)) continue;
+        if (need > 0 && !keepsNeighbours(t, ahead, need, placed)) continue;
         total += <u32>(isFresh ? unchecked(tilePrior[t]) : load<u8>(xrow + <usize>t)) + <u32>FLOOR;
         unchecked((pickTile[count] = t));
         unchecked((pickWeight[count] = total));
@@ -91,16 +91,19 @@ export function project(p: i32, withQuality: bool): i32 {
   return VALID + QUALITY_OFFSET + freeSpaceQuality(used, 0);
 }
 
-/** Forward check of tile t for a stage whose unplaced neighbours are `ahead` (need of them). */
-function keepsNeighbours(t: i32, ahead: u64, need: i32): bool {
+/**
+ * Forward check of tile t for a stage whose unplaced neighbours are `ahead` (need of them): enough
+ * unused free links for them all, and each of them keeps a candidate that is linked to t and to
+ * the tile of every neighbour of its own already placed (so a cycle the pattern closes later, as in
+ * a ladder or a branch-and-merge block, still has a tile to close on).
+ */
+function keepsNeighbours(t: i32, ahead: u64, need: i32, placed: u64): bool {
   const a = t * WORDS;
-  // enough unused free links for all of them
   let room = 0;
   for (let w = 0; w < WORDS; w++) {
     room += <i32>popcnt(unchecked(targetAdj[a + w]) & unchecked(targetFree[w]) & ~unchecked(used[w]));
   }
   if (room < need) return false;
-  // and each of them keeps a candidate among t's links
   let ys = ahead;
   while (ys != 0) {
     const y = <i32>ctz(ys);
@@ -108,10 +111,16 @@ function keepsNeighbours(t: i32, ahead: u64, need: i32): bool {
     const c = y * WORDS;
     let hit: u64 = 0;
     for (let w = 0; w < WORDS; w++) {
-      hit |= unchecked(targetAdj[a + w]) & unchecked(candidates[c + w]) & ~unchecked(used[w]);
+      let v = unchecked(targetAdj[a + w]) & unchecked(candidates[c + w]) & ~unchecked(used[w]);
+      let xs = unchecked(patternNbr[y]) & placed;
+      while (xs != 0 && v != 0) {
+        const x = <i32>ctz(xs);
+        xs &= xs - 1;
+        v &= unchecked(targetAdj[unchecked(drawn[x]) * WORDS + w]);
+      }
+      hit |= v;
     }
     if (hit == 0) return false;
   }
   return true;
 }
-
