@@ -10,7 +10,7 @@
 // units (a few draws: where they win, on chains and other trees, they win at once), the exact
 // search 32 times that (on ladders the particles rarely find what the exact search does, and equal
 // slices doubled its tail). When the pattern has a cycle (ladders, branch-and-merge blocks), the
-// exact search takes the first slice: the particles lose their median there (3.5x on ladders).
+// exact search takes the first slice: the particles lose their median there (3.4x on ladders).
 // Overall p50 / p99 decision time 0.91x / 1.17x the exact search alone; with equal 2,048-unit
 // slices and particles always first it was 1.24x / 2.03x.
 import { buildCandidates, computeOrder, ullmannSearch, ullmannBegin, ullmannResume } from "./ullmann";
