@@ -61,6 +61,15 @@ export class MqttTransport implements FrameTransport {
   ) {
     this.describe = `${opts.url} (MQTT ${version === 5 ? "5" : "3.1.1"}, board ${opts.boardId})`;
     client.on("message", (topic, payload) => this.receive(topic, payload));
+    // a lost broker connection is counted; mqtt.js reconnects every second by itself
+    client.on("error", (err) => {
+      this.stats.errors++;
+      this.stats.lastError = err.message;
+    });
+    client.on("offline", () => {
+      this.stats.errors++;
+      this.stats.lastError = "broker connection lost";
+    });
   }
 
   static async open(opts: MqttTransportOptions): Promise<MqttTransport> {

@@ -18,6 +18,16 @@ export class SerialTransport implements FrameTransport {
 
   private constructor(private readonly port: SerialPort, path: string, baud: number) {
     this.describe = `serial ${path} @ ${baud}`;
+    // a cable pulled or a pty closed: counted, never thrown (an unhandled 'error' would end the
+    // process); the runtime notices the silence and treats the board as lost
+    const fault = (what: string) => {
+      this.stats.errors++;
+      this.stats.lastError = what;
+    };
+    port.on("error", (err: Error) => fault(err.message));
+    port.on("close", (err?: { disconnected?: boolean }) => {
+      if (err) fault(`port ${path} closed: disconnected`);
+    });
     port.on("data", (chunk: Buffer) => {
       const before = this.splitter.stats.overlong + this.splitter.stats.malformed;
       for (const f of this.splitter.push(chunk)) {
@@ -40,6 +50,11 @@ export class SerialTransport implements FrameTransport {
   }
 
   send(frame: Uint8Array): void {
+    if (!this.port.isOpen) {
+      this.stats.errors++;
+      this.stats.lastError = "write on a closed port";
+      return;
+    }
     const wire = toWire(frame);
     this.stats.framesSent++;
     this.stats.bytesSent += wire.length;

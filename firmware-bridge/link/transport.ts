@@ -11,6 +11,9 @@ export interface TransportStats {
   framesReceived: number;
   /** Frames dropped below the codec: bad COBS, over-long, a topic that names no frame kind. */
   malformed: number;
+  /** Faults of the link itself (a serial port gone, a broker connection lost): counted, survived. */
+  errors: number;
+  lastError?: string;
 }
 
 export interface FrameTransport {
@@ -27,5 +30,5 @@ export interface FrameTransport {
 }
 
 export function emptyStats(): TransportStats {
-  return { framesSent: 0, bytesSent: 0, framesReceived: 0, malformed: 0 };
+  return { framesSent: 0, bytesSent: 0, framesReceived: 0, malformed: 0, errors: 0 };
 }

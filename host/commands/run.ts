@@ -267,7 +267,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       `summary · ${scenario.name} · ${opts.policy} · ${((performance.now() - started) / 1000).toFixed(1)} s wall`,
       `  tasks     arrived ${summary.tasks.arrived} · completed ${summary.tasks.completed} · late ${summary.tasks.late} · dropped ${summary.tasks.dropped} · lost ${summary.tasks.lost}`,
       `  metrics   violations ${(100 * m.violationRate).toFixed(1)} % · XRBench score ${m.xrbenchScore.toFixed(1)} · ANTT ${m.antt.toFixed(2)} · STP ${m.stp.toFixed(2)} · latency p50 ${m.latencyP50Ms.toFixed(2)} ms p99 ${m.latencyP99Ms.toFixed(2)} ms · energy ${m.energyMJ.toFixed(1)} mJ`,
-      `  link      frames sent ${summary.link.framesSent} · received ${summary.link.framesReceived} · rejected ${summary.link.framesRejected} · retries ${summary.link.retries}${externalRejected ? ` · external arrivals refused ${externalRejected}` : ""}`,
+      `  link      frames sent ${summary.link.framesSent} · received ${summary.link.framesReceived} · rejected ${summary.link.framesRejected} · retries ${summary.link.retries}` +
+        `${externalRejected ? ` · external arrivals refused ${externalRejected}` : ""}` +
+        `${hostTransport.stats.errors ? ` · link faults ${hostTransport.stats.errors} (last: ${hostTransport.stats.lastError})` : ""}` +
+        `${runtime.boardLost ? ` · board lost ${runtime.boardLost}x` : ""}`,
       `  host      arrival -> commands sent: p50 ${summary.host.arrivalToCommandMicrosP50.toFixed(1)} µs · p99 ${summary.host.arrivalToCommandMicrosP99.toFixed(1)} µs`,
       "",
     ].join("\n"),

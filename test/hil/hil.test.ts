@@ -151,3 +151,24 @@ describe("hardware in the loop", () => {
     expect(r.stderr).toMatch(/no-such-tty/);
   });
 });
+
+describe("a serial link that dies mid-run", () => {
+  it("is survived: the host counts the fault, loses the board's tasks, and still writes its summary", async () => {
+    const pty = await ptyPair(dir);
+    procs.push(pty.proc);
+    const board = immschedProc(["board", "--serial", pty.b, ...SCENARIO, ...SLOW, "--quiet"]);
+    procs.push(board);
+    const file = join(dir, "cut.json");
+    const h = immschedProc(["run", "--board", `serial:${pty.a}`, ...SCENARIO, "--duration", "6", "--json", file, "--quiet"]);
+    procs.push(h);
+    await new Promise((r) => setTimeout(r, 2500)); // the run is under way
+    await stop(pty.proc); // the cable is cut: both pty ends go away
+    const code = await h.exited;
+    expect(code, h.stderr()).toBe(0);
+    const json = JSON.parse(readFileSync(file, "utf8")) as RunJson;
+    expect(json.tasks.arrived).toBeGreaterThan(0);
+    expect(json.tasks.lost + json.tasks.completed + json.tasks.dropped).toBe(json.tasks.arrived);
+    expect(json.tasks.lost).toBeGreaterThan(0);
+    expect(h.stdout()).toMatch(/link faults \d+|board lost/);
+  }, 60_000);
+});
