@@ -156,12 +156,13 @@ describe("a serial link that dies mid-run", () => {
   it("is survived: the host counts the fault, loses the board's tasks, and still writes its summary", async () => {
     const pty = await ptyPair(dir);
     procs.push(pty.proc);
-    const board = immschedProc(["board", "--serial", pty.b, ...SCENARIO, ...SLOW, "--quiet"]);
+    // a tenth of real time: the scenario lasts 7 s of wall time, so the cut lands mid-run
+    const board = immschedProc(["board", "--serial", pty.b, ...SCENARIO, "--time-scale", "0.1", "--quiet"]);
     procs.push(board);
     const file = join(dir, "cut.json");
-    const h = immschedProc(["run", "--board", `serial:${pty.a}`, ...SCENARIO, "--duration", "6", "--json", file, "--quiet"]);
+    const h = immschedProc(["run", "--board", `serial:${pty.a}`, ...SCENARIO, "--duration", "8", "--json", file, "--quiet"]);
     procs.push(h);
-    await new Promise((r) => setTimeout(r, 2500)); // the run is under way
+    await new Promise((r) => setTimeout(r, 3000)); // the run is under way
     await stop(pty.proc); // the cable is cut: both pty ends go away
     const code = await h.exited;
     expect(code, h.stderr()).toBe(0);
