@@ -1,6 +1,6 @@
 // The `immsched` command line: commander parses, each command lives in host/commands.
 
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { InputError } from "./formats/input-error.js";
 import { LinkError } from "../firmware-bridge/link/errors.js";
 import { SOLVERS, DEFAULT_BUDGET, DEFAULT_PARTICLES } from "./core/core.js";
@@ -11,92 +11,12 @@ import { listScenarios } from "./workloads/scenario.js";
 import { parseBoardSpec, BOARD_SPEC_HELP } from "./runtime/board-spec.js";
 import { DEFAULT_MONITOR_PORT } from "./monitor/server.js";
 import { registerBoardCommand } from "./commands/board.js";
-import { POLICIES, type PolicyName } from "./core/controller.js";
+import { POLICIES } from "./core/controller.js";
+import {
+  positiveInteger, nonNegativeInteger, particleCount, positiveNumber, numberList, collect, seedValue, seedList, policyList,
+  meshSize,
+} from "./commands/options.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from "./commands/exit.js";
-
-export function positiveInteger(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${flag} must be a positive integer, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-export function nonNegativeInteger(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
-      throw new InvalidArgumentError(`${flag} must be a non-negative integer, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-function particleCount(value: string): number {
-  const n = positiveInteger("--particles")(value);
-  if (n > 16) throw new InvalidArgumentError(`--particles must be in 1..16, got "${value}"`);
-  return n;
-}
-
-/** "1-5" or "1,3,7" (or a mix) -> the seeds. */
-export function seedList(value: string): number[] {
-  const out: number[] = [];
-  for (const part of value.split(",")) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new InvalidArgumentError(`--seeds expects a range or list like 1-5 or 1,3,7, got "${value}"`);
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a || b - a > 10_000) throw new InvalidArgumentError(`--seeds range "${part.trim()}" is empty or too long`);
-    for (let s = a; s <= b; s++) out.push(s);
-  }
-  return out;
-}
-
-export function policyList(value: string): PolicyName[] {
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(POLICIES as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown policy "${n}" (known: ${POLICIES.join(", ")})`);
-  }
-  if (names.length === 0) throw new InvalidArgumentError("--policy needs at least one policy");
-  return names as PolicyName[];
-}
-
-export function boardSize(value: string): { width: number; height: number } {
-  const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/i.exec(value);
-  const width = Number(m?.[1]);
-  const height = Number(m?.[2]);
-  if (!m || width < 1 || height < 1 || width * height > 256) {
-    throw new InvalidArgumentError(`--board expects WxH with at most 256 tiles, like 8x8, got "${value}"`);
-  }
-  return { width, height };
-}
-
-export function positiveNumber(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got "${value}"`);
-    return n;
-  };
-}
-
-function numberList(flag: string) {
-  const one = positiveNumber(flag);
-  return (value: string): number[] => value.split(",").map(one);
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)];
-}
-
-export function seedValue(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n > 0xffffffff) {
-    throw new InvalidArgumentError(`--seed must be an integer in 0..4294967295, got "${value}"`);
-  }
-  return n;
-}
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -129,7 +49,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--policy <name>", "scheduling policy").choices(POLICIES as unknown as string[]).default("immsched"))
     .option("--duration <sec>", "longest run in wall seconds (it ends once every task settled)", positiveNumber("--duration"), 30)
     .option("--seed <s>", "seed of the workload and the core", seedValue, 1)
-    .addOption(new Option("--mesh <WxH>", "mesh of the in-process virtual board").argParser(boardSize).default({ width: 8, height: 8 }, "8x8"))
+    .addOption(new Option("--mesh <WxH>", "mesh of the in-process virtual board").argParser(meshSize("--mesh")).default({ width: 8, height: 8 }, "8x8"))
     .option("--time-scale <x>", "board time per wall time of the in-process virtual board", positiveNumber("--time-scale"), 1)
     .option("--json <file>", "write the summary as JSON")
     .option("--monitor [port]", `serve the live dashboard on 127.0.0.1 (default port ${DEFAULT_MONITOR_PORT})`, (v: string) => positiveInteger("--monitor")(v))
@@ -166,7 +86,7 @@ export function buildProgram(): Command {
     .option("--rate <r>", "Dysta recipe: arrivals per second; a comma list sweeps rates", numberList("--rate"))
     .option("--slo-mult <m>", "Dysta recipe: deadline = arrival + m x isolated latency (default 10)", positiveNumber("--slo-mult"))
     .option("--duration-ms <t>", "length of the arrival window in ms (default: the scenario's)", positiveNumber("--duration-ms"))
-    .addOption(new Option("--board <WxH>", "mesh of tiles").argParser(boardSize).default({ width: 8, height: 8 }, "8x8"))
+    .addOption(new Option("--board <WxH>", "mesh of tiles").argParser(meshSize("--board")).default({ width: 8, height: 8 }, "8x8"))
     .option("--ns-per-work <ns>", "time one unit of core work costs the board's controller", positiveNumber("--ns-per-work"))
     .addOption(new Option("--decision-time <how>", "charge decisions by deterministic work or measured wall time").choices(["work", "measured"]).default("work"))
     .option("--json <file>", "write {runs, summary} as JSON")

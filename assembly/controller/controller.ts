@@ -22,7 +22,7 @@ import { mapping } from "../ullmann";
 import { rngSeed } from "../rng";
 import { Policy } from "../policies/policy";
 import { selectPolicy } from "../policies/registry";
-import { runSolver } from "../policies/solvers";
+import { runPlacement } from "../portfolio";
 import { urgencyScore } from "../policies/urgency";
 import { remainingSpatialNs, timeLeftNs, fastestVariantNs, remainingTemporalNs } from "../policies/estimates";
 import {
@@ -269,7 +269,7 @@ function loadVariant(model: i32, v: i32): i32 {
 /** Runs the policy's solver within the per-solve budget; the work counts to the decision. */
 function trySolve(p: Policy): bool {
   meterAllow(solverBudget);
-  const r = runSolver(p.solver);
+  const r = runPlacement(p.solver);
   meterUnbounded();
   return r == FOUND;
 }

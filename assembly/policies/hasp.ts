@@ -3,7 +3,7 @@
 
 import { Policy } from "./policy";
 import { taskSeq } from "../controller/tasks";
-import { SOLVER_ULLMANN } from "./solvers";
+import { SOLVER_ULLMANN } from "../portfolio";
 
 export class Hasp extends Policy {
   constructor() {

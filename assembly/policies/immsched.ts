@@ -3,7 +3,7 @@
 
 import { Policy } from "./policy";
 import { urgencyScore } from "./urgency";
-import { SOLVER_IMMSCHED } from "./solvers";
+import { SOLVER_AUTO } from "../portfolio";
 import { psoConfigure, DEFAULT_PARTICLES } from "../particles/swarm";
 
 /**
@@ -16,7 +16,7 @@ export const IMMSCHED_POLISH: i32 = 4;
 
 export class ImmSched extends Policy {
   constructor() {
-    super(true, true, SOLVER_IMMSCHED);
+    super(true, true, SOLVER_AUTO);
   }
   reset(): void {
     psoConfigure(DEFAULT_PARTICLES, IMMSCHED_POLISH);

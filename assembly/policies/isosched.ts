@@ -4,7 +4,7 @@
 
 import { Policy } from "./policy";
 import { urgencyScore } from "./urgency";
-import { SOLVER_ULLMANN } from "./solvers";
+import { SOLVER_ULLMANN } from "../portfolio";
 
 export class IsoSched extends Policy {
   constructor() {

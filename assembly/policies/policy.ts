@@ -13,7 +13,7 @@ export abstract class Policy {
     public spatial: bool,
     /** May the controller stop a running task for a better one? */
     public preemptive: bool,
-    /** Solver id used to place a task on tiles (spatial policies only). */
+    /** Solver id (portfolio.ts) used to place a task on tiles (spatial policies only). */
     public solver: i32,
   ) {}
 

@@ -27,3 +27,18 @@ export interface TaskProfile {
   /** Tile-spatial: the pipeline of each variant, by stage count. */
   pipelines: Map<number, PipelineProfile>;
 }
+
+/** One task as it arrives at the board: when, what, by when, and how it will actually run. */
+export interface BoardArrival {
+  id: number;
+  model: string;
+  frame?: number;
+  /** Scenario time (ns from the workload's start). */
+  arrivalNs: number;
+  deadlineNs: number;
+  priority: number;
+  /** XRBench dependency: this task may start only after that model's task of that frame finished. */
+  after?: { model: string; frame: number };
+  /** Actual timing of this sample on the board. */
+  profile: TaskProfile;
+}

@@ -15,27 +15,17 @@
 import { EventEmitter } from "node:events";
 import {
   type Arrival, type Hello, type Message, type Drop, type Preempt, type Schedule, ERROR_CODES, HELLO_FLAGS,
-  MAX_ERROR_TEXT, MAX_STEPS, MSG, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
+  MAX_ERROR_TEXT, MAX_STEPS, MSG, isBoardId, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
 } from "../protocol/index.js";
 import { Endpoint, type EndpointOptions, type LinkStats } from "../link/endpoint.js";
 import type { FrameTransport, TransportStats } from "../link/transport.js";
 import { type BoardCommand, type BoardEvent, type Machine, SpatialMachine, TemporalMachine } from "./machine.js";
-import type { TaskProfile } from "./profile.js";
+import type { BoardArrival, TaskProfile } from "./profile.js";
 import { BoardClock } from "./clock.js";
+import { parseExternalArrival } from "../link/external-arrival.js";
 
-/** One scenario arrival (host/workloads WorkloadArrival and host/sim TaskArrival fit it). */
-export interface BoardArrival {
-  id: number;
-  model: string;
-  frame?: number;
-  /** Scenario time (ns from the workload's start). */
-  arrivalNs: number;
-  deadlineNs: number;
-  priority: number;
-  /** XRBench dependency: raised only once that model's task of that frame finished on the board. */
-  after?: { model: string; frame: number };
-  profile: TaskProfile;
-}
+/** One scenario arrival (host/sim TaskArrival extends it); `after`: raised only once that frame finished here. */
+export type { BoardArrival };
 
 export interface BoardScenario {
   /** The model table host and board share: ARRIVAL.modelId is the index of the arrival's model here. */
@@ -243,7 +233,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     }
     this.tileCount = width * height;
     // checked here rather than when the HELLO or an ARRIVAL fails to encode mid-run
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(opts.boardId)) throw new RangeError(`board id "${opts.boardId}": 1..32 characters of [A-Za-z0-9_-]`);
+    if (!isBoardId(opts.boardId)) throw new RangeError(`board id "${opts.boardId}": 1..32 characters of [A-Za-z0-9_-]`);
     opts.scenario.models.forEach((m, i) => {
       if (!this.modelIndex.has(m.name)) this.modelIndex.set(m.name, i);
     });
@@ -743,21 +733,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       this.stats_.externalRejected++;
       this.log(`external arrival rejected: ${why}`);
     };
-    let v: unknown;
-    try {
-      v = JSON.parse(payload.toString("utf8"));
-    } catch {
-      return reject("not JSON");
-    }
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return reject("not a JSON object");
-    const o = v as Record<string, unknown>;
+    const r = parseExternalArrival(payload);
+    if (!r.ok) return reject(r.reason);
+    const o = r.arrival;
     const id = o.id;
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 0xffffffff) return reject(`"id" must be an integer in 0..4294967295`);
-    if (typeof o.model !== "string" || !this.modelIndex.has(o.model)) return reject(`task ${id}: unknown model ${JSON.stringify(o.model)}`);
-    if (o.priority !== undefined && o.priority !== 1 && o.priority !== 3 && o.priority !== 9) return reject(`task ${id}: priority must be 1, 3 or 9`);
-    if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === "number" && Number.isFinite(o.deadlineMs) && o.deadlineMs >= 0)) {
-      return reject(`task ${id}: deadlineMs must be a number >= 0`);
-    }
+    if (!this.modelIndex.has(o.model)) return reject(`task ${id}: unknown model ${JSON.stringify(o.model)}`);
     const prev = this.tasks.get(id);
     // an id may be reused once its external task ended; a scenario id never
     if (prev && !(prev.external && (prev.status === "done" || prev.status === "dropped"))) return reject(`task id ${id} is already in use`);

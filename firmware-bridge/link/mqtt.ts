@@ -53,6 +53,8 @@ export class MqttTransport implements FrameTransport {
   private statusHandler: (s: "online" | "offline") => void = () => {};
   private externalHandler: (payload: Buffer) => void = () => {};
   private rawHandler: (topic: string, payload: Buffer) => void = () => {};
+  /** Built once: it is compared against every incoming topic. */
+  private readonly feedTopic: string;
 
   private constructor(
     private readonly client: MqttClient,
@@ -60,6 +62,7 @@ export class MqttTransport implements FrameTransport {
     private readonly opts: MqttTransportOptions,
   ) {
     this.describe = `${opts.url} (MQTT ${version === 5 ? "5" : "3.1.1"}, board ${opts.boardId})`;
+    this.feedTopic = arrivalsTopic(opts.boardId);
     client.on("message", (topic, payload) => this.receive(topic, payload));
     // a lost broker connection is counted; mqtt.js reconnects every second by itself
     client.on("error", (err) => {
@@ -95,7 +98,7 @@ export class MqttTransport implements FrameTransport {
   }
 
   private receive(topic: string, payload: Buffer): void {
-    if (topic === arrivalsTopic(this.opts.boardId)) {
+    if (topic === this.feedTopic) {
       this.externalHandler(payload);
       return;
     }

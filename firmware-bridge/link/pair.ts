@@ -3,7 +3,7 @@
 // asynchronous (setImmediate), as on a real link: a send never re-enters the sender.
 
 import { FrameSplitter, toWire } from "../protocol/index.js";
-import { type FrameTransport, type TransportStats, emptyStats } from "./transport.js";
+import { type FrameTransport, type TransportStats, deliverStream, emptyStats } from "./transport.js";
 
 class PairEnd implements FrameTransport {
   readonly stats: TransportStats = emptyStats();
@@ -24,12 +24,7 @@ class PairEnd implements FrameTransport {
 
   private receive(bytes: Uint8Array): void {
     if (this.closed) return;
-    const before = this.splitter.stats.overlong + this.splitter.stats.malformed;
-    for (const f of this.splitter.push(bytes)) {
-      this.stats.framesReceived++;
-      this.handler(f);
-    }
-    this.stats.malformed += this.splitter.stats.overlong + this.splitter.stats.malformed - before;
+    deliverStream(this.splitter, bytes, this.stats, this.handler);
   }
 
   onFrame(handler: (frame: Uint8Array) => void): void {

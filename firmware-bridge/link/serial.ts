@@ -4,7 +4,7 @@
 
 import { SerialPort } from "serialport";
 import { FrameSplitter, toWire } from "../protocol/index.js";
-import { type FrameTransport, type TransportStats, emptyStats } from "./transport.js";
+import { type FrameTransport, type TransportStats, deliverStream, emptyStats } from "./transport.js";
 import { LinkError } from "./errors.js";
 
 /** Line rate when none is given: the fastest standard rate common USB-UART bridges take. */
@@ -28,14 +28,7 @@ export class SerialTransport implements FrameTransport {
     port.on("close", (err?: { disconnected?: boolean }) => {
       if (err) fault(`port ${path} closed: disconnected`);
     });
-    port.on("data", (chunk: Buffer) => {
-      const before = this.splitter.stats.overlong + this.splitter.stats.malformed;
-      for (const f of this.splitter.push(chunk)) {
-        this.stats.framesReceived++;
-        this.handler(f);
-      }
-      this.stats.malformed += this.splitter.stats.overlong + this.splitter.stats.malformed - before;
-    });
+    port.on("data", (chunk: Buffer) => deliverStream(this.splitter, chunk, this.stats, this.handler));
   }
 
   /** Opens the port; rejects with the OS's reason (no such device, permission denied, busy). */

@@ -3,7 +3,7 @@
 // interface, so the endpoint, the host runtime and the virtual board never know which one they
 // run on (the way node-serialport injects its binding).
 
-import type { MessageType } from "../protocol/index.js";
+import type { FrameSplitter, MessageType } from "../protocol/index.js";
 
 export interface TransportStats {
   framesSent: number;
@@ -31,4 +31,17 @@ export interface FrameTransport {
 
 export function emptyStats(): TransportStats {
   return { framesSent: 0, bytesSent: 0, framesReceived: 0, malformed: 0, errors: 0 };
+}
+
+/**
+ * Feeds bytes of a COBS stream (serial, the in-process pair) to a splitter and hands over every
+ * frame it completes; frames it drops (bad COBS, over-long) are counted as malformed.
+ */
+export function deliverStream(splitter: FrameSplitter, bytes: Uint8Array, stats: TransportStats, handler: (frame: Uint8Array) => void): void {
+  const before = splitter.stats.overlong + splitter.stats.malformed;
+  for (const f of splitter.push(bytes)) {
+    stats.framesReceived++;
+    handler(f);
+  }
+  stats.malformed += splitter.stats.overlong + splitter.stats.malformed - before;
 }

@@ -5,7 +5,7 @@
 
 import { crc16 } from "./crc16.js";
 import {
-  CRC_SIZE, HEADER_SIZE, MAX_BOARD_ID, MAX_ERROR_TEXT, MAX_NS, MAX_PAYLOAD, MAX_STAGES, MAX_STEPS, PROTOCOL_VERSION,
+  CRC_SIZE, HEADER_SIZE, MAX_BOARD_ID, isBoardId, MAX_ERROR_TEXT, MAX_NS, MAX_PAYLOAD, MAX_STAGES, MAX_STEPS, PROTOCOL_VERSION,
 } from "./limits.js";
 import {
   DROP_REASON_CODES, MSG, MSG_BY_CODE, NACK_REASON_CODES, type DropReason, type Message, type MessageType,
@@ -18,7 +18,6 @@ export type DecodeResult =
   /** seq is set when the frame has its 4 first bytes (enough to NACK), typeCode when it has 2. */
   | { ok: false; error: DecodeError; seq?: number; typeCode?: number };
 
-const BOARD_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const TWO32 = 2 ** 32;
 
@@ -79,7 +78,7 @@ function payloadSize(m: Message): number {
 function writePayload(w: Writer, m: Message): void {
   switch (m.type) {
     case "hello":
-      if (!BOARD_ID.test(m.boardId)) throw new RangeError(`boardId "${m.boardId}": not 1..${MAX_BOARD_ID} chars of [A-Za-z0-9_-]`);
+      if (!isBoardId(m.boardId)) throw new RangeError(`boardId "${m.boardId}": not 1..${MAX_BOARD_ID} chars of [A-Za-z0-9_-]`);
       w.u8(uint("protocolVersion", m.protocolVersion, 0xff, 1))
         .u8(uint("fwMajor", m.fwMajor, 0xff)).u8(uint("fwMinor", m.fwMinor, 0xff)).u8(uint("fwPatch", m.fwPatch, 0xff))
         .u16(uint("meshWidth", m.meshWidth, 0xffff, 1)).u16(uint("meshHeight", m.meshHeight, 0xffff, 1))
@@ -240,7 +239,7 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
         meshHeight: r.u16(), pesPerTile: r.u16(), clockMhz: r.u16(), maxTasks: r.u16(), flags: r.u16(),
         boardTimeNs: r.u64(), boardId: (r.u8(), r.ascii(idLen)),
       } as const;
-      return ok(m.protocolVersion >= 1, m.meshWidth >= 1, m.meshHeight >= 1, !Number.isNaN(m.boardTimeNs), BOARD_ID.test(m.boardId))
+      return ok(m.protocolVersion >= 1, m.meshWidth >= 1, m.meshHeight >= 1, !Number.isNaN(m.boardTimeNs), isBoardId(m.boardId))
         ? m : "range";
     }
     case "hello_request":

@@ -23,6 +23,11 @@ export const MAX_STAGES = 64;
  */
 export const MAX_STEPS = 8192;
 export const MAX_BOARD_ID = 32;
+/** A board id: 1..MAX_BOARD_ID characters of [A-Za-z0-9_-] (it is an MQTT topic segment). */
+export const BOARD_ID = /^[A-Za-z0-9_-]{1,32}$/;
+export function isBoardId(s: string): boolean {
+  return BOARD_ID.test(s);
+}
 export const MAX_ERROR_TEXT = 255;
 /**
  * Largest u64 time/duration on the wire: 2^53 - 1 ns (about 104 days). The host keeps times as

@@ -3,6 +3,7 @@
 // host_nack: each side then subscribes only to the other side's kinds and never hears itself.
 
 import { SENDER, type MessageType } from "./messages.js";
+import { isBoardId } from "./limits.js";
 
 export const TOPIC_ROOT = "immsched";
 /** Retained text "online" / "offline" (the last will); not a frame. */
@@ -29,7 +30,7 @@ export function parseTopic(
   if (parts.length !== 3 || parts[0] !== TOPIC_ROOT) return null;
   const boardId = parts[1]!;
   const kind = parts[2]!;
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(boardId)) return null;
+  if (!isBoardId(boardId)) return null;
   if (kind === STATUS_KIND) return { boardId, kind: "status" };
   if (kind === "host_ack") return { boardId, kind: "frame", type: "ack", from: "host" };
   if (kind === "host_nack") return { boardId, kind: "frame", type: "nack", from: "host" };

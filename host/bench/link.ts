@@ -14,17 +14,18 @@
 //     baud rate, so this measures the software path, which a real UART then caps at 100%.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, listening, waitListening } from "../net/ports.js";
+import { listening } from "../net/ports.js";
+import { startMosquitto } from "../net/mosquitto.js";
+import { paceAt } from "./pace.js";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
-import { loadScenario } from "../workloads/scenario.js";
 import { machineLine } from "./machine.js";
 import { percentile } from "../sim/metrics.js";
 
@@ -36,7 +37,6 @@ const opts = new Command()
   .opts<{ rates: string; seconds: number; serialSeconds: number }>();
 
 const BIN = fileURLToPath(new URL("../../bin/immsched.js", import.meta.url));
-const MOSQUITTO = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
 const dir = mkdtempSync(join(tmpdir(), "immsched-bench-link-"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,13 +45,8 @@ console.log(`command: npm run bench:link -- ${process.argv.slice(2).join(" ")}`.
 console.log(`machine: ${machineLine()}\n`);
 
 // ---- 1. MQTT ------------------------------------------------------------------------------------
-const port = await freePort();
-const conf = join(dir, "mosquitto.conf");
-writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
-const broker = spawn(MOSQUITTO, ["-c", conf], { stdio: "ignore" });
-await waitListening(port);
-const url = `mqtt://127.0.0.1:${port}`;
-const scenario = loadScenario("VR_gaming", { seed: 1, board: { mesh: { width: 8, height: 8, torus: false } } });
+const broker = await startMosquitto(["max_inflight_messages 0", "max_queued_messages 0"]);
+const url = broker.url;
 const FAR = 10e9; // deadlines far away: every arrival is placed or queued, none dropped as hopeless
 
 console.log(`## MQTT: arrivals the host sustains (Mosquitto 2 with set_tcp_nodelay, MQTT 5, QoS 1, loopback)\n`);
@@ -66,22 +61,20 @@ for (const rate of opts.rates.split(",").map(Number)) {
   const hostExit = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)));
   const t = await MqttTransport.open({ url, boardId: id, side: "board" });
   const ep = new Endpoint(t, { side: "board", retryMs: 1000, window: 1024 });
+  // when each ARRIVAL went out; its ACK and its first command are timed from it
   const sentAt = new Map<number, number>();
+  const commanded = new Set<number>();
   const e2e: number[] = [];
-  const ackAt = new Map<number, number>();
   const ackLatency: number[] = [];
-  let commands = 0;
-  let boardNs0 = 0;
   const t0 = performance.now();
-  const boardNow = () => Math.round((performance.now() - t0) * 1e6) + boardNs0;
+  const boardNow = () => Math.round((performance.now() - t0) * 1e6);
   ep.on("message", (m: Message) => {
     if (m.type === "schedule" || m.type === "drop" || m.type === "resume") {
       const at = sentAt.get(m.taskId);
-      if (at !== undefined) {
+      if (at !== undefined && !commanded.has(m.taskId)) {
         e2e.push(performance.now() - at);
-        sentAt.delete(m.taskId);
+        commanded.add(m.taskId);
       }
-      commands++;
       // the task is done at once: frees its tiles for the next arrivals
       if (m.type !== "drop") ep.send({ type: "task_done", taskId: m.taskId, boardTimeNs: boardNow(), energyPJ: 1 });
     } else if (m.type === "hello_request") {
@@ -90,44 +83,24 @@ for (const rate of opts.rates.split(",").map(Number)) {
     }
   });
   ep.on("acked", (m: Message) => {
-    if (m.type !== "arrival") return;
-    const at = ackAt.get(m.taskId);
-    if (at !== undefined) {
-      ackLatency.push(performance.now() - at);
-      ackAt.delete(m.taskId);
-    }
+    const at = m.type === "arrival" ? sentAt.get(m.taskId) : undefined;
+    if (at !== undefined) ackLatency.push(performance.now() - at);
   });
   ep.send(hello(id, boardNow()));
   await sleep(1500); // the host process starts and answers the HELLO
   // ids far above the scenario's (the host knows VR_gaming's 1..120 and would count them settled)
   const FIRST = 1_000_000;
-  let next = FIRST;
-  const start = performance.now();
-  const end = start + opts.seconds * 1000;
-  // paced by a 1 ms timer, sending what is due: a busy loop here would take a core from the host
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = FIRST - 1 + Math.floor(((Math.min(performance.now(), end) - start) / 1000) * rate);
-      while (next <= due) {
-        const now = boardNow();
-        sentAt.set(next, performance.now());
-        ackAt.set(next, performance.now());
-        ep.send({ type: "arrival", taskId: next, modelId: next % 3, priority: [1, 3, 9][next % 3]!, frame: next, arrivalNs: now, deadlineNs: now + FAR });
-        next++;
-      }
-      if (performance.now() >= end) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
+  const sent = await paceAt(rate, opts.seconds * 1000, (i) => {
+    const id = FIRST + i;
+    const now = boardNow();
+    sentAt.set(id, performance.now());
+    ep.send({ type: "arrival", taskId: id, modelId: id % 3, priority: [1, 3, 9][id % 3]!, frame: id, arrivalNs: now, deadlineNs: now + FAR });
   });
-  const sent = next - FIRST;
   await sleep(1000);
   const elapsed = opts.seconds;
   const code = await hostExit;
   if (code !== 0) console.error(`host exited ${code}: ${hostErr}`);
   const summary = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : undefined;
-  e2e.sort((a, b) => a - b);
   console.log(
     `| ${rate} | ${sent} | ${ackLatency.length} | ${Math.round(ackLatency.length / elapsed)} | ${percentile(ackLatency, 50).toFixed(2)} | ${percentile(ackLatency, 99).toFixed(2)} | ` +
       `${percentile(e2e, 50).toFixed(2)} | ${percentile(e2e, 99).toFixed(2)} | ` +
@@ -140,13 +113,13 @@ for (const rate of opts.rates.split(",").map(Number)) {
 console.log(`\n## MQTT round trip through a broker (QoS 1, 30-byte payload, publish -> echo -> back, 200 times)\n`);
 console.log("| broker | p50 ms | p99 ms |");
 console.log("| --- | --- | --- |");
-const brokers: Array<[string, string]> = [[`Mosquitto started here, set_tcp_nodelay true`, url]];
+const brokers: Array<[string, string]> = [["Mosquitto started here, set_tcp_nodelay true", url]];
 if (await listening(1883)) brokers.push(["the machine's Mosquitto on 127.0.0.1:1883 (as configured)", "mqtt://127.0.0.1:1883"]);
 for (const [name, u] of brokers) {
   const rtt = await roundTrips(u, 200);
   console.log(`| ${name} | ${percentile(rtt, 50).toFixed(2)} | ${percentile(rtt, 99).toFixed(2)} |`);
 }
-broker.kill();
+broker.close();
 
 async function roundTrips(u: string, n: number): Promise<number[]> {
   const a = await MqttTransport.open({ url: u, boardId: `rtt${process.pid}`, side: "host" });

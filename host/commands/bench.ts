@@ -1,7 +1,7 @@
 // `immsched bench`: every policy on the same workloads in virtual time; a table of the DESIGN.md
 // metrics (mean over seeds) per scenario and policy, and optionally JSON, CSV and an HTML report.
 
-import { writeFileSync, renameSync } from "node:fs";
+import { writeFileAtomic } from "../formats/write-atomic.js";
 import cliProgress from "cli-progress";
 import type { PolicyName } from "../core/controller.js";
 import { METRIC_NAMES, type Metrics } from "../sim/metrics.js";
@@ -24,13 +24,6 @@ export interface BenchCommandOptions {
   csv?: string;
   html?: string;
   quiet?: boolean;
-}
-
-/** Writes a file whole or not at all (temp file, then rename). */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 const COLUMNS: Array<{ key: keyof Metrics; head: string; fmt: (v: number) => string }> = [
@@ -117,8 +110,8 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     );
   }
   const json = { runs: result.runs, summary: result.summary, scenarios: result.scenarios, ...(result.lbt ? { lbt: result.lbt } : {}) };
-  if (opts.json) writeAtomic(opts.json, JSON.stringify(json, null, 2) + "\n");
-  if (opts.csv) writeAtomic(opts.csv, benchCsv(result));
+  if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(json, null, 2) + "\n");
+  if (opts.csv) await writeFileAtomic(opts.csv, benchCsv(result));
   if (opts.html) await writeHtmlReport(opts.html, json, result.decisionMicros);
   return EXIT_OK;
 }

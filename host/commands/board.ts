@@ -3,7 +3,8 @@
 // connects (`immsched run` on the other end of a pty pair or broker), so the host runtime can be
 // tested end to end without hardware.
 
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { boardId, meshSize, mqttUrl, positiveInteger, positiveNumber, seedValue } from "./options.js";
 import { VirtualBoard, type BoardStats, type BoardSummary } from "../../firmware-bridge/board/virtual-board.js";
 import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import { SerialTransport, DEFAULT_BAUD } from "../../firmware-bridge/link/serial.js";
@@ -46,82 +47,23 @@ const MQTT_RETRY_MS = 1000;
 /** After the last task: time left for the host's last retransmissions to be re-ACKed. */
 const LINGER_MAX_MS = 2000;
 
-// ---------------------------------------------------------------------------------------------
-// Option parsing (commander argParsers: they throw InvalidArgumentError, which exits 2)
-
-/** "WxH" with at most 256 tiles (the core's target limit). */
-export function parseMesh(value: string): { width: number; height: number } {
-  const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/i.exec(value);
-  const width = Number(m?.[1]);
-  const height = Number(m?.[2]);
-  if (!m || width < 1 || height < 1 || width * height > 256) {
-    throw new InvalidArgumentError(`--mesh expects WxH with at most 256 tiles, like 8x8, got "${value}"`);
-  }
-  return { width, height };
-}
-
-export function parseBoardId(value: string): string {
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
-    throw new InvalidArgumentError(`--id must be 1..32 characters of A-Z a-z 0-9 _ - (it is an MQTT topic segment), got "${value}"`);
-  }
-  return value;
-}
-
-export function parsePositiveNumber(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got "${value}"`);
-    return n;
-  };
-}
-
-export function parsePositiveInteger(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got "${value}"`);
-    return n;
-  };
-}
-
-export function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n > 0xffffffff) {
-    throw new InvalidArgumentError(`--seed must be an integer in 0..4294967295, got "${value}"`);
-  }
-  return n;
-}
-
-/** A broker URL mqtt.js can connect to. */
-export function parseMqttUrl(value: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`--mqtt expects a broker URL like mqtt://127.0.0.1:1883, got "${value}"`);
-  }
-  if (!["mqtt:", "mqtts:", "tcp:", "ssl:", "tls:", "ws:", "wss:"].includes(u.protocol)) {
-    throw new InvalidArgumentError(`--mqtt: unsupported scheme "${u.protocol}" (mqtt, mqtts, ws, wss), got "${value}"`);
-  }
-  return value;
-}
-
 /** Adds `immsched board` and its options to the program. */
 export function registerBoardCommand(program: Command): Command {
   return program
     .command("board")
     .description("run a virtual accelerator board (the accelerator model in wall time) behind the wire protocol, on a serial line or MQTT")
     .option("--serial <path>", "serial device (a UART, or one end of a socat pty pair)")
-    .option("--baud <n>", `serial line rate (default ${DEFAULT_BAUD})`, parsePositiveInteger("--baud"))
+    .option("--baud <n>", `serial line rate (default ${DEFAULT_BAUD})`, positiveInteger("--baud"))
     .option("--mqtt <url>", "MQTT broker URL, e.g. mqtt://127.0.0.1:1883")
-    .addOption(new Option("--id <id>", "board id (HELLO, MQTT topics)").argParser(parseBoardId).default(DEFAULT_BOARD_ID))
-    .addOption(new Option("--mesh <WxH>", "mesh of tiles").argParser(parseMesh).default({ width: 8, height: 8 }, "8x8"))
+    .addOption(new Option("--id <id>", "board id (HELLO, MQTT topics)").argParser(boardId).default(DEFAULT_BOARD_ID))
+    .addOption(new Option("--mesh <WxH>", "mesh of tiles").argParser(meshSize("--mesh")).default({ width: 8, height: 8 }, "8x8"))
     .option("--scenario <spec>", "XRBench scenario name or .m file, JSON trace file, or \"dysta\"", DEFAULT_SCENARIO)
-    .option("--seed <n>", "workload seed", parseSeed, 1)
-    .option("--duration-ms <t>", "length of the arrival window in ms (default: the scenario's)", parsePositiveNumber("--duration-ms"))
-    .option("--time-scale <x>", "board ns per wall ns (2 runs the board twice as fast as real time)", parsePositiveNumber("--time-scale"), 1)
-    .option("--retry-ms <ms>", `ACK timeout (default ${SERIAL_RETRY_MS} on serial, ${MQTT_RETRY_MS} on MQTT)`, parsePositiveNumber("--retry-ms"))
-    .option("--heartbeat-ms <ms>", "HEARTBEAT period (default 1000)", parsePositiveNumber("--heartbeat-ms"))
-    .option("--telemetry-ms <ms>", "TELEMETRY period (default 250)", parsePositiveNumber("--telemetry-ms"))
+    .option("--seed <n>", "workload seed", seedValue, 1)
+    .option("--duration-ms <t>", "length of the arrival window in ms (default: the scenario's)", positiveNumber("--duration-ms"))
+    .option("--time-scale <x>", "board ns per wall ns (2 runs the board twice as fast as real time)", positiveNumber("--time-scale"), 1)
+    .option("--retry-ms <ms>", `ACK timeout (default ${SERIAL_RETRY_MS} on serial, ${MQTT_RETRY_MS} on MQTT)`, positiveNumber("--retry-ms"))
+    .option("--heartbeat-ms <ms>", "HEARTBEAT period (default 1000)", positiveNumber("--heartbeat-ms"))
+    .option("--telemetry-ms <ms>", "TELEMETRY period (default 250)", positiveNumber("--telemetry-ms"))
     .option("--external-arrivals", "MQTT: also run the JSON tasks published on immsched/<id>/arrivals")
     .option("--quiet", "no progress lines")
     .action(async (opts: BoardCommandOptions) => {
@@ -137,8 +79,8 @@ function checkOptions(o: BoardCommandOptions): string | null {
   if (o.baud !== undefined && o.serial === undefined) return "--baud applies to --serial only";
   if (o.externalArrivals && o.mqtt === undefined) return "--external-arrivals needs --mqtt (the feed is an MQTT topic)";
   try {
-    if (o.mqtt !== undefined) parseMqttUrl(o.mqtt);
-    if (o.id !== undefined) parseBoardId(o.id);
+    if (o.mqtt !== undefined) mqttUrl(o.mqtt);
+    if (o.id !== undefined) boardId(o.id);
     if (o.serial !== undefined && o.serial.trim() === "") return "--serial needs a device path";
   } catch (e) {
     return (e as Error).message;

@@ -3,7 +3,7 @@
 // live, and ends with a summary (optionally as JSON): the metrics of `immsched bench`, the task
 // tally, the link counters and the host's arrival -> command latency.
 
-import { writeFileSync, renameSync } from "node:fs";
+import { writeFileAtomic } from "../formats/write-atomic.js";
 import type { PolicyName } from "../core/controller.js";
 import { loadScenario, type Scenario } from "../workloads/scenario.js";
 import { computeMetrics, isLate, percentile, type Metrics } from "../sim/metrics.js";
@@ -13,6 +13,7 @@ import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import { transportPair } from "../../firmware-bridge/link/pair.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
 import { HostRuntime } from "../runtime/host-runtime.js";
@@ -42,12 +43,6 @@ export interface RunSummary {
   host: { arrivalToCommandMicrosP50: number; arrivalToCommandMicrosP99: number };
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
 /**
  * Scenario tasks the board never raised because the frame they depend on was dropped: the
  * virtual-time simulator counts them as dropped ("dependency"), so the run does too. At the end
@@ -73,17 +68,14 @@ function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRe
 }
 
 /**
- * Has every task ended: each of the scenario (done, dropped, or never raised behind a dropped
- * frame), and each other task the host heard of (external arrivals)?
+ * Has every task ended: none the host heard of is open (scenario or external), and every task of
+ * the scenario was heard of or will never be raised (behind a dropped frame)? The open count is
+ * checked first: the rest walks every task.
  */
-function scenarioSettled(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>): boolean {
-  for (const r of records.values()) if (r.finishNs === undefined && r.dropped === undefined) return false;
-  const extra = new Set(dependencyDrops(scenario, records, false).map((t) => t.id));
-  return scenario.arrivals.every((a) => {
-    const r = records.get(a.id);
-    if (r) return r.finishNs !== undefined || r.dropped !== undefined;
-    return extra.has(a.id);
-  });
+function allSettled(runtime: HostRuntime, scenario: Scenario): boolean {
+  if (runtime.open > 0) return false;
+  const never = new Set(dependencyDrops(scenario, runtime.records, false).map((t) => t.id));
+  return scenario.arrivals.every((a) => runtime.records.has(a.id) || never.has(a.id));
 }
 
 /** The run so far; `final` at the end, when frames whose parent never arrived count as dropped. */
@@ -152,30 +144,23 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     retryMs = 1000;
   }
 
-  const runtimeRef: { current?: HostRuntime } = {};
-  const endpoint = new Endpoint(hostTransport, { side: "host", retryMs, ackEpoch: () => runtimeRef.current?.currentEpoch ?? 0 });
-  const runtime = new HostRuntime({ endpoint, policy: opts.policy, models: scenario.models, reference, seed: opts.seed });
-  runtimeRef.current = runtime;
+  // the endpoint ACKs with the controller's epoch, and the runtime needs the endpoint first
+  let runtime: HostRuntime | undefined;
+  const endpoint = new Endpoint(hostTransport, { side: "host", retryMs, ackEpoch: () => runtime?.currentEpoch ?? 0 });
+  runtime = new HostRuntime({ endpoint, policy: opts.policy, models: scenario.models, reference, seed: opts.seed });
 
   // arrivals published by other services (MQTT): handed to the core the moment they come in
   let externalRejected = 0;
   if (hostTransport instanceof MqttTransport) {
     hostTransport.onExternal((payload) => {
-      let a: { id?: unknown; model?: unknown; priority?: unknown; deadlineMs?: unknown };
-      try {
-        a = JSON.parse(payload.toString());
-      } catch {
+      const r = parseExternalArrival(payload);
+      if (!r.ok || !runtime.clock.aligned) {
         externalRejected++;
         return;
       }
-      if (!Number.isInteger(a.id) || typeof a.model !== "string" || !runtime.clock.aligned) {
-        externalRejected++;
-        return;
-      }
+      const { id, model, priority = 1, deadlineMs = 100 } = r.arrival;
       const now = runtime.clock.boardNowNs();
-      const priority = a.priority === 1 || a.priority === 3 || a.priority === 9 ? a.priority : 1;
-      const deadlineMs = typeof a.deadlineMs === "number" && a.deadlineMs > 0 ? a.deadlineMs : 100;
-      runtime.onArrival({ taskId: a.id as number, model: a.model, priority, arrivalNs: now, deadlineNs: now + deadlineMs * 1e6 });
+      runtime.onArrival({ taskId: id, model, priority, arrivalNs: now, deadlineNs: now + deadlineMs * 1e6 });
     });
   }
 
@@ -238,9 +223,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
         draw();
         lastDraw = now;
       }
-      // the full check walks every task: only once none is open (this timer shares the thread
-      // with the frame handlers, so it must stay cheap)
-      const done = runtime.hello !== undefined && runtime.open === 0 && endpoint.pending === 0 && scenarioSettled(scenario, runtime.records);
+      // cheap checks first: this timer shares the thread with the frame handlers
+      const done = runtime.hello !== undefined && endpoint.pending === 0 && allSettled(runtime, scenario);
       if (done || interrupted || now - started >= opts.duration * 1000) {
         clearInterval(tick);
         resolve();
@@ -275,7 +259,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       "",
     ].join("\n"),
   );
-  if (opts.json) writeAtomic(opts.json, JSON.stringify(summary, null, 2) + "\n");
+  if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(summary, null, 2) + "\n");
   if (!runtime.hello) {
     process.stderr.write(`immsched: no HELLO from the board within ${opts.duration} s (${where})\n`);
     return EXIT_FAILURE;

@@ -17,16 +17,11 @@
 // monitor never reads a wall clock to interpret events, so a replay shows the same picture.
 
 import type { BoardCommand, BoardEvent } from "../../firmware-bridge/board/machine.js";
+import type { BoardArrival } from "../../firmware-bridge/board/profile.js";
+import { type MessageOf, TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
 
 /** What the monitor reads of an arrival (host/sim/types.ts TaskArrival is assignable to it). */
-export interface ArrivalInfo {
-  id: number;
-  model: string;
-  frame?: number;
-  priority: number;
-  arrivalNs: number;
-  deadlineNs: number;
-}
+export type ArrivalInfo = Pick<BoardArrival, "id" | "model" | "frame" | "priority" | "arrivalNs" | "deadlineNs">;
 
 /** A command as it crosses the link; the core's Command (host/core/controller.ts) is assignable. */
 export type MonitorCommand = BoardCommand;
@@ -70,4 +65,25 @@ export type MonitorEvent = { time: number } & (
 /** Anything events can be pushed into (the monitor server, a recorder in tests). */
 export interface MonitorSink {
   push(event: MonitorEvent): void;
+}
+
+// ---- from the wire: the board's reports as monitor events (the runtime and the MQTT watcher) ----
+
+export function stageEvent(m: MessageOf<"stage_done">): BoardEvent {
+  return { kind: "stage", taskId: m.taskId, stage: m.stage, measuredNs: m.busyNs, time: m.boardTimeNs };
+}
+
+export function doneEvent(m: MessageOf<"task_done">): BoardEvent {
+  return { kind: "done", taskId: m.taskId, time: m.boardTimeNs, energyPJ: m.energyPJ };
+}
+
+export function telemetryInfo(m: MessageOf<"telemetry">): BoardTelemetry {
+  return {
+    energyPJ: m.energyPJ,
+    powerMw: m.powerMw,
+    busyTiles: m.busyTiles,
+    runningTasks: m.runningTasks,
+    queuedTasks: m.queuedTasks,
+    tempC: m.tempCentiC === TEMP_UNKNOWN ? null : m.tempCentiC / 100,
+  };
 }

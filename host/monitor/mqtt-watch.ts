@@ -10,8 +10,8 @@
 
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Socket } from "node:net";
-import { decodeFrame, messageToCommand, parseTopic, NO_FRAME, TEMP_UNKNOWN, STATUS_OFFLINE, TOPIC_ROOT, type Message } from "../../firmware-bridge/protocol/index.js";
-import type { LinkCounters, MonitorEvent, MonitorSink } from "./events.js";
+import { decodeFrame, messageToCommand, parseTopic, NO_FRAME, STATUS_OFFLINE, TOPIC_ROOT, type Message } from "../../firmware-bridge/protocol/index.js";
+import { type LinkCounters, type MonitorEvent, type MonitorSink, doneEvent, stageEvent, telemetryInfo } from "./events.js";
 
 /** Payload (and its topic) -> events; undefined or [] for a message the monitor does not show. */
 export type MonitorDecoder = (payload: Uint8Array, topic: string) => MonitorEvent | MonitorEvent[] | undefined;
@@ -72,9 +72,9 @@ function toEvents(m: Message, boardId: string, at: (t: number) => number, now: (
       return { time: at(m.arrivalNs), arrival: m.frame === NO_FRAME ? a : { ...a, frame: m.frame } };
     }
     case "stage_done":
-      return { time: at(m.boardTimeNs), board: { kind: "stage", taskId: m.taskId, stage: m.stage, measuredNs: m.busyNs, time: m.boardTimeNs } };
+      return { time: at(m.boardTimeNs), board: stageEvent(m) };
     case "task_done":
-      return { time: at(m.boardTimeNs), board: { kind: "done", taskId: m.taskId, time: m.boardTimeNs, energyPJ: m.energyPJ } };
+      return { time: at(m.boardTimeNs), board: doneEvent(m) };
     case "schedule":
     case "resume":
     case "preempt":
@@ -83,13 +83,7 @@ function toEvents(m: Message, boardId: string, at: (t: number) => number, now: (
       return command ? { time: now(), command } : undefined;
     }
     case "telemetry":
-      return {
-        time: at(m.boardTimeNs),
-        telemetry: {
-          energyPJ: m.energyPJ, powerMw: m.powerMw, busyTiles: m.busyTiles, runningTasks: m.runningTasks, queuedTasks: m.queuedTasks,
-          tempC: m.tempCentiC === TEMP_UNKNOWN ? null : m.tempCentiC / 100,
-        },
-      };
+      return { time: at(m.boardTimeNs), telemetry: telemetryInfo(m) };
     case "heartbeat":
       at(m.boardTimeNs); // keeps command times current; nothing to show
       return undefined;

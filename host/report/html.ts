@@ -3,9 +3,9 @@
 // inlined as JSON. Bar charts are SVG generated here (no script needed to read them); the decision
 // latency distribution is a uPlot chart of latency by percentile, one line per policy.
 
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../formats/write-atomic.js";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import { METRIC_NAMES, type Metrics } from "../sim/metrics.js";
 
 export interface BenchRun {
@@ -224,16 +224,7 @@ ${latencyStats}
 `;
 }
 
-/** Writes the report atomically: a temp file beside the target, then a rename (a reader never sees half a file). */
+/** Writes the report atomically (a reader never sees half a file). */
 export async function writeHtmlReport(file: string, bench: BenchResult, decisionMicros?: Record<string, number[]>, opts: ReportOptions = {}): Promise<void> {
-  const html = await renderHtmlReport(bench, decisionMicros, opts);
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  try {
-    await writeFile(tmp, html, "utf8");
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(file, await renderHtmlReport(bench, decisionMicros, opts));
 }

@@ -8,6 +8,7 @@
 
 import { InvalidArgumentError } from "commander";
 import { DEFAULT_BAUD } from "../../firmware-bridge/link/serial.js";
+import { isBoardId } from "../../firmware-bridge/protocol/index.js";
 
 export type BoardSpec =
   | { kind: "sim" }
@@ -36,7 +37,7 @@ export function parseBoardSpec(value: string): BoardSpec {
       throw new InvalidArgumentError(`--board "${value}": not a URL`);
     }
     const boardId = url.pathname.replace(/^\/+/, "");
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(boardId)) {
+    if (!isBoardId(boardId)) {
       throw new InvalidArgumentError(`--board "${value}": expected mqtt://HOST:PORT/ID with a board ID of 1-32 [A-Za-z0-9_-]`);
     }
     return { kind: "mqtt", url: `${url.protocol}//${url.host}`, boardId };

@@ -13,8 +13,7 @@ import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { BoardClock } from "./clock.js";
-import type { MonitorEvent } from "../monitor/events.js";
-import { TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
+import { type MonitorEvent, doneEvent, stageEvent, telemetryInfo } from "../monitor/events.js";
 
 export interface HostRuntimeOptions {
   endpoint: Endpoint;
@@ -56,12 +55,14 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   /** Tasks heard of that have neither finished nor been dropped (kept as a count: cheap to poll). */
   open = 0;
   private readonly modelById: string[];
+  private readonly modelByName: ReadonlyMap<string, ModelEntry>;
   private requestTimer?: NodeJS.Timeout;
   private epoch = 0;
 
   constructor(private readonly opts: HostRuntimeOptions) {
     super();
     this.modelById = opts.models.map((m) => m.name);
+    this.modelByName = new Map(opts.models.map((m) => [m.name, m]));
     opts.endpoint.on("message", (m) => this.onMessage(m));
   }
 
@@ -100,6 +101,11 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     clearInterval(this.requestTimer);
   }
 
+  /** Is anyone listening to the event stream (a monitor)? Events are built only then: the frame handlers are the hot path. */
+  private get watched(): boolean {
+    return this.listenerCount("event") > 0;
+  }
+
   get currentEpoch(): number {
     return this.epoch;
   }
@@ -122,17 +128,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
         return;
       case "telemetry":
         this.lastEnergyPJ = m.energyPJ;
-        this.emit("event", {
-          time: m.boardTimeNs,
-          telemetry: {
-            energyPJ: m.energyPJ,
-            powerMw: m.powerMw,
-            busyTiles: m.busyTiles,
-            runningTasks: m.runningTasks,
-            queuedTasks: m.queuedTasks,
-            tempC: m.tempCentiC === TEMP_UNKNOWN ? null : m.tempCentiC / 100,
-          },
-        });
+        if (this.watched) this.emit("event", { time: m.boardTimeNs, telemetry: telemetryInfo(m) });
         return;
       default:
         return;
@@ -170,7 +166,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
     if (this.records.has(m.taskId)) return; // the same task reported twice (feed and board)
     const ref = this.opts.reference?.get(m.taskId);
-    const entry = this.opts.models.find((x) => x.name === model);
+    const entry = this.modelByName.get(model);
     this.open++;
     this.records.set(m.taskId, {
       id: m.taskId,
@@ -185,7 +181,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     });
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
-    this.emit("event", { time: m.arrivalNs, arrival: task });
+    if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });
     if (!ctl) return; // no session: PROTOCOL.md §6.3, the board sends nothing before its HELLO is ACKed
     const d = ctl.arrival(task, this.now(m.arrivalNs));
     this.deliver(d.commands, d.work, d.micros, m.arrivalNs);
@@ -200,7 +196,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     }
     const rec = this.records.get(m.taskId)!;
     if (rec.finishNs !== undefined) return; // a late retransmission after TASK_DONE (PROTOCOL.md §5.3)
-    this.emit("event", { time: m.boardTimeNs, board: { kind: "stage", taskId: m.taskId, stage: m.stage, measuredNs: m.busyNs, time: m.boardTimeNs } });
+    if (this.watched) this.emit("event", { time: m.boardTimeNs, board: stageEvent(m) });
     const d = ctl.stageDone(m.taskId, m.stage, m.busyNs, this.now(m.boardTimeNs));
     this.deliver(d.commands, d.work, d.micros, m.boardTimeNs);
   }
@@ -216,7 +212,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     if (rec.dropped === undefined) this.open--;
     rec.finishNs = m.boardTimeNs;
     rec.energyPJ = m.energyPJ;
-    this.emit("event", { time: m.boardTimeNs, board: { kind: "done", taskId: m.taskId, energyPJ: m.energyPJ, time: m.boardTimeNs } });
+    if (this.watched) this.emit("event", { time: m.boardTimeNs, board: doneEvent(m) });
     const d = ctl.taskDone(m.taskId, this.now(m.boardTimeNs));
     this.deliver(d.commands, d.work, d.micros, m.boardTimeNs);
   }
@@ -224,7 +220,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private deliver(commands: Command[], work: number, micros: number, time: number): void {
     this.decisionWork.push(work);
     this.decisionWallMicros.push(micros);
-    this.emit("event", { time, decision: { micros, work } });
+    if (this.watched) this.emit("event", { time, decision: { micros, work } });
     for (const c of commands) {
       this.epoch = Math.max(this.epoch, c.epoch);
       const rec = this.records.get(c.taskId);
@@ -237,7 +233,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
         this.preemptions++;
         if (rec) rec.preemptions++;
       } else if (rec && rec.startNs === undefined) rec.startNs = time;
-      this.emit("event", { time, command: c });
+      if (this.watched) this.emit("event", { time, command: c });
       this.opts.endpoint.send(commandToMessage(c), c.taskId);
     }
   }
@@ -245,8 +241,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   /** The run so far as the simulator's RunLog (metrics are computed the same way). */
   runLog(extra: TaskRecord[] = []): RunLog {
     const tasks = [...this.records.values(), ...extra];
-    const settled = tasks.flatMap((t) => (t.finishNs !== undefined ? [t.finishNs] : []));
-    const last = Math.max(this.lastNs, ...settled, this.firstNs === Infinity ? 0 : this.firstNs);
+    // a loop, not Math.max(...): tens of thousands of arguments overflow the stack
+    let last = Math.max(this.lastNs, this.firstNs === Infinity ? 0 : this.firstNs);
+    for (const t of tasks) if (t.finishNs !== undefined && t.finishNs > last) last = t.finishNs;
     return {
       tasks,
       arrivalToCommandNs: this.arrivalToCommandNs,

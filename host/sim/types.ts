@@ -1,24 +1,14 @@
 // What a run is made of and what it leaves behind: the shared vocabulary of the simulator, the
 // metrics and the runtime.
 
-import type { TaskProfile } from "../../firmware-bridge/board/profile.js";
+import type { BoardArrival } from "../../firmware-bridge/board/profile.js";
 
-/** One task (one inference of one model) as the workload hands it to a run. */
-export interface TaskArrival {
-  id: number;
-  model: string;
-  frame?: number;
-  arrivalNs: number;
-  deadlineNs: number;
-  priority: number;
-  /** XRBench dependency: this task may start only after that model's task of that frame finished. */
-  after?: { model: string; frame: number };
+/** One task (one inference of one model) as the workload hands it to a run: what the board gets, and the references of the metrics. */
+export interface TaskArrival extends BoardArrival {
   /** Isolated latency on the whole array (ns): the reference of ANTT and STP. */
   isolatedNs: number;
   /** Energy of an isolated run (pJ). */
   isolatedEnergyPJ: number;
-  /** Actual timing of this sample on the board. */
-  profile: TaskProfile;
 }
 
 /** How one task ended. */

@@ -12,13 +12,12 @@
 // parts"): the run over it must work (MQTT 5, no frame rejected, every task settled, external
 // arrivals), while the metric comparison runs on a Mosquitto this suite starts with no-delay.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { immsched } from "../support/cli.js";
-import { immschedProc, listening, ptyPair, start, stop, waitFor, type Proc } from "./processes.js";
-import { writeFileSync } from "node:fs";
-import { freePort } from "../../host/net/ports.js";
+import { immschedProc, listening, ptyPair, stop, waitFor, type Proc } from "./processes.js";
+import { startMosquitto } from "../../host/net/mosquitto.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { MqttTransport, arrivalsTopic } from "../../firmware-bridge/link/mqtt.js";
 
@@ -110,22 +109,16 @@ describe("hardware in the loop", () => {
   }, 60_000);
 
   it("MQTT 5 through a Mosquitto with no-delay sockets: metrics match the virtual-time bench", async () => {
-    const port = await freePort();
-    const conf = join(dir, "mosquitto.conf");
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n`);
-    const broker = start(existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", ["-c", conf]);
-    procs.push(broker);
-    const up = Date.now() + 5000;
-    while (!(await listening(port))) {
-      if (Date.now() > up) throw new Error(`mosquitto did not start on ${port}: ${broker.stderr()}`);
-      await new Promise((r) => setTimeout(r, 50));
+    const broker = await startMosquitto();
+    try {
+      const board = immschedProc(["board", "--mqtt", broker.url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
+      procs.push(board);
+      const { json, stdout } = await host(`${broker.url}/nd1`, "mosquitto-nodelay");
+      expect(stdout).toMatch(/MQTT 5/);
+      matchesBench(json);
+    } finally {
+      broker.close();
     }
-    const url = `mqtt://127.0.0.1:${port}`;
-    const board = immschedProc(["board", "--mqtt", url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
-    procs.push(board);
-    const { json, stdout } = await host(`${url}/nd1`, "mosquitto-nodelay");
-    expect(stdout).toMatch(/MQTT 5/);
-    matchesBench(json);
   }, 60_000);
 
   describe("MQTT 3.1.1 through the embedded aedes broker", () => {
