@@ -22,8 +22,9 @@ const opts = new Command()
   .option("--solvers <list>", "solvers to compare (the first should be ullmann: ratios are to it)", SOLVERS.join(","))
   .option("--polish <n>", "pso/auto quality iterations after the first placement", (v) => Number(v), 0)
   .option("--json <file>", "also write the rows as JSON")
+  .option("--placements <file>", "also write every instance's answer per solver (found, complete, mapping, work) as JSON lines, to compare builds")
   .parse(process.argv)
-  .opts<{ perCell: number; seed: number; solvers: string; polish: number; json?: string }>();
+  .opts<{ perCell: number; seed: number; solvers: string; polish: number; json?: string; placements?: string }>();
 
 const SIDES = [4, 8, 12, 16];
 const SHARES = [0, 0.2, 0.4, 0.6];
@@ -41,7 +42,7 @@ for (const family of FAMILIES) {
 const solvers = opts.solvers.split(",") as SolverName[];
 const core = await Core.load();
 
-interface Sample { family: string; side: number; micros: number; work: number; found: boolean; complete: boolean; quality?: number }
+interface Sample { family: string; side: number; micros: number; work: number; found: boolean; complete: boolean; quality?: number; mapping: number[] | null }
 function runAll(solver: SolverName): Sample[] {
   return instances.map((inst) => {
     core.loadTarget(inst.target);
@@ -53,7 +54,7 @@ function runAll(solver: SolverName): Sample[] {
       if (err) throw new Error(`${solver} returned an invalid placement (${err}) on ${JSON.stringify(inst)}`);
       quality = freeSpaceQuality(inst.target, r.mapping!);
     }
-    return { family: inst.family, side: inst.side, micros: r.micros, work: r.work, found: r.found, complete: r.complete, quality };
+    return { family: inst.family, side: inst.side, micros: r.micros, work: r.work, found: r.found, complete: r.complete, quality, mapping: r.mapping };
   });
 }
 
@@ -117,3 +118,9 @@ for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(" | ")} |`);
 console.log(`\nfound: placements found (each verified) / feasible instances (placed by some solver); settled: definitive answers (found, or proven none)`);
 console.log(`quality: mean free-space compactness Q = links among free tiles - 2 x free regions (higher is better), over the ${placedByAll.filter(Boolean).length} instances every solver placed`);
 if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: machineLine(), rows }, null, 2));
+if (opts.placements) {
+  const lines = solvers.flatMap((solver) =>
+    results.get(solver)!.map((s, k) => JSON.stringify({ solver, instance: k, found: s.found, complete: s.complete, work: s.work, mapping: s.mapping })),
+  );
+  writeFileSync(opts.placements, lines.join("\n") + "\n");
+}
