@@ -65,6 +65,7 @@ function assets(): Map<string, Asset> {
     ["/", { type: "text/html; charset=utf-8", body: page("index.html") }],
     ["/index.html", { type: "text/html; charset=utf-8", body: page("index.html") }],
     ["/app.js", { type: "text/javascript; charset=utf-8", body: page("app.js") }],
+    ["/locale-guard.js", { type: "text/javascript; charset=utf-8", body: page("locale-guard.js") }],
     ["/uplot.js", { type: "text/javascript; charset=utf-8", body: mod("uPlot.iife.min.js") }],
     ["/uplot.css", { type: "text/css; charset=utf-8", body: mod("uPlot.min.css") }],
   ]);

@@ -121,7 +121,8 @@ const require = createRequire(import.meta.url);
 
 /** The report's HTML (pure apart from reading uPlot from node_modules). */
 export async function renderHtmlReport(bench: BenchResult, decisionMicros?: Record<string, number[]>, opts: ReportOptions = {}): Promise<string> {
-  const [uplotJs, uplotCss] = await Promise.all([
+  const [localeGuardJs, uplotJs, uplotCss] = await Promise.all([
+    readFile(new URL("../monitor/page/locale-guard.js", import.meta.url), "utf8"),
     readFile(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8"),
     readFile(require.resolve("uplot/dist/uPlot.min.css"), "utf8"),
   ]);
@@ -195,6 +196,7 @@ ${latencyStats}
 </details>
 
 <script type="application/json" id="data">${inlineJson(data)}</script>
+<script>${inlineScript(localeGuardJs)}</script>
 <script>${inlineScript(uplotJs)}</script>
 <script>
 "use strict";

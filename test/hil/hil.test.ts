@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { immsched } from "../support/cli.js";
 import { immschedProc, listening, ptyPair, stop, waitFor, type Proc } from "./processes.js";
+import { lacksBrokerOn1883, lacksCommand } from "../support/requires.js";
 import { startMosquitto } from "../../host/net/mosquitto.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { MqttTransport, arrivalsTopic } from "../../firmware-bridge/link/mqtt.js";
@@ -32,6 +33,10 @@ interface RunJson {
   link: { framesSent: number; framesReceived: number; framesRejected: number; retries: number };
   host: { arrivalToCommandMicrosP50: number; arrivalToCommandMicrosP99: number };
 }
+
+const NO_SOCAT = lacksCommand("socat", "socat", "hardware in the loop over a serial pty");
+const NO_MOSQUITTO = lacksCommand("mosquitto", "mosquitto", "hardware in the loop through a Mosquitto of the test's own");
+const NO_BROKER_1883 = await lacksBrokerOn1883("hardware in the loop through the machine's broker on 127.0.0.1:1883");
 
 let bench: { violationRate: number; xrbenchScore: number; latencyP50Ms: number; antt: number };
 
@@ -71,7 +76,7 @@ function matchesBench(run: RunJson): void {
 }
 
 describe("hardware in the loop", () => {
-  it("serial: immsched run against immsched board over a socat pty at 921600 baud", async () => {
+  it.skipIf(NO_SOCAT)("serial: immsched run against immsched board over a socat pty at 921600 baud", async () => {
     const pty = await ptyPair(dir);
     procs.push(pty.proc);
     const board = immschedProc(["board", "--serial", pty.b, "--baud", "921600", ...SCENARIO, ...SLOW, "--quiet"]);
@@ -81,7 +86,7 @@ describe("hardware in the loop", () => {
     matchesBench(json);
   }, 60_000);
 
-  it("MQTT 5 through Mosquitto on 127.0.0.1:1883, with external arrivals from another service", async () => {
+  it.skipIf(NO_BROKER_1883)("MQTT 5 through Mosquitto on 127.0.0.1:1883, with external arrivals from another service", async () => {
     expect(await listening(1883), "Mosquitto must listen on 127.0.0.1:1883 (.ci/run starts it)").toBe(true);
     const id = `hil${process.pid}`;
     const board = immschedProc(["board", "--mqtt", "mqtt://127.0.0.1:1883", "--id", id, ...SCENARIO, ...SLOW, "--external-arrivals", "--quiet"]);
@@ -108,7 +113,7 @@ describe("hardware in the loop", () => {
     console.log(`mosquitto :1883 run: ${JSON.stringify(json.metrics)} host ${JSON.stringify(json.host)}`);
   }, 60_000);
 
-  it("MQTT 5 through a Mosquitto with no-delay sockets: metrics match the virtual-time bench", async () => {
+  it.skipIf(NO_MOSQUITTO)("MQTT 5 through a Mosquitto with no-delay sockets: metrics match the virtual-time bench", async () => {
     const broker = await startMosquitto();
     try {
       const board = immschedProc(["board", "--mqtt", broker.url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
@@ -145,7 +150,7 @@ describe("hardware in the loop", () => {
   });
 });
 
-describe("a serial link that dies mid-run", () => {
+describe.skipIf(NO_SOCAT)("a serial link that dies mid-run", () => {
   it("is survived: the host counts the fault, loses the board's tasks, and still writes its summary", async () => {
     const pty = await ptyPair(dir);
     procs.push(pty.proc);

@@ -6,7 +6,8 @@ import { mkdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { BROWSER_LANGS, launchChromium } from "../support/browser.js";
 import { startMonitor, type Monitor } from "../../host/monitor/server.js";
 import type { MonitorEvent } from "../../host/monitor/events.js";
 import { replay, simulationEvents } from "./sim-feed.js";
@@ -28,23 +29,23 @@ type ProbeWindow = Window & {
   };
 };
 
-let browser: Browser;
-let monitor: Monitor;
-let events: MonitorEvent[];
+describe.each(BROWSER_LANGS)("live dashboard (LANG=%s)", (lang) => {
+  let browser: Browser;
+  let monitor: Monitor;
+  let events: MonitorEvent[];
 
-beforeAll(async () => {
-  ({ events } = await simulationEvents(2500, 9000, 11));
-  // board time runs ~1,000x slower than a real board at this pace: 200 µs buckets give a chart point every ~0.2 s
-  monitor = await startMonitor({ port: 0, board: "virtual-8x8", policy: "isosched", config: { bucketNs: 200_000 }, processMetrics: false });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
-});
+  beforeAll(async () => {
+    ({ events } = await simulationEvents(2500, 9000, 11));
+    // board time runs ~1,000x slower than a real board at this pace: 200 µs buckets give a chart point every ~0.2 s
+    monitor = await startMonitor({ port: 0, board: "virtual-8x8", policy: "isosched", config: { bucketNs: 200_000 }, processMetrics: false });
+    browser = await launchChromium(lang);
+  });
 
-afterAll(async () => {
-  await browser?.close();
-  await monitor?.close();
-});
+  afterAll(async () => {
+    await browser?.close();
+    await monitor?.close();
+  });
 
-describe("live dashboard", () => {
   it("follows a simulation at 1,000 events/s: tiles, charts, no console errors, frames keep coming", async () => {
     expect(events.length).toBeGreaterThan(RATE * SECONDS);
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });

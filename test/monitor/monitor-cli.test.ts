@@ -1,5 +1,6 @@
 // `immsched monitor --mqtt` watching a board from another process: a board's HELLO published on
 // Mosquitto shows up in the dashboard state and in /metrics.
+import { lacksBrokerOn1883 } from "../support/requires.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../host/net/ports.js";
 import { immschedProc, stop, waitFor, type Proc } from "../hil/processes.js";
@@ -9,7 +10,9 @@ import { encodeMessage } from "../../firmware-bridge/protocol/index.js";
 let mon: Proc | undefined;
 afterAll(async () => stop(mon));
 
-describe("immsched monitor --mqtt", () => {
+const NO_BROKER_1883 = await lacksBrokerOn1883("immsched monitor --mqtt (the machine's broker)");
+
+describe.skipIf(NO_BROKER_1883)("immsched monitor --mqtt", () => {
   it("serves the state of a board it hears on the broker", async () => {
     const port = await freePort();
     const id = `mon${process.pid}`;

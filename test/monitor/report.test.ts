@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { chromium } from "playwright-core";
+import { BROWSER_LANGS, launchChromium } from "../support/browser.js";
 import { formatMetric, writeHtmlReport, type BenchResult } from "../../host/report/html.js";
 import { METRIC_NAMES, type Metrics, percentile } from "../../host/sim/metrics.js";
 
@@ -66,7 +66,8 @@ describe("HTML bench report", () => {
     expect(formatMetric("stp", 1543.2098)).toBe("1543");
     expect(formatMetric("dropped", 3)).toBe("3");
 
-    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
+    for (const lang of BROWSER_LANGS) {
+    const browser = await launchChromium(lang);
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors: string[] = [];
@@ -111,10 +112,11 @@ describe("HTML bench report", () => {
         formatMetric("decisionMicrosP99", percentile(decisionMicros.immsched, 99)),
       ]);
 
-      expect(errors).toEqual([]);
+      expect(errors, `console errors under LANG=${lang}`).toEqual([]);
       expect(requests.filter((u) => !u.startsWith("file://"))).toEqual([]);
     } finally {
       await browser.close();
+    }
     }
   });
 

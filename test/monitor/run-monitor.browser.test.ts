@@ -8,31 +8,31 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../host/net/ports.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { BROWSER_LANGS, launchChromium } from "../support/browser.js";
 import { immschedProc, stop, waitFor, type Proc } from "../hil/processes.js";
 
 const SCREENSHOT = fileURLToPath(new URL("../../build/dashboard-run.png", import.meta.url));
 
-let browser: Browser;
-let run: Proc;
-let url: string;
-
-beforeAll(async () => {
-  const port = await freePort();
-  run = immschedProc(["run", "--monitor", String(port), "--time-scale", "0.1", "--duration", "40", "--quiet"]);
-  url = `http://127.0.0.1:${port}/`;
-  await waitFor(() => run.stdout().includes(`monitor: ${url}`), 20_000, "the run to print its monitor URL");
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
-}, 30_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stop(run);
-});
-
 type W = Window & { __immsched: { charts: Record<string, { data: Array<Array<number | null>> }> } };
 
-describe("dashboard of immsched run --monitor", () => {
+describe.each(BROWSER_LANGS)("dashboard of immsched run --monitor (LANG=%s)", (lang) => {
+  // a run per language: the run ends with its workload, and the dashboard with it
+  let browser: Browser;
+  let run: Proc;
+  let url: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    run = immschedProc(["run", "--monitor", String(port), "--time-scale", "0.1", "--duration", "40", "--quiet"]);
+    url = `http://127.0.0.1:${port}/`;
+    await waitFor(() => run.stdout().includes(`monitor: ${url}`), 20_000, "the run to print its monitor URL");
+    browser = await launchChromium(lang);
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stop(run);
+  });
+
   it("shows the live run: tiles taken by tasks, chart points, no console errors; /metrics parses", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
