@@ -16,6 +16,7 @@ import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
+import { FrameDependencies } from "../../firmware-bridge/board/frame-dependencies.js";
 import { HostRuntime } from "../runtime/host-runtime.js";
 import type { BoardSpec } from "../runtime/board-spec.js";
 import { startMonitor, DEFAULT_MONITOR_PORT, type Monitor } from "../monitor/server.js";
@@ -49,20 +50,20 @@ export interface RunSummary {
  * of a run (`final`), a task whose parent frame never arrived at all counts the same way.
  */
 function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>, final: boolean): TaskRecord[] {
-  const byFrame = new Map<string, TaskRecord>();
-  for (const r of records.values()) if (r.frame !== undefined) byFrame.set(`${r.model}#${r.frame}`, r);
+  // only a dropped parent matters here: the host cannot tell a child held on the board from one not yet due
+  const deps = new FrameDependencies<TaskRecord>((r) => (r.dropped !== undefined ? "dropped" : "open"));
+  for (const r of records.values()) deps.register(r);
   const out: TaskRecord[] = [];
   for (const a of scenario.arrivals) {
     if (records.has(a.id) || !a.after) continue;
-    const parent = byFrame.get(`${a.after.model}#${a.after.frame}`);
-    const parentGone = parent ? parent.dropped !== undefined : final;
+    const parentGone = deps.parent(a.after) ? deps.fate(a.after) === "drop" : final;
     if (!parentGone) continue;
     const rec: TaskRecord = {
       id: a.id, model: a.model, frame: a.frame, priority: a.priority, arrivalNs: a.arrivalNs, deadlineNs: a.deadlineNs,
       isolatedNs: a.isolatedNs, isolatedEnergyPJ: a.isolatedEnergyPJ, dropped: "dependency", preemptions: 0,
     };
     out.push(rec);
-    if (rec.frame !== undefined) byFrame.set(`${rec.model}#${rec.frame}`, rec);
+    deps.register(rec);
   }
   return out;
 }
