@@ -14,12 +14,12 @@
 
 import { EventEmitter } from "node:events";
 import {
-  type Arrival, type Hello, type Message, type Drop, type Preempt, type Schedule, ERROR_CODES, HELLO_FLAGS,
+  type Arrival, type Command, type CommandMessage, type Hello, type Message, ERROR_CODES, HELLO_FLAGS,
   MAX_ERROR_TEXT, MAX_STEPS, MSG, isBoardId, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
 } from "../protocol/index.js";
 import { Endpoint, type EndpointOptions, type LinkStats } from "../link/endpoint.js";
 import type { FrameTransport, TransportStats } from "../link/transport.js";
-import { type BoardCommand, type BoardEvent, type Machine, SpatialMachine, TemporalMachine } from "./machine.js";
+import { type BoardEvent, type Machine, SpatialMachine, TemporalMachine } from "./machine.js";
 import type { BoardArrival, TaskProfile } from "./profile.js";
 import { BoardClock } from "./clock.js";
 import { FrameDependencies } from "./frame-dependencies.js";
@@ -37,7 +37,7 @@ export interface BoardScenario {
 
 export interface VirtualBoardOptions {
   transport: FrameTransport;
-  /** ACK timeout (PROTOCOL.md: 100 ms serial, 1000 ms MQTT). */
+  /** ACK timeout (link/retry.ts: SERIAL_RETRY_MS, MQTT_RETRY_MS). */
   retryMs: number;
   /** 1..32 chars of [A-Za-z0-9_-]. */
   boardId: string;
@@ -135,7 +135,7 @@ export interface VirtualBoardEvents {
   arrival: [arrival: Arrival];
   /** A machine event, as it happens (its time is board ns). */
   event: [event: BoardEvent];
-  command: [command: BoardCommand, outcome: CommandOutcome];
+  command: [command: Command, outcome: CommandOutcome];
   finished: [summary: BoardSummary];
 }
 
@@ -158,11 +158,9 @@ interface TaskState {
 }
 
 interface Held {
-  cmd: BoardCommand;
+  cmd: Command;
   timer: NodeJS.Timeout;
 }
-
-type CommandMessage = Schedule | Preempt | Drop;
 
 const DEFAULT_HOLD_MS = 1000;
 /** The handshake backs off to this HELLO retry interval (PROTOCOL.md §6). */
@@ -488,7 +486,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   // Commands
 
   private onCommand(m: CommandMessage): void {
-    const cmd = messageToCommand(m) as BoardCommand;
+    const cmd = messageToCommand(m)!;
     const now = this.clock.nowNs();
     // whatever was due before the command happened first
     this.advance(now);
@@ -507,7 +505,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.pump();
   }
 
-  private apply(t: TaskState, cmd: BoardCommand, now: number): void {
+  private apply(t: TaskState, cmd: Command, now: number): void {
     const last = this.epochs.get(t.id);
     if (last !== undefined && cmd.epoch < last) {
       this.stats_.staleCommands++;
@@ -546,7 +544,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     }
   }
 
-  private bad(cmd: BoardCommand, why: string): void {
+  private bad(cmd: Command, why: string): void {
     this.stats_.badCommands++;
     this.emit("command", cmd, "bad");
     this.log(`bad command ${cmd.kind} task ${cmd.taskId} epoch ${cmd.epoch}: ${why}`);
@@ -554,7 +552,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   /** A command for a task not known yet: its external arrival may still be on its way. */
-  private hold(cmd: BoardCommand): void {
+  private hold(cmd: Command): void {
     const list = this.held.get(cmd.taskId) ?? [];
     const h: Held = {
       cmd,

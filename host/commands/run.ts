@@ -13,6 +13,7 @@ import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import { transportPair } from "../../firmware-bridge/link/pair.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { MQTT_RETRY_MS, SERIAL_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
@@ -129,7 +130,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   let hostTransport: FrameTransport;
   let board: VirtualBoard | undefined;
   let boardTransport: FrameTransport | undefined;
-  let retryMs = 100;
+  let retryMs = SERIAL_RETRY_MS;
   const spec = opts.board;
   if (spec.kind === "sim") {
     [hostTransport, boardTransport] = transportPair();
@@ -137,12 +138,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     broker = await startEmbeddedBroker();
     hostTransport = await MqttTransport.open({ url: broker.url, boardId: spec.boardId, side: "host", externalArrivals: true });
     boardTransport = await MqttTransport.open({ url: broker.url, boardId: spec.boardId, side: "board", externalArrivals: true });
-    retryMs = 1000;
+    retryMs = MQTT_RETRY_MS;
   } else if (spec.kind === "serial") {
     hostTransport = await SerialTransport.open(spec.path, spec.baud);
   } else {
     hostTransport = await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true });
-    retryMs = 1000;
+    retryMs = MQTT_RETRY_MS;
   }
 
   // the endpoint ACKs with the controller's epoch, and the runtime needs the endpoint first

@@ -16,15 +16,15 @@
 // `time` is board time in ns (virtual time in a simulation, the board's clock otherwise); the
 // monitor never reads a wall clock to interpret events, so a replay shows the same picture.
 
-import type { BoardCommand, BoardEvent } from "../../firmware-bridge/board/machine.js";
+import type { BoardEvent } from "../../firmware-bridge/board/machine.js";
 import type { BoardArrival } from "../../firmware-bridge/board/profile.js";
-import { type MessageOf, TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
+import { type Command, type MessageOf, TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
 
 /** What the monitor reads of an arrival (host/sim/types.ts TaskArrival is assignable to it). */
 export type ArrivalInfo = Pick<BoardArrival, "id" | "model" | "frame" | "priority" | "arrivalNs" | "deadlineNs">;
 
-/** A command as it crosses the link; the core's Command (host/core/controller.ts) is assignable. */
-export type MonitorCommand = BoardCommand;
+/** A command as it crosses the link (firmware-bridge/protocol/commands.ts). */
+export type MonitorCommand = Command;
 
 export interface HelloInfo {
   board: string;

@@ -8,9 +8,9 @@
 // and the host's own arrival -> commands-sent latency.
 
 import { EventEmitter } from "node:events";
-import { Controller, type Command, type ModelEntry, type PolicyName } from "../core/controller.js";
+import { Controller, type ModelEntry, type PolicyName } from "../core/controller.js";
 import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
-import { type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
+import { type Command, type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { BoardClock } from "./clock.js";
 import { type MonitorEvent, doneEvent, stageEvent, telemetryInfo } from "../monitor/events.js";

@@ -6,7 +6,8 @@
 // event (or for the measured wall time of the call), and its commands reach the board only then.
 // An event that happens while the core is busy waits for it.
 
-import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName, type Command } from "../core/controller.js";
+import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName } from "../core/controller.js";
+import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import { EventHeap } from "../../firmware-bridge/board/event-heap.js";
 import { FrameDependencies } from "../../firmware-bridge/board/frame-dependencies.js";
 import { type Machine, SpatialMachine, TemporalMachine, type BoardEvent } from "../../firmware-bridge/board/machine.js";

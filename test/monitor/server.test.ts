@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MonitorEvent } from "../../host/monitor/events.js";
+import type { DropReason } from "../../firmware-bridge/protocol/index.js";
 import { startMonitor, type Monitor } from "../../host/monitor/server.js";
 import type { Delta, Snapshot } from "../../host/monitor/state.js";
 
@@ -62,7 +63,7 @@ const ev = {
   arrival: (time: number, id: number, deadlineNs: number): MonitorEvent => ({ time, arrival: { id, model: "m", priority: 1, arrivalNs: time, deadlineNs } }),
   place: (time: number, taskId: number, tiles: number[]): MonitorEvent => ({ time, command: { kind: "place", epoch: time, taskId, stages: tiles.length, tiles } }),
   preempt: (time: number, taskId: number): MonitorEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } }),
-  drop: (time: number, taskId: number, reason: string): MonitorEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason } }),
+  drop: (time: number, taskId: number, reason: string): MonitorEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason } }),
   done: (time: number, taskId: number): MonitorEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 0 } }),
 };
 

@@ -1,6 +1,7 @@
 // The dashboard reducer on hand-built event sequences, and against a real simulation's log.
 import { describe, expect, it } from "vitest";
 import type { MonitorEvent } from "../../host/monitor/events.js";
+import type { DropReason } from "../../firmware-bridge/protocol/index.js";
 import { delta, initialState, reduce, snapshot, type MonitorState } from "../../host/monitor/state.js";
 import { computeMetrics, isLate } from "../../host/sim/metrics.js";
 import { simulationEvents } from "./sim-feed.js";
@@ -16,7 +17,7 @@ const place = (time: number, taskId: number, tiles: number[], kind: "place" | "r
 });
 const preempt = (time: number, taskId: number): MonitorEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } });
 const done = (time: number, taskId: number): MonitorEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 1 } });
-const drop = (time: number, taskId: number, reason = "deadline"): MonitorEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason } });
+const drop = (time: number, taskId: number, reason = "deadline"): MonitorEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason } }); // any string: the monitor must cope
 const hello4x4: MonitorEvent = { time: 0, hello: { board: "b", policy: "isosched", width: 4, height: 4 } };
 const task = (s: MonitorState, id: number) => snapshot(s).tasks.find((t) => t.id === id)!;
 
