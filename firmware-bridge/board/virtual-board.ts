@@ -15,7 +15,7 @@
 import { EventEmitter } from "node:events";
 import {
   type Arrival, type Command, type CommandMessage, type Hello, type Message, ERROR_CODES, HELLO_FLAGS,
-  MAX_ERROR_TEXT, MAX_STEPS, MSG, isBoardId, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
+  MAX_ERROR_TEXT, MAX_STEPS, commandEpoch, isBoardId, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
 } from "../protocol/index.js";
 import { Endpoint, type EndpointOptions, type LinkStats } from "../link/endpoint.js";
 import type { FrameTransport, TransportStats } from "../link/transport.js";
@@ -248,9 +248,8 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
     }
 
-    const feed = (opts.transport as { onExternal?: (h: (payload: Buffer) => void) => void }).onExternal;
-    if (typeof feed === "function") feed.call(opts.transport, (p) => this.guard(() => this.onExternal(p)));
-    this.holdUnknown = opts.externalArrivals ?? typeof feed === "function";
+    opts.transport.onExternal?.((p) => this.guard(() => this.onExternal(p)));
+    this.holdUnknown = opts.externalArrivals ?? opts.transport.onExternal !== undefined;
 
     const board = this;
     const endpointOpts: EndpointOptions = {
@@ -408,9 +407,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       send: (frame, type) => t.send(frame, type),
       onFrame: (handler) =>
         t.onFrame((frame, type) => {
-          const code = frame[1];
-          const isCommand = code !== undefined && code >= MSG.schedule && code <= MSG.drop && frame.length >= 10;
-          this.rxEpoch = isCommand ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(6, true) : 0;
+          this.rxEpoch = commandEpoch(frame);
           handler(frame, type);
         }),
       close: () => t.close(),

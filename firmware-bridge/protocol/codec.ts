@@ -329,3 +329,14 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   if (typeof message === "string") return fail(message);
   return { ok: true, seq: seq!, message };
 }
+
+/**
+ * The epoch of a raw command frame (SCHEDULE, PREEMPT, RESUME, DROP: the payload's first u32), 0 for
+ * any other frame. Read before decoding, so the ACK of a command carries its epoch (PROTOCOL.md §4
+ * ACK) also for a duplicate, which the endpoint answers without decoding it again.
+ */
+export function commandEpoch(frame: Uint8Array): number {
+  const code = frame[1];
+  const isCommand = code !== undefined && code >= MSG.schedule && code <= MSG.drop && frame.length >= HEADER_SIZE + 4;
+  return isCommand ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(HEADER_SIZE, true) : 0;
+}

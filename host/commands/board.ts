@@ -206,7 +206,7 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
     board.stop();
     const summary = await board.finished;
     clearInterval(progress);
-    if (transport instanceof SerialTransport) await transport.drain();
+    await transport.drain?.();
     closed = true;
     await transport.close();
     io.out(summaryText(summary, header));

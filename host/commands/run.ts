@@ -153,7 +153,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
 
   // arrivals published by other services (MQTT): handed to the core the moment they come in
   let externalRejected = 0;
-  if (hostTransport instanceof MqttTransport) {
+  if (hostTransport.onExternal) {
     hostTransport.onExternal((payload) => {
       const r = parseExternalArrival(payload);
       if (!r.ok || !runtime.clock.aligned) {

@@ -13,7 +13,7 @@ import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { type Command, type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { BoardClock } from "./clock.js";
-import { type MonitorEvent, doneEvent, stageEvent, telemetryInfo } from "../monitor/events.js";
+import { type RuntimeEvent, doneEvent, stageEvent, telemetryInfo } from "./events.js";
 
 export interface HostRuntimeOptions {
   endpoint: Endpoint;
@@ -25,9 +25,7 @@ export interface HostRuntimeOptions {
   solveBudget?: number;
 }
 
-/** What the runtime reports as it goes: the live monitor's events (host/monitor/events.ts). */
-export type RuntimeEvent = MonitorEvent;
-
+/** What the runtime emits: its events (events.ts; the monitor reads them as they are), and each new session. */
 export interface HostRuntimeEvents {
   event: [RuntimeEvent];
   session: [hello: MessageOf<"hello">];

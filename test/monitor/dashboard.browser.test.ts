@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { startMonitor, type Monitor } from "../../host/monitor/server.js";
-import type { MonitorEvent } from "../../host/monitor/events.js";
+import type { RuntimeEvent } from "../../host/runtime/events.js";
 import { replay, simulationEvents } from "./sim-feed.js";
 
 const SCREENSHOT = fileURLToPath(new URL("../../build/dashboard.png", import.meta.url));
@@ -30,7 +30,7 @@ type ProbeWindow = Window & {
 
 let browser: Browser;
 let monitor: Monitor;
-let events: MonitorEvent[];
+let events: RuntimeEvent[];
 
 beforeAll(async () => {
   ({ events } = await simulationEvents(2500, 9000, 11));
