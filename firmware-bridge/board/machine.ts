@@ -12,11 +12,7 @@
 
 import { EventHeap } from "./event-heap.js";
 import type { PipelineProfile, TaskProfile } from "./profile.js";
-
-export type BoardCommand =
-  | { kind: "place" | "resume"; epoch: number; taskId: number; stages: number; tiles: number[] }
-  | { kind: "preempt"; epoch: number; taskId: number }
-  | { kind: "drop"; epoch: number; taskId: number; reason: string };
+import type { Command } from "../protocol/commands.js";
 
 export type BoardEvent =
   | { kind: "stage"; taskId: number; stage: number; measuredNs: number; time: number }
@@ -24,7 +20,7 @@ export type BoardEvent =
 
 export interface Machine {
   /** Applies a command at time `now`; the task's profile must have been registered. */
-  apply(cmd: BoardCommand, now: number): void;
+  apply(cmd: Command, now: number): void;
   /** Registers what a task will cost when it runs (at its arrival). */
   admit(taskId: number, profile: TaskProfile): void;
   /** Time of the next event, Infinity when nothing runs. */
@@ -110,7 +106,7 @@ export class TemporalMachine extends EventMachine implements Machine {
     return this.current === null ? [] : [this.current];
   }
 
-  apply(cmd: BoardCommand, now: number): void {
+  apply(cmd: Command, now: number): void {
     if (this.finished.has(cmd.taskId)) {
       this.staleCommands++;
       return;
@@ -211,7 +207,7 @@ export class SpatialMachine extends EventMachine implements Machine {
     return this.holder;
   }
 
-  apply(cmd: BoardCommand, now: number): void {
+  apply(cmd: Command, now: number): void {
     if (this.finished.has(cmd.taskId)) {
       this.staleCommands++;
       return;

@@ -4,8 +4,8 @@
 //
 // It mirrors the virtual-time simulator's board handling (host/sim/simulate.ts) so a wall-time run
 // matches a bench of the same scenario: same admission, machine events before arrivals on equal
-// times, and XRBench dependencies held on the board (a child is raised when its parent frame
-// finished here; a child of a dropped parent is never raised).
+// times, and XRBench dependencies held on the board by the same tracker (frame-dependencies.ts: a
+// child is raised when its parent frame finished here; a child of a dropped parent is never raised).
 //
 // Scheduling is event driven: one timer armed for the earliest of the next arrival and the
 // machine's next event, re-armed after every command. Scenario times are offset by the board time
@@ -14,14 +14,15 @@
 
 import { EventEmitter } from "node:events";
 import {
-  type Arrival, type Hello, type Message, type Drop, type Preempt, type Schedule, ERROR_CODES, HELLO_FLAGS,
-  MAX_ERROR_TEXT, MAX_STEPS, MSG, isBoardId, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
+  type Arrival, type Command, type CommandMessage, type Hello, type Message, ERROR_CODES, HELLO_FLAGS,
+  MAX_ERROR_TEXT, MAX_STEPS, commandEpoch, isBoardId, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
 } from "../protocol/index.js";
 import { Endpoint, type EndpointOptions, type LinkStats } from "../link/endpoint.js";
 import type { FrameTransport, TransportStats } from "../link/transport.js";
-import { type BoardCommand, type BoardEvent, type Machine, SpatialMachine, TemporalMachine } from "./machine.js";
+import { type BoardEvent, type Machine, SpatialMachine, TemporalMachine } from "./machine.js";
 import type { BoardArrival, TaskProfile } from "./profile.js";
 import { BoardClock } from "./clock.js";
+import { FrameDependencies } from "./frame-dependencies.js";
 import { parseExternalArrival } from "../link/external-arrival.js";
 
 /** One scenario arrival (host/sim TaskArrival extends it); `after`: raised only once that frame finished here. */
@@ -36,7 +37,7 @@ export interface BoardScenario {
 
 export interface VirtualBoardOptions {
   transport: FrameTransport;
-  /** ACK timeout (PROTOCOL.md: 100 ms serial, 1000 ms MQTT). */
+  /** ACK timeout (link/retry.ts: SERIAL_RETRY_MS, MQTT_RETRY_MS). */
   retryMs: number;
   /** 1..32 chars of [A-Za-z0-9_-]. */
   boardId: string;
@@ -134,7 +135,7 @@ export interface VirtualBoardEvents {
   arrival: [arrival: Arrival];
   /** A machine event, as it happens (its time is board ns). */
   event: [event: BoardEvent];
-  command: [command: BoardCommand, outcome: CommandOutcome];
+  command: [command: Command, outcome: CommandOutcome];
   finished: [summary: BoardSummary];
 }
 
@@ -157,11 +158,9 @@ interface TaskState {
 }
 
 interface Held {
-  cmd: BoardCommand;
+  cmd: Command;
   timer: NodeJS.Timeout;
 }
-
-type CommandMessage = Schedule | Preempt | Drop;
 
 const DEFAULT_HOLD_MS = 1000;
 /** The handshake backs off to this HELLO retry interval (PROTOCOL.md §6). */
@@ -170,8 +169,6 @@ const HELLO_BACKOFF_MAX_MS = 1000;
 const AMBIENT_C = 25;
 const THERMAL_K_PER_W = 8;
 const THERMAL_TAU_S = 1;
-
-const frameKey = (model: string, frame: number) => `${model}#${frame}`;
 
 export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   readonly endpoint: Endpoint;
@@ -185,8 +182,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private readonly modelIndex = new Map<string, number>();
   private readonly firstProfile = new Map<string, TaskProfile>();
   private readonly tasks = new Map<number, TaskState>();
-  private readonly byFrame = new Map<string, TaskState>();
-  private readonly waitingOn = new Map<string, TaskState[]>();
+  private readonly deps = new FrameDependencies<TaskState>((t) => (t.status === "dropped" ? "dropped" : t.doneNs === undefined ? "open" : "ended"));
   private readonly live = new Set<number>();
   private readonly epochs = new Map<number, number>();
   private readonly held = new Map<number, Held[]>();
@@ -202,7 +198,6 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   /** Energy of machines discarded by earlier sessions (telemetry reports energy since boot). */
   private energyBase = 0;
   private nextArrival = 0;
-  private waitingCount = 0;
   private origin: number | null = null;
   private sessionUp = false;
   private started = false;
@@ -249,13 +244,12 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       last = a.arrivalNs;
       const t: TaskState = { id: a.id, model: a.model, frame: a.frame, profile: a.profile, external: false, arrival: a, status: "pending", acked: false, buffer: [] };
       this.tasks.set(a.id, t);
-      if (a.frame !== undefined) this.byFrame.set(frameKey(a.model, a.frame), t);
+      this.deps.register(t);
       if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
     }
 
-    const feed = (opts.transport as { onExternal?: (h: (payload: Buffer) => void) => void }).onExternal;
-    if (typeof feed === "function") feed.call(opts.transport, (p) => this.guard(() => this.onExternal(p)));
-    this.holdUnknown = opts.externalArrivals ?? typeof feed === "function";
+    opts.transport.onExternal?.((p) => this.guard(() => this.onExternal(p)));
+    this.holdUnknown = opts.externalArrivals ?? opts.transport.onExternal !== undefined;
 
     const board = this;
     const endpointOpts: EndpointOptions = {
@@ -338,7 +332,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       this.end(t, "dropped", "aborted");
       t.buffer.length = 0; // the host forgot the task: its events would be noise
       this.stats_.tasksAborted++;
-      this.release(t, now, true);
+      this.release(t, true);
     }
     for (const [id, list] of this.held) {
       for (const h of list) {
@@ -413,9 +407,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       send: (frame, type) => t.send(frame, type),
       onFrame: (handler) =>
         t.onFrame((frame, type) => {
-          const code = frame[1];
-          const isCommand = code !== undefined && code >= MSG.schedule && code <= MSG.drop && frame.length >= 10;
-          this.rxEpoch = isCommand ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(6, true) : 0;
+          this.rxEpoch = commandEpoch(frame);
           handler(frame, type);
         }),
       close: () => t.close(),
@@ -479,7 +471,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const t = this.tasks.get(m.taskId);
       if (t?.status === "live") {
         this.end(t, "dropped", "refused");
-        this.release(t, this.clock.nowNs(), true);
+        this.release(t, true);
       }
       // its events are moot, but a child raised behind them must still reach the host
       if (t) for (const e of t.buffer.splice(0)) if (e.type === "arrival") this.endpoint.send(e);
@@ -491,7 +483,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   // Commands
 
   private onCommand(m: CommandMessage): void {
-    const cmd = messageToCommand(m) as BoardCommand;
+    const cmd = messageToCommand(m)!;
     const now = this.clock.nowNs();
     // whatever was due before the command happened first
     this.advance(now);
@@ -510,7 +502,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.pump();
   }
 
-  private apply(t: TaskState, cmd: BoardCommand, now: number): void {
+  private apply(t: TaskState, cmd: Command, now: number): void {
     const last = this.epochs.get(t.id);
     if (last !== undefined && cmd.epoch < last) {
       this.stats_.staleCommands++;
@@ -545,11 +537,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     if (cmd.kind === "drop") {
       this.end(t, "dropped", cmd.reason);
       this.stats_.tasksDropped++;
-      this.release(t, now, true);
+      this.release(t, true);
     }
   }
 
-  private bad(cmd: BoardCommand, why: string): void {
+  private bad(cmd: Command, why: string): void {
     this.stats_.badCommands++;
     this.emit("command", cmd, "bad");
     this.log(`bad command ${cmd.kind} task ${cmd.taskId} epoch ${cmd.epoch}: ${why}`);
@@ -557,7 +549,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   /** A command for a task not known yet: its external arrival may still be on its way. */
-  private hold(cmd: BoardCommand): void {
+  private hold(cmd: Command): void {
     const list = this.held.get(cmd.taskId) ?? [];
     const h: Held = {
       cmd,
@@ -607,7 +599,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const ta = this.nextArrivalNs();
       if (Math.min(tm, ta) > now) return;
       if (tm <= ta) this.onMachineEvent(this.machine!.pop()!);
-      else this.onArrival(this.arrivals[this.nextArrival++]!, ta);
+      else this.onArrival(this.arrivals[this.nextArrival++]!);
     }
   }
 
@@ -628,23 +620,12 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   // ------------------------------------------------------------------------------------------
   // Tasks
 
-  private onArrival(a: BoardArrival, at: number): void {
+  private onArrival(a: BoardArrival): void {
     const t = this.tasks.get(a.id)!;
-    if (a.after) {
-      const parent = this.byFrame.get(frameKey(a.after.model, a.after.frame));
-      if (parent?.status === "dropped") {
-        this.dropDependent(t, at);
-        return;
-      }
-      if (parent && parent.doneNs === undefined) {
-        const k = frameKey(a.after.model, a.after.frame);
-        this.waitingOn.set(k, [...(this.waitingOn.get(k) ?? []), t]);
-        t.status = "waiting";
-        this.waitingCount++;
-        return;
-      }
-    }
-    this.raise(t);
+    const fate = this.deps.arrive(t, a.after);
+    if (fate === "drop") this.dropDependent(t);
+    else if (fate === "wait") t.status = "waiting";
+    else this.raise(t);
   }
 
   /** Raises a task: admits it and sends its ARRIVAL, after the events of `parent` if those still wait. */
@@ -670,22 +651,20 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.emit("arrival", msg);
   }
 
-  private dropDependent(t: TaskState, at: number): void {
-    this.end(t, "dropped", "dependency");
-    this.stats_.droppedDependency++;
-    this.release(t, at, true);
+  private dropDependent(t: TaskState): void {
+    this.endDependent(t);
+    this.release(t, true);
   }
 
-  /** A parent frame ended: raise its waiting children, or drop them when it was dropped (simulate.ts release). */
-  private release(t: TaskState, at: number, parentDropped: boolean): void {
-    if (t.frame === undefined) return;
-    const k = frameKey(t.model, t.frame);
-    const children = this.waitingOn.get(k);
-    if (!children) return;
-    this.waitingOn.delete(k);
-    this.waitingCount -= children.length;
-    for (const c of children) {
-      if (parentDropped) this.dropDependent(c, at);
+  private endDependent(t: TaskState): void {
+    this.end(t, "dropped", "dependency");
+    this.stats_.droppedDependency++;
+  }
+
+  /** A parent frame ended: raise its waiting children, or drop them when it was dropped (frame-dependencies.ts). */
+  private release(t: TaskState, parentDropped: boolean): void {
+    for (const c of this.deps.release(t, parentDropped)) {
+      if (parentDropped) this.endDependent(c);
       else this.raise(c, t);
     }
   }
@@ -717,7 +696,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       this.end(t, "done");
       this.stats_.tasksDone++;
     }
-    this.release(t, e.time, false);
+    this.release(t, false);
   }
 
   /** Events of a task go out only once the host ACKed its ARRIVAL (PROTOCOL.md §5.3). */
@@ -828,7 +807,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private checkFinished(): void {
     if (this.resolved || !this.sessionUp) return;
-    if (this.nextArrival < this.arrivals.length || this.waitingCount > 0 || this.live.size > 0 || this.held.size > 0) return;
+    if (this.nextArrival < this.arrivals.length || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return;
     if (this.machine && this.machine.nextTime() !== Infinity) return;
     if (this.endpoint.pending > 0) return;
     this.resolve(true);

@@ -14,7 +14,7 @@ import type { FrameTransport } from "./transport.js";
 
 export interface EndpointOptions {
   side: Side;
-  /** Time to wait for an ACK before sending again (PROTOCOL.md: 100 ms on serial, 1000 ms on MQTT). */
+  /** Time to wait for an ACK before sending again (retry.ts: SERIAL_RETRY_MS, MQTT_RETRY_MS). */
   retryMs: number;
   /** Sends of one reliable frame in all (default 8). */
   maxAttempts?: number;

@@ -23,6 +23,13 @@ export interface FrameTransport {
   onFrame(handler: (frame: Uint8Array, type?: MessageType) => void): void;
   /** Peer presence where the transport knows it (MQTT retained status). */
   onStatus?(handler: (status: "online" | "offline") => void): void;
+  /**
+   * The external arrivals feed where the transport has one (MQTT `immsched/<board>/arrivals`): raw
+   * JSON payloads, parsed by link/external-arrival.ts. Absent: no task can arrive but over the link.
+   */
+  onExternal?(handler: (payload: Buffer) => void): void;
+  /** Resolves once every byte written has left (serial: before closing, so the last frames are not cut). */
+  drain?(): Promise<void>;
   close(): Promise<void>;
   readonly stats: TransportStats;
   /** A short description for logs: "serial /dev/pts/3 @ 921600", "mqtt://127.0.0.1:1883 (MQTT 5)". */

@@ -8,7 +8,7 @@ import {
   CRC_SIZE, HEADER_SIZE, MAX_BOARD_ID, isBoardId, MAX_ERROR_TEXT, MAX_NS, MAX_PAYLOAD, MAX_STAGES, MAX_STEPS, PROTOCOL_VERSION,
 } from "./limits.js";
 import {
-  DROP_REASON_CODES, MSG, MSG_BY_CODE, NACK_REASON_CODES, type DropReason, type Message, type MessageType,
+  DROP_REASON_BY_CODE, DROP_REASON_CODES, MSG, MSG_BY_CODE, NACK_REASON_CODES, type Message, type MessageType,
   type NackReason,
 } from "./messages.js";
 
@@ -216,7 +216,6 @@ const FIXED: Readonly<Record<MessageType, number>> = {
   preempt: 8, drop: 9, ack: 6, nack: 3, heartbeat: 16, telemetry: 28, error: 3,
 };
 const VARIABLE = new Set<MessageType>(["hello", "schedule", "resume", "error"]);
-const DROP_BY_CODE = new Map(Object.entries(DROP_REASON_CODES).map(([k, v]) => [v as number, k as DropReason]));
 const NACK_BY_CODE = new Map(Object.entries(NACK_REASON_CODES).map(([k, v]) => [v as number, k as NackReason]));
 
 /**
@@ -272,7 +271,7 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
     case "drop": {
       const epoch = r.u32();
       const taskId = r.u32();
-      const reason = DROP_BY_CODE.get(r.u8());
+      const reason = DROP_REASON_BY_CODE.get(r.u8());
       return reason === undefined ? "range" : { type, epoch, taskId, reason };
     }
     case "ack":
@@ -329,4 +328,15 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   const message = readPayload(type, bytes.subarray(HEADER_SIZE, body));
   if (typeof message === "string") return fail(message);
   return { ok: true, seq: seq!, message };
+}
+
+/**
+ * The epoch of a raw command frame (SCHEDULE, PREEMPT, RESUME, DROP: the payload's first u32), 0 for
+ * any other frame. Read before decoding, so the ACK of a command carries its epoch (PROTOCOL.md §4
+ * ACK) also for a duplicate, which the endpoint answers without decoding it again.
+ */
+export function commandEpoch(frame: Uint8Array): number {
+  const code = frame[1];
+  const isCommand = code !== undefined && code >= MSG.schedule && code <= MSG.drop && frame.length >= HEADER_SIZE + 4;
+  return isCommand ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(HEADER_SIZE, true) : 0;
 }

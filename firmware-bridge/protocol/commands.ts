@@ -1,10 +1,11 @@
-// The controller's commands (host/core/controller.ts Command, firmware-bridge/board BoardCommand)
-// as wire messages and back. Structural types only, so the protocol does not import the host.
+// The controller's commands: what the core decides (host/core/controller.ts decodes them), what the
+// board executes (firmware-bridge/board/machine.ts) and, as wire messages, what travels between.
+// Defined here, the one place all three import: the protocol imports neither the host nor the board.
 
 import type { Drop, DropReason, Message, Preempt, Schedule } from "./messages.js";
 import { DROP_REASON_CODES } from "./messages.js";
 
-export type WireCommand =
+export type Command =
   | { kind: "place" | "resume"; epoch: number; taskId: number; stages: number; tiles: number[] }
   | { kind: "preempt"; epoch: number; taskId: number }
   | { kind: "drop"; epoch: number; taskId: number; reason: DropReason };
@@ -12,7 +13,7 @@ export type WireCommand =
 export type CommandMessage = Schedule | Preempt | Drop;
 
 /** place -> SCHEDULE, resume -> RESUME, preempt -> PREEMPT, drop -> DROP. Throws when stages != tiles.length. */
-export function commandToMessage(c: WireCommand): CommandMessage {
+export function commandToMessage(c: Command): CommandMessage {
   switch (c.kind) {
     case "place": case "resume":
       // The wire carries one tile per stage; a count that disagrees would be silently lost.
@@ -27,7 +28,7 @@ export function commandToMessage(c: WireCommand): CommandMessage {
 }
 
 /** The command a board applies for a message, or null for a message that is not a command. */
-export function messageToCommand(m: Message): WireCommand | null {
+export function messageToCommand(m: Message): Command | null {
   switch (m.type) {
     case "schedule": case "resume":
       return { kind: m.type === "schedule" ? "place" : "resume", epoch: m.epoch, taskId: m.taskId, stages: m.tiles.length, tiles: [...m.tiles] };

@@ -33,9 +33,15 @@ export const SENDER: Readonly<Record<MessageType, "board" | "host" | "both">> = 
   heartbeat: "board", telemetry: "board", error: "board",
 };
 
-/** Same names as the controller's DROP_REASONS (host/core/controller.ts). */
+/**
+ * Why a task was dropped, by its code: on the wire and in the core's command queue alike (the core's
+ * DROP_* exports; test/core/core-tables.test.ts checks they agree).
+ */
 export const DROP_REASON_CODES = { deadline: 1, "queue-full": 2, unplaceable: 3, "unknown-model": 4 } as const;
 export type DropReason = keyof typeof DROP_REASON_CODES;
+export const DROP_REASON_BY_CODE: ReadonlyMap<number, DropReason> = new Map(
+  Object.entries(DROP_REASON_CODES).map(([k, v]) => [v as number, k as DropReason]),
+);
 /** The first six are the decode errors of the rejected frame; busy = receiver queue full, retry later. */
 export const NACK_REASON_CODES = { crc: 1, length: 2, type: 3, version: 4, range: 5, truncated: 6, busy: 7 } as const;
 export type NackReason = keyof typeof NACK_REASON_CODES;

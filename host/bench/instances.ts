@@ -3,7 +3,7 @@
 // construction), on meshes with a share of tiles occupied.
 
 import type { Pattern, Target } from "../formats/graphs.js";
-import { type Random, randInt, shuffle } from "./random.js";
+import { type Random, randInt, shuffle } from "../workloads/random.js";
 
 export type Family = "chain" | "ladder" | "branch-merge" | "random-subgraph";
 export const FAMILIES: readonly Family[] = ["chain", "ladder", "branch-merge", "random-subgraph"];

@@ -3,6 +3,7 @@
 // no-delay: what a QoS 1 ARRIVAL -> ACK round trip costs before any scheduling is done.
 
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { startMosquitto } from "../net/mosquitto.js";
 import { percentile } from "../sim/metrics.js";
@@ -11,9 +12,9 @@ import { paceAt } from "./pace.js";
 
 const rate = Number(process.argv[2] ?? 5000);
 const broker = await startMosquitto();
-const host = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "host" }), { side: "host", retryMs: 1000 });
+const host = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "host" }), { side: "host", retryMs: MQTT_RETRY_MS });
 host.on("message", () => {}); // ACKs are the endpoint's own: nothing else to do
-const board = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "board" }), { side: "board", retryMs: 1000, window: 1024 });
+const board = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "board" }), { side: "board", retryMs: MQTT_RETRY_MS, window: 1024 });
 const sentAt = new Map<number, number>();
 const lat: number[] = [];
 board.on("acked", (m) => {

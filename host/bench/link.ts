@@ -23,6 +23,7 @@ import { paceAt } from "./pace.js";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
@@ -60,7 +61,7 @@ for (const rate of opts.rates.split(",").map(Number)) {
   host.stderr!.on("data", (d) => (hostErr += d));
   const hostExit = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)));
   const t = await MqttTransport.open({ url, boardId: id, side: "board" });
-  const ep = new Endpoint(t, { side: "board", retryMs: 1000, window: 1024 });
+  const ep = new Endpoint(t, { side: "board", retryMs: MQTT_RETRY_MS, window: 1024 });
   // when each ARRIVAL went out; its ACK and its first command are timed from it
   const sentAt = new Map<number, number>();
   const commanded = new Set<number>();

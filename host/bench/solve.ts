@@ -12,7 +12,7 @@ import { Core, RELEASE_WASM, SOLVERS, type SolverName } from "../core/core.js";
 import { placementError } from "../core/verify.js";
 import { freeSpaceQuality } from "../core/quality.js";
 import { type Instance, FAMILIES, makeInstance } from "./instances.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "../workloads/random.js";
 import { fileBytes, machineLine } from "./machine.js";
 import { percentile } from "../sim/metrics.js";
 

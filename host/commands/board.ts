@@ -9,6 +9,7 @@ import { VirtualBoard, type BoardStats, type BoardSummary } from "../../firmware
 import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import { SerialTransport, DEFAULT_BAUD } from "../../firmware-bridge/link/serial.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { MQTT_RETRY_MS, SERIAL_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { loadScenario, type Scenario } from "../workloads/scenario.js";
 import { sampleTask } from "../workloads/profiles.js";
 import { InputError } from "../formats/input-error.js";
@@ -27,7 +28,7 @@ export interface BoardCommandOptions {
   durationMs?: number;
   /** Board ns per wall ns (default 1). */
   timeScale?: number;
-  /** ACK timeout; default 100 ms on serial, 1000 ms on MQTT (PROTOCOL.md §5.2). */
+  /** ACK timeout; default SERIAL_RETRY_MS on serial, MQTT_RETRY_MS on MQTT (firmware-bridge/link/retry.ts). */
   retryMs?: number;
   heartbeatMs?: number;
   telemetryMs?: number;
@@ -42,8 +43,6 @@ export interface BoardCommandOptions {
 
 export const DEFAULT_BOARD_ID = "vboard";
 export const DEFAULT_SCENARIO = "VR_gaming";
-const SERIAL_RETRY_MS = 100;
-const MQTT_RETRY_MS = 1000;
 /** After the last task: time left for the host's last retransmissions to be re-ACKed. */
 const LINGER_MAX_MS = 2000;
 
@@ -207,7 +206,7 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
     board.stop();
     const summary = await board.finished;
     clearInterval(progress);
-    if (transport instanceof SerialTransport) await transport.drain();
+    await transport.drain?.();
     closed = true;
     await transport.close();
     io.out(summaryText(summary, header));

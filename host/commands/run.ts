@@ -13,10 +13,11 @@ import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import { transportPair } from "../../firmware-bridge/link/pair.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
-import { parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
+import { MQTT_RETRY_MS, SERIAL_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
-import { HostRuntime } from "../runtime/host-runtime.js";
+import { FrameDependencies } from "../../firmware-bridge/board/frame-dependencies.js";
+import { HostRuntime, type RuntimeSummary } from "../runtime/host-runtime.js";
 import type { BoardSpec } from "../runtime/board-spec.js";
 import { startMonitor, DEFAULT_MONITOR_PORT, type Monitor } from "../monitor/server.js";
 import { EXIT_OK, EXIT_FAILURE } from "./exit.js";
@@ -49,20 +50,20 @@ export interface RunSummary {
  * of a run (`final`), a task whose parent frame never arrived at all counts the same way.
  */
 function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>, final: boolean): TaskRecord[] {
-  const byFrame = new Map<string, TaskRecord>();
-  for (const r of records.values()) if (r.frame !== undefined) byFrame.set(`${r.model}#${r.frame}`, r);
+  // only a dropped parent matters here: the host cannot tell a child held on the board from one not yet due
+  const deps = new FrameDependencies<TaskRecord>((r) => (r.dropped !== undefined ? "dropped" : "open"));
+  for (const r of records.values()) deps.register(r);
   const out: TaskRecord[] = [];
   for (const a of scenario.arrivals) {
     if (records.has(a.id) || !a.after) continue;
-    const parent = byFrame.get(`${a.after.model}#${a.after.frame}`);
-    const parentGone = parent ? parent.dropped !== undefined : final;
+    const parentGone = deps.parent(a.after) ? deps.fate(a.after) === "drop" : final;
     if (!parentGone) continue;
     const rec: TaskRecord = {
       id: a.id, model: a.model, frame: a.frame, priority: a.priority, arrivalNs: a.arrivalNs, deadlineNs: a.deadlineNs,
       isolatedNs: a.isolatedNs, isolatedEnergyPJ: a.isolatedEnergyPJ, dropped: "dependency", preemptions: 0,
     };
     out.push(rec);
-    if (rec.frame !== undefined) byFrame.set(`${rec.model}#${rec.frame}`, rec);
+    deps.register(rec);
   }
   return out;
 }
@@ -72,20 +73,20 @@ function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRe
  * the scenario was heard of or will never be raised (behind a dropped frame)? The open count is
  * checked first: the rest walks every task.
  */
-function allSettled(runtime: HostRuntime, scenario: Scenario): boolean {
-  if (runtime.open > 0) return false;
-  const never = new Set(dependencyDrops(scenario, runtime.records, false).map((t) => t.id));
-  return scenario.arrivals.every((a) => runtime.records.has(a.id) || never.has(a.id));
+function allSettled(run: RuntimeSummary, scenario: Scenario): boolean {
+  if (run.open > 0) return false;
+  const never = new Set(dependencyDrops(scenario, run.records, false).map((t) => t.id));
+  return scenario.arrivals.every((a) => run.records.has(a.id) || never.has(a.id));
 }
 
 /** The run so far; `final` at the end, when frames whose parent never arrived count as dropped. */
 export function summarize(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario | undefined, final = true): RunSummary {
-  const extra = scenario ? dependencyDrops(scenario, runtime.records, final) : [];
+  const extra = scenario ? dependencyDrops(scenario, runtime.summary.records, final) : [];
   const log = runtime.runLog(extra);
   const tasks = log.tasks;
   const completed = tasks.filter((t) => t.finishNs !== undefined).length;
   const dropped = tasks.filter((t) => t.dropped !== undefined && t.finishNs === undefined).length;
-  const micros = runtime.arrivalToCommandNs.map((ns) => ns / 1000);
+  const micros = runtime.summary.arrivalToCommandNs.map((ns) => ns / 1000);
   return {
     metrics: computeMetrics(log),
     tasks: {
@@ -117,98 +118,105 @@ function meshPicture(owners: number[], width: number): string[] {
   return rows;
 }
 
-export async function runCommand(opts: RunCommandOptions): Promise<number> {
-  const out = process.stdout;
-  const meshTarget = { mesh: { width: opts.mesh.width, height: opts.mesh.height, torus: false } };
-  const scenario = loadScenario(opts.scenario, { seed: opts.seed, board: meshTarget });
+/** The link to the board: the host's transport, and the board's when the virtual board runs in this process. */
+interface Link {
+  host: FrameTransport;
+  board?: FrameTransport;
+  broker?: EmbeddedBroker;
+  /** ACK timeout of this kind of link. */
+  retryMs: number;
+}
+
+/** Opens the link `--board` names (throws when the device or broker cannot be reached). */
+async function openLink(spec: BoardSpec): Promise<Link> {
+  switch (spec.kind) {
+    case "sim": {
+      const [host, board] = transportPair();
+      return { host, board, retryMs: SERIAL_RETRY_MS };
+    }
+    case "mqtt-embedded": {
+      const broker = await startEmbeddedBroker();
+      const host = await MqttTransport.open({ url: broker.url, boardId: spec.boardId, side: "host", externalArrivals: true });
+      const board = await MqttTransport.open({ url: broker.url, boardId: spec.boardId, side: "board", externalArrivals: true });
+      return { host, board, broker, retryMs: MQTT_RETRY_MS };
+    }
+    case "serial":
+      return { host: await SerialTransport.open(spec.path, spec.baud), retryMs: SERIAL_RETRY_MS };
+    case "mqtt":
+      return { host: await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true }), retryMs: MQTT_RETRY_MS };
+  }
+}
+
+/** The host's endpoint and the runtime behind it; the endpoint ACKs with the controller's epoch, so it asks the runtime. */
+function startRuntime(link: Link, scenario: Scenario, opts: RunCommandOptions): { runtime: HostRuntime; endpoint: Endpoint } {
   const reference = new Map(scenario.arrivals.map((a) => [a.id, { isolatedNs: a.isolatedNs, isolatedEnergyPJ: a.isolatedEnergyPJ }]));
-
-  // the link
-  let broker: EmbeddedBroker | undefined;
-  let hostTransport: FrameTransport;
-  let board: VirtualBoard | undefined;
-  let boardTransport: FrameTransport | undefined;
-  let retryMs = 100;
-  const spec = opts.board;
-  if (spec.kind === "sim") {
-    [hostTransport, boardTransport] = transportPair();
-  } else if (spec.kind === "mqtt-embedded") {
-    broker = await startEmbeddedBroker();
-    hostTransport = await MqttTransport.open({ url: broker.url, boardId: spec.boardId, side: "host", externalArrivals: true });
-    boardTransport = await MqttTransport.open({ url: broker.url, boardId: spec.boardId, side: "board", externalArrivals: true });
-    retryMs = 1000;
-  } else if (spec.kind === "serial") {
-    hostTransport = await SerialTransport.open(spec.path, spec.baud);
-  } else {
-    hostTransport = await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true });
-    retryMs = 1000;
-  }
-
-  // the endpoint ACKs with the controller's epoch, and the runtime needs the endpoint first
   let runtime: HostRuntime | undefined;
-  const endpoint = new Endpoint(hostTransport, { side: "host", retryMs, ackEpoch: () => runtime?.currentEpoch ?? 0 });
+  const endpoint = new Endpoint(link.host, { side: "host", retryMs: link.retryMs, ackEpoch: () => runtime?.currentEpoch ?? 0 });
   runtime = new HostRuntime({ endpoint, policy: opts.policy, models: scenario.models, reference, seed: opts.seed });
+  return { runtime, endpoint };
+}
 
-  // arrivals published by other services (MQTT): handed to the core the moment they come in
-  let externalRejected = 0;
-  if (hostTransport instanceof MqttTransport) {
-    hostTransport.onExternal((payload) => {
-      const r = parseExternalArrival(payload);
-      if (!r.ok || !runtime.clock.aligned) {
-        externalRejected++;
-        return;
-      }
-      const { id, model, priority = 1, deadlineMs = 100 } = r.arrival;
-      const now = runtime.clock.boardNowNs();
-      runtime.onArrival({ taskId: id, model, priority, arrivalNs: now, deadlineNs: now + deadlineMs * 1e6 });
-    });
-  }
+/** Arrivals published by other services (MQTT): handed to the core the moment they come in. Returns the refused count so far. */
+function listenForExternalArrivals(link: Link, runtime: HostRuntime): () => number {
+  let refused = 0;
+  link.host.onExternal?.((payload) => {
+    if (!runtime.externalArrival(payload)) refused++;
+  });
+  return () => refused;
+}
 
-  let monitor: Monitor | undefined;
-  if (opts.monitor !== undefined && opts.monitor !== false) {
-    const port = opts.monitor === true ? DEFAULT_MONITOR_PORT : opts.monitor;
-    monitor = await startMonitor({ port, board: spec.kind, policy: opts.policy });
-    runtime.on("event", (e) => monitor!.push(e));
-    out.write(`monitor: ${monitor.url}\n`);
-  }
+/** The live dashboard, when `--monitor` asks for it, fed every runtime event. */
+async function startMonitorIfAsked(opts: RunCommandOptions, runtime: HostRuntime): Promise<Monitor | undefined> {
+  if (opts.monitor === undefined || opts.monitor === false) return undefined;
+  const port = opts.monitor === true ? DEFAULT_MONITOR_PORT : opts.monitor;
+  const monitor = await startMonitor({ port, board: opts.board.kind, policy: opts.policy });
+  runtime.on("event", (e) => monitor.push(e));
+  process.stdout.write(`monitor: ${monitor.url}\n`);
+  return monitor;
+}
 
-  if (boardTransport) {
-    board = new VirtualBoard({
-      transport: boardTransport,
-      retryMs,
-      boardId: spec.kind === "mqtt-embedded" ? spec.boardId : "sim",
-      mesh: opts.mesh,
-      scenario,
-      timeScale: opts.timeScale ?? 1,
-    });
-  }
+/** The virtual board on the board's end of an in-process link (sim, embedded MQTT). */
+function virtualBoard(link: Link, scenario: Scenario, opts: RunCommandOptions): VirtualBoard | undefined {
+  if (!link.board) return undefined;
+  return new VirtualBoard({
+    transport: link.board,
+    retryMs: link.retryMs,
+    boardId: opts.board.kind === "mqtt-embedded" ? opts.board.boardId : "sim",
+    mesh: opts.mesh,
+    scenario,
+    timeScale: opts.timeScale ?? 1,
+  });
+}
 
-  const where = spec.kind === "sim" ? "virtual board (in-process link)" : hostTransport.describe;
-  out.write(`immsched run · ${where} · scenario ${scenario.name} · policy ${opts.policy} · seed ${opts.seed}\n`);
-
-  runtime.start();
-  board?.start();
-
+/** The progress view: one line (and on a terminal the mesh under it), redrawn in place on a terminal. */
+function progressView(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario, opts: RunCommandOptions): { draw(): void; tty: boolean } {
+  const out = process.stdout;
   const tty = out.isTTY && !opts.quiet;
   let drawn = 0;
   const draw = () => {
     const s = summarize(runtime, endpoint, scenario, false);
-    const t = runtime.hello ? (runtime.lastNs - (runtime.firstNs === Infinity ? 0 : runtime.firstNs)) / 1e6 : 0;
+    const run = runtime.summary;
+    const t = run.hello ? (run.lastNs - (run.firstNs === Infinity ? 0 : run.firstNs)) / 1e6 : 0;
     const line =
       `t ${t.toFixed(1).padStart(7)} ms · arrived ${s.tasks.arrived} · done ${s.tasks.completed} · late ${s.tasks.late}` +
-      ` · dropped ${s.tasks.dropped} · pre-empted ${runtime.preemptions} · decision p50 ${s.host.arrivalToCommandMicrosP50.toFixed(0)} µs` +
+      ` · dropped ${s.tasks.dropped} · pre-empted ${run.preemptions} · decision p50 ${s.host.arrivalToCommandMicrosP50.toFixed(0)} µs` +
       ` · frames ${s.link.framesSent}/${s.link.framesReceived} rejected ${s.link.framesRejected}`;
     if (tty) {
-      const rows = runtime.controller ? meshPicture(runtime.controller.tileMap(), runtime.hello?.meshWidth ?? opts.mesh.width) : [];
+      const rows = meshPicture(runtime.tileMap(), run.hello?.meshWidth ?? opts.mesh.width);
       if (drawn) out.write(`\x1b[${drawn}F\x1b[J`);
       const block = [line, ...rows];
       out.write(block.join("\n") + "\n");
       drawn = block.length;
     } else if (!opts.quiet) out.write(line + "\n");
   };
+  return { draw, tty };
+}
 
-  // the run ends when every scenario task settled, when the duration is up, or on Ctrl-C
-  const started = performance.now();
+/**
+ * Waits for the end of the run: every scenario task settled (and every command ACKed), the
+ * duration up, or Ctrl-C; redraws the progress view meanwhile.
+ */
+async function untilRunEnds(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario, opts: RunCommandOptions, view: { draw(): void; tty: boolean }, started: number): Promise<void> {
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -219,12 +227,13 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     let lastDraw = 0;
     const tick = setInterval(() => {
       const now = performance.now();
-      if (!opts.quiet && now - lastDraw >= (tty ? 200 : 1000)) {
-        draw();
+      if (!opts.quiet && now - lastDraw >= (view.tty ? 200 : 1000)) {
+        view.draw();
         lastDraw = now;
       }
       // cheap checks first: this timer shares the thread with the frame handlers
-      const done = runtime.hello !== undefined && endpoint.pending === 0 && allSettled(runtime, scenario);
+      const run = runtime.summary;
+      const done = run.hello !== undefined && endpoint.pending === 0 && allSettled(run, scenario);
       if (done || interrupted || now - started >= opts.duration * 1000) {
         clearInterval(tick);
         resolve();
@@ -233,34 +242,59 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   });
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  draw();
+}
+
+/** The closing summary lines. */
+function summaryText(summary: RunSummary, scenario: Scenario, opts: RunCommandOptions, wallS: number, link: Link, run: RuntimeSummary, externalRefused: number): string {
+  const m = summary.metrics;
+  return [
+    "",
+    `summary · ${scenario.name} · ${opts.policy} · ${wallS.toFixed(1)} s wall`,
+    `  tasks     arrived ${summary.tasks.arrived} · completed ${summary.tasks.completed} · late ${summary.tasks.late} · dropped ${summary.tasks.dropped} · lost ${summary.tasks.lost}`,
+    `  metrics   violations ${(100 * m.violationRate).toFixed(1)} % · XRBench score ${m.xrbenchScore.toFixed(1)} · ANTT ${m.antt.toFixed(2)} · STP ${m.stp.toFixed(2)} · latency p50 ${m.latencyP50Ms.toFixed(2)} ms p99 ${m.latencyP99Ms.toFixed(2)} ms · energy ${m.energyMJ.toFixed(1)} mJ`,
+    `  link      frames sent ${summary.link.framesSent} · received ${summary.link.framesReceived} · rejected ${summary.link.framesRejected} · retries ${summary.link.retries}` +
+      `${externalRefused ? ` · external arrivals refused ${externalRefused}` : ""}` +
+      `${link.host.stats.errors ? ` · link faults ${link.host.stats.errors} (last: ${link.host.stats.lastError})` : ""}` +
+      `${run.boardLost ? ` · board lost ${run.boardLost}x` : ""}`,
+    `  host      arrival -> commands sent: p50 ${summary.host.arrivalToCommandMicrosP50.toFixed(1)} µs · p99 ${summary.host.arrivalToCommandMicrosP99.toFixed(1)} µs`,
+    "",
+  ].join("\n");
+}
+
+/** Runs the scenario against the board `--board` names: open the link, start runtime (and board), wait for the end, report. */
+export async function runCommand(opts: RunCommandOptions): Promise<number> {
+  const meshTarget = { mesh: { width: opts.mesh.width, height: opts.mesh.height, torus: false } };
+  const scenario = loadScenario(opts.scenario, { seed: opts.seed, board: meshTarget });
+
+  const link = await openLink(opts.board);
+  const { runtime, endpoint } = startRuntime(link, scenario, opts);
+  const externalRefused = listenForExternalArrivals(link, runtime);
+  const monitor = await startMonitorIfAsked(opts, runtime);
+  const board = virtualBoard(link, scenario, opts);
+
+  const where = opts.board.kind === "sim" ? "virtual board (in-process link)" : link.host.describe;
+  process.stdout.write(`immsched run · ${where} · scenario ${scenario.name} · policy ${opts.policy} · seed ${opts.seed}\n`);
+  runtime.start();
+  board?.start();
+
+  const started = performance.now();
+  const view = progressView(runtime, endpoint, scenario, opts);
+  await untilRunEnds(runtime, endpoint, scenario, opts, view, started);
+  view.draw();
 
   runtime.stop();
   await board?.stop();
   endpoint.close();
-  await hostTransport.close();
-  await boardTransport?.close();
-  await broker?.close();
+  await link.host.close();
+  await link.board?.close();
+  await link.broker?.close();
   await monitor?.close();
 
   const summary = summarize(runtime, endpoint, scenario);
-  const m = summary.metrics;
-  out.write(
-    [
-      "",
-      `summary · ${scenario.name} · ${opts.policy} · ${((performance.now() - started) / 1000).toFixed(1)} s wall`,
-      `  tasks     arrived ${summary.tasks.arrived} · completed ${summary.tasks.completed} · late ${summary.tasks.late} · dropped ${summary.tasks.dropped} · lost ${summary.tasks.lost}`,
-      `  metrics   violations ${(100 * m.violationRate).toFixed(1)} % · XRBench score ${m.xrbenchScore.toFixed(1)} · ANTT ${m.antt.toFixed(2)} · STP ${m.stp.toFixed(2)} · latency p50 ${m.latencyP50Ms.toFixed(2)} ms p99 ${m.latencyP99Ms.toFixed(2)} ms · energy ${m.energyMJ.toFixed(1)} mJ`,
-      `  link      frames sent ${summary.link.framesSent} · received ${summary.link.framesReceived} · rejected ${summary.link.framesRejected} · retries ${summary.link.retries}` +
-        `${externalRejected ? ` · external arrivals refused ${externalRejected}` : ""}` +
-        `${hostTransport.stats.errors ? ` · link faults ${hostTransport.stats.errors} (last: ${hostTransport.stats.lastError})` : ""}` +
-        `${runtime.boardLost ? ` · board lost ${runtime.boardLost}x` : ""}`,
-      `  host      arrival -> commands sent: p50 ${summary.host.arrivalToCommandMicrosP50.toFixed(1)} µs · p99 ${summary.host.arrivalToCommandMicrosP99.toFixed(1)} µs`,
-      "",
-    ].join("\n"),
-  );
+  const run = runtime.summary;
+  process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
   if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(summary, null, 2) + "\n");
-  if (!runtime.hello) {
+  if (!run.hello) {
     process.stderr.write(`immsched: no HELLO from the board within ${opts.duration} s (${where})\n`);
     return EXIT_FAILURE;
   }

@@ -7,19 +7,13 @@ import { instantiate, instantiateSync } from "@assemblyscript/loader";
 import { check } from "./errors.js";
 import { RELEASE_WASM } from "./core.js";
 import { type Target, parseTarget } from "../formats/graphs.js";
+import { type Command, DROP_REASON_BY_CODE } from "../../firmware-bridge/protocol/index.js";
 
+/** In the core's policy-id order (assembly/policies/registry.ts POLICY_*; test/core/core-tables.test.ts checks). */
 export const POLICIES = ["fcfs", "sjf", "prema", "planaria", "sdrm3", "dysta", "hasp", "isosched", "immsched"] as const;
 export type PolicyName = (typeof POLICIES)[number];
 /** Policies whose tasks own disjoint tile sets (the others run layer by layer on the whole array). */
 export const SPATIAL_POLICIES: ReadonlySet<PolicyName> = new Set(["hasp", "isosched", "immsched"]);
-
-export const DROP_REASONS = { 1: "deadline", 2: "queue-full", 3: "unplaceable", 4: "unknown-model" } as const;
-export type DropReason = (typeof DROP_REASONS)[keyof typeof DROP_REASONS];
-
-export type Command =
-  | { kind: "place" | "resume"; epoch: number; taskId: number; stages: number; tiles: number[] }
-  | { kind: "preempt"; epoch: number; taskId: number }
-  | { kind: "drop"; epoch: number; taskId: number; reason: DropReason };
 
 export interface Decision {
   commands: Command[];
@@ -74,7 +68,8 @@ interface ControllerExports {
   controllerTileMap(): number;
 }
 
-const KIND: Record<number, Command["kind"]> = { 1: "place", 2: "preempt", 3: "resume", 4: "drop" };
+/** The core's command kinds (assembly/controller/commands.ts CMD_*; test/core/core-tables.test.ts checks). */
+export const COMMAND_KINDS: Readonly<Record<number, Command["kind"]>> = { 1: "place", 2: "preempt", 3: "resume", 4: "drop" };
 
 export class Controller {
   readonly modelIndex = new Map<string, number>();
@@ -144,7 +139,7 @@ export class Controller {
     const commands: Command[] = [];
     let at = 0;
     for (let c = 0; c < count; c++) {
-      const kind = KIND[words[at]!]!;
+      const kind = COMMAND_KINDS[words[at]!]!;
       const epoch = words[at + 1]! >>> 0;
       const taskId = words[at + 2]! >>> 0;
       const arg = words[at + 3]!;
@@ -153,7 +148,7 @@ export class Controller {
       at += 5 + n;
       if (kind === "place" || kind === "resume") commands.push({ kind, epoch, taskId, stages: arg, tiles });
       else if (kind === "preempt") commands.push({ kind, epoch, taskId });
-      else commands.push({ kind, epoch, taskId, reason: DROP_REASONS[arg as keyof typeof DROP_REASONS] });
+      else commands.push({ kind, epoch, taskId, reason: DROP_REASON_BY_CODE.get(arg)! });
     }
     return { commands, work: this.x.controllerWork(), micros };
   }

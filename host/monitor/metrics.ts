@@ -20,7 +20,7 @@
 // All carry the labels board and policy.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { MonitorEvent } from "./events.js";
+import type { RuntimeEvent } from "../runtime/events.js";
 import type { MonitorState, Totals } from "./state.js";
 
 /** Seconds: 1 µs .. 100 ms, where decisions of an edge controller fall. */
@@ -29,7 +29,7 @@ export const DECISION_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2
 export interface MonitorMetrics {
   readonly registry: Registry;
   /** Per-event part (the histogram); call after reducing the event. */
-  observe(e: MonitorEvent, state: MonitorState): void;
+  observe(e: RuntimeEvent, state: MonitorState): void;
   /** Brings the counters and gauges up to the state's totals; call before reading. */
   sync(state: MonitorState): void;
   /** The Prometheus text exposition (syncs first). */

@@ -4,17 +4,18 @@
 // schedule/resume/preempt/drop, acks, error and the retained status), i.e. both directions, since
 // the tile map comes from the host's commands and the finishes from the board's reports.
 //
-// Decoding is pluggable: the default turns raw frames into MonitorEvents with the wire codec
+// Decoding is pluggable: the default turns raw frames into RuntimeEvents with the wire codec
 // (firmware-bridge/protocol); a runtime with another transport or codec passes its own `decode`.
 // One monitor shows one board: pass `board` when several publish on the same broker.
 
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Socket } from "node:net";
 import { decodeFrame, messageToCommand, parseTopic, NO_FRAME, STATUS_OFFLINE, TOPIC_ROOT, type Message } from "../../firmware-bridge/protocol/index.js";
-import { type LinkCounters, type MonitorEvent, type MonitorSink, doneEvent, stageEvent, telemetryInfo } from "./events.js";
+import { type LinkCounters, type RuntimeEvent, doneEvent, stageEvent, telemetryInfo } from "../runtime/events.js";
+import type { MonitorSink } from "./sink.js";
 
 /** Payload (and its topic) -> events; undefined or [] for a message the monitor does not show. */
-export type MonitorDecoder = (payload: Uint8Array, topic: string) => MonitorEvent | MonitorEvent[] | undefined;
+export type MonitorDecoder = (payload: Uint8Array, topic: string) => RuntimeEvent | RuntimeEvent[] | undefined;
 
 export interface WatchOptions {
   /** Board id to watch (default "+": every board; fine when there is one). */
@@ -57,7 +58,7 @@ export function protocolDecoder(opts: { models?: readonly string[]; policy?: str
   };
 }
 
-function toEvents(m: Message, boardId: string, at: (t: number) => number, now: () => number, opts: { models?: readonly string[]; policy?: string }): MonitorEvent | undefined {
+function toEvents(m: Message, boardId: string, at: (t: number) => number, now: () => number, opts: { models?: readonly string[]; policy?: string }): RuntimeEvent | undefined {
   switch (m.type) {
     case "hello":
       return { time: at(m.boardTimeNs), hello: { board: boardId, policy: opts.policy ?? "unknown", width: m.meshWidth, height: m.meshHeight } };
@@ -120,7 +121,7 @@ export async function watchMqtt(url: string, monitor: MonitorSink, opts: WatchOp
   client.on("connect", noDelay);
   client.on("message", (t, payload) => {
     counters.framesReceived++;
-    let out: MonitorEvent | MonitorEvent[] | undefined;
+    let out: RuntimeEvent | RuntimeEvent[] | undefined;
     try {
       out = decode(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), t);
     } catch (err) {

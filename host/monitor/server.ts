@@ -17,7 +17,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import type { MonitorEvent, MonitorSink } from "./events.js";
+import type { RuntimeEvent } from "../runtime/events.js";
+import type { MonitorSink } from "./sink.js";
 import { type Delta, type MonitorConfig, type Snapshot, delta, initialState, reduce, snapshot } from "./state.js";
 import { createMetrics } from "./metrics.js";
 
@@ -43,7 +44,7 @@ export interface Monitor extends MonitorSink {
   /** http://host:port/ of the dashboard. */
   readonly url: string;
   readonly port: number;
-  push(event: MonitorEvent): void;
+  push(event: RuntimeEvent): void;
   /** The current dashboard state (what /api/state returns). */
   snapshot(): Snapshot;
   /** The Prometheus text (what /metrics returns). */
@@ -114,7 +115,7 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
   flushTimer.unref();
   pingTimer.unref();
 
-  const push = (e: MonitorEvent) => {
+  const push = (e: RuntimeEvent) => {
     try {
       reduce(state, e);
       metrics.observe(e, state);

@@ -1,4 +1,4 @@
-// The dashboard's state as a fold over MonitorEvents (events.ts): which task owns each tile, the
+// The dashboard's state as a fold over runtime events (host/runtime/events.ts): which task owns each tile, the
 // recent tasks for the Gantt, rolling series for the charts, an event log and running totals.
 //
 // `reduce` reads nothing but its arguments (no clock, no I/O, no randomness), so the same events
@@ -10,7 +10,7 @@
 // client exactly what changed since the last update it got (the server batches these).
 
 import { percentile } from "../sim/metrics.js";
-import type { BoardTelemetry, LinkCounters, MonitorEvent } from "./events.js";
+import type { BoardTelemetry, LinkCounters, RuntimeEvent } from "../runtime/events.js";
 
 export interface MonitorConfig {
   /** Width of one bucket of the rolling series, in board ns (default 100 ms). */
@@ -361,7 +361,7 @@ function validTiles(s: MonitorState, tiles: readonly number[], id: number, time:
 const fmtUs = (ns: number) => `${us(ns).toFixed(1)} µs`;
 
 /** Folds one event into the state (in place) and returns it. */
-export function reduce(s: MonitorState, e: MonitorEvent): MonitorState {
+export function reduce(s: MonitorState, e: RuntimeEvent): MonitorState {
   s.rev++;
   s.totals.events++;
   const time = e.time;

@@ -8,12 +8,13 @@
 // and the host's own arrival -> commands-sent latency.
 
 import { EventEmitter } from "node:events";
-import { Controller, type Command, type ModelEntry, type PolicyName } from "../core/controller.js";
+import { Controller, type ModelEntry, type PolicyName } from "../core/controller.js";
 import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
-import { type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
+import { type Command, type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { BoardClock } from "./clock.js";
-import { type MonitorEvent, doneEvent, stageEvent, telemetryInfo } from "../monitor/events.js";
+import { parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
+import { type RuntimeEvent, doneEvent, stageEvent, telemetryInfo } from "./events.js";
 
 export interface HostRuntimeOptions {
   endpoint: Endpoint;
@@ -25,9 +26,29 @@ export interface HostRuntimeOptions {
   solveBudget?: number;
 }
 
-/** What the runtime reports as it goes: the live monitor's events (host/monitor/events.ts). */
-export type RuntimeEvent = MonitorEvent;
+/** The session and the run so far, as a run's caller reads them: views, not copies (poll it freely). */
+export interface RuntimeSummary {
+  /** The board's HELLO of the current session; undefined until the first. */
+  readonly hello: Readonly<MessageOf<"hello">> | undefined;
+  /** True while the session is up and the board is heard. */
+  readonly live: boolean;
+  /** Times the board went silent for BOARD_LOST_AFTER_MS (each counted once, until a new HELLO). */
+  readonly boardLost: number;
+  /** Tasks heard of that have neither finished nor been dropped. */
+  readonly open: number;
+  readonly preemptions: number;
+  /** Board events about tasks the host does not know (after a session change): counted, ignored. */
+  readonly unknownEvents: number;
+  /** Board time of the first arrival heard (Infinity before) and the latest event time the controller saw. */
+  readonly firstNs: number;
+  readonly lastNs: number;
+  /** Every task heard of, by id. */
+  readonly records: ReadonlyMap<number, Readonly<TaskRecord>>;
+  /** Per arrival: frame received -> its commands sent, ns of host time. */
+  readonly arrivalToCommandNs: readonly number[];
+}
 
+/** What the runtime emits: its events (events.ts; the monitor reads them as they are), and each new session. */
 export interface HostRuntimeEvents {
   event: [RuntimeEvent];
   session: [hello: MessageOf<"hello">];
@@ -39,21 +60,20 @@ const HELLO_REQUEST_EVERY_MS = 1000;
 export const BOARD_LOST_AFTER_MS = 3000;
 
 export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
-  readonly clock = new BoardClock();
-  readonly records = new Map<number, TaskRecord>();
-  readonly arrivalToCommandNs: number[] = [];
-  readonly decisionWork: number[] = [];
-  readonly decisionWallMicros: number[] = [];
-  hello?: MessageOf<"hello">;
-  controller?: Controller;
-  preemptions = 0;
-  lastEnergyPJ = 0;
-  firstNs = Infinity;
-  lastNs = 0;
-  /** Board events about tasks the host does not know (after a session change): counted, ignored. */
-  unknownEvents = 0;
-  /** Tasks heard of that have neither finished nor been dropped (kept as a count: cheap to poll). */
-  open = 0;
+  private readonly clock = new BoardClock();
+  private readonly records = new Map<number, TaskRecord>();
+  private readonly arrivalToCommandNs: number[] = [];
+  private readonly decisionWork: number[] = [];
+  private readonly decisionWallMicros: number[] = [];
+  private hello?: MessageOf<"hello">;
+  private controller?: Controller;
+  private preemptions = 0;
+  private lastEnergyPJ = 0;
+  private firstNs = Infinity;
+  private lastNs = 0;
+  private unknownEvents = 0;
+  /** Kept as a count: cheap to poll. */
+  private open = 0;
   private readonly modelById: string[];
   private readonly modelByName: ReadonlyMap<string, ModelEntry>;
   private requestTimer?: NodeJS.Timeout;
@@ -66,10 +86,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     opts.endpoint.on("message", (m) => this.onMessage(m));
   }
 
-  /** Times the board went silent for BOARD_LOST_AFTER_MS (each counted once, until a new HELLO). */
-  boardLost = 0;
-  /** True while the session is up and the board is heard. */
-  live = false;
+  private boardLost = 0;
+  private live = false;
   private lastFrames = 0;
   private lastHeardMs = 0;
 
@@ -108,6 +126,45 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
 
   get currentEpoch(): number {
     return this.epoch;
+  }
+
+  get summary(): RuntimeSummary {
+    return {
+      hello: this.hello,
+      live: this.live,
+      boardLost: this.boardLost,
+      open: this.open,
+      preemptions: this.preemptions,
+      unknownEvents: this.unknownEvents,
+      firstNs: this.firstNs,
+      lastNs: this.lastNs,
+      records: this.records,
+      arrivalToCommandNs: this.arrivalToCommandNs,
+    };
+  }
+
+  /** Owning task id of every tile (-1 free) as the controller sees it; empty before the first session. */
+  tileMap(): number[] {
+    return this.controller?.tileMap() ?? [];
+  }
+
+  /** The controller's invariant check (0: consistent; see Controller.invariants), undefined before the first session. */
+  invariants(): number | undefined {
+    return this.controller?.invariants();
+  }
+
+  /**
+   * A task from the external arrivals feed (JSON, link/external-arrival.ts), handed to the core the
+   * moment it comes in, at the board time now. False (refused) when it does not parse or the board
+   * clock is not known yet.
+   */
+  externalArrival(payload: Buffer): boolean {
+    const r = parseExternalArrival(payload);
+    if (!r.ok || !this.clock.aligned) return false;
+    const { id, model, priority = 1, deadlineMs = 100 } = r.arrival;
+    const now = this.clock.boardNowNs();
+    this.onArrival({ taskId: id, model, priority, arrivalNs: now, deadlineNs: now + deadlineMs * 1e6 });
+    return true;
   }
 
   private onMessage(m: Message): void {
@@ -161,7 +218,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     return this.lastNs;
   }
 
-  onArrival(m: { taskId: number; modelId?: number; model?: string; priority: number; frame?: number; arrivalNs: number; deadlineNs: number }, receivedNs = process.hrtime.bigint()): void {
+  private onArrival(m: { taskId: number; modelId?: number; model?: string; priority: number; frame?: number; arrivalNs: number; deadlineNs: number }, receivedNs = process.hrtime.bigint()): void {
     const ctl = this.controller;
     const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
     if (this.records.has(m.taskId)) return; // the same task reported twice (feed and board)

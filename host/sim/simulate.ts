@@ -6,8 +6,10 @@
 // event (or for the measured wall time of the call), and its commands reach the board only then.
 // An event that happens while the core is busy waits for it.
 
-import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName, type Command } from "../core/controller.js";
+import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName } from "../core/controller.js";
+import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import { EventHeap } from "../../firmware-bridge/board/event-heap.js";
+import { FrameDependencies } from "../../firmware-bridge/board/frame-dependencies.js";
 import { type Machine, SpatialMachine, TemporalMachine, type BoardEvent } from "../../firmware-bridge/board/machine.js";
 import type { Target } from "../formats/graphs.js";
 import { tileCount } from "../formats/graphs.js";
@@ -49,8 +51,11 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
   const queue = new EventHeap<SimEvent>();
   const records = new Map<number, TaskRecord>();
   const arrivalTime = new Map<number, number>();
-  const byFrame = new Map<string, TaskRecord>();
-  const waitingOn = new Map<string, TaskArrival[]>();
+  // a task's frame state is that of its record
+  const deps = new FrameDependencies<TaskArrival>((a) => {
+    const r = records.get(a.id)!;
+    return r.dropped ? "dropped" : r.finishNs === undefined ? "open" : "ended";
+  });
   const log: RunLog = {
     tasks: [],
     arrivalToCommandNs: [],
@@ -63,7 +68,6 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
   let coreFreeAt = 0;
   let first = Infinity;
   let last = 0;
-  const key = (model: string, frame: number | undefined) => `${model}#${frame}`;
 
   for (const a of opts.arrivals) {
     const rec: TaskRecord = {
@@ -79,7 +83,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     };
     if (records.has(a.id)) throw new Error(`workload: task id ${a.id} appears twice`);
     records.set(a.id, rec);
-    if (a.frame !== undefined) byFrame.set(key(a.model, a.frame), rec);
+    deps.register(a);
     queue.push(a.arrivalNs, { kind: "arrival", task: a });
     first = Math.min(first, a.arrivalNs);
   }
@@ -110,22 +114,22 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     decided(ctl.arrival(a, at), at, [a.id]);
   };
 
-  const release = (model: string, frame: number | undefined, t: number, parentDropped: boolean) => {
-    const k = key(model, frame);
-    const children = waitingOn.get(k);
-    if (!children) return;
-    waitingOn.delete(k);
-    for (const c of children) {
-      if (parentDropped) dropDependent(c, t);
+  /** A frame ended: its held children run, or are dropped with it. */
+  const release = (parent: { model: string; frame?: number }, t: number, parentDropped: boolean) => {
+    for (const c of deps.release(parent, parentDropped)) {
+      if (parentDropped) markDependencyDrop(c, t);
       else admit(c, t);
     }
   };
 
-  const dropDependent = (a: TaskArrival, t: number) => {
-    const rec = records.get(a.id)!;
-    rec.dropped = "dependency";
+  const markDependencyDrop = (a: TaskArrival, t: number) => {
+    records.get(a.id)!.dropped = "dependency";
     last = Math.max(last, t);
-    release(a.model, a.frame, t, true);
+  };
+
+  const dropDependent = (a: TaskArrival, t: number) => {
+    markDependencyDrop(a, t);
+    release(a, t, true);
   };
 
   for (;;) {
@@ -144,7 +148,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
         rec.finishNs = e.time;
         rec.energyPJ = e.energyPJ;
         decided(ctl.taskDone(e.taskId, at), at, []);
-        release(rec.model, rec.frame, e.time, false);
+        release(rec, e.time, false);
       }
       continue;
     }
@@ -152,14 +156,9 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     last = Math.max(last, t);
     if (ev.kind === "arrival") {
       const a = ev.task;
-      if (a.after) {
-        const parent = byFrame.get(key(a.after.model, a.after.frame));
-        if (parent?.dropped) dropDependent(a, t);
-        else if (parent && parent.finishNs === undefined) {
-          const k = key(a.after.model, a.after.frame);
-          waitingOn.set(k, [...(waitingOn.get(k) ?? []), a]);
-        } else admit(a, t);
-      } else admit(a, t);
+      const fate = deps.arrive(a, a.after);
+      if (fate === "drop") dropDependent(a, t);
+      else if (fate === "run") admit(a, t);
       continue;
     }
     for (const id of ev.arrivals) log.arrivalToCommandNs.push(t - arrivalTime.get(id)!);
@@ -169,7 +168,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
       if (cmd.kind === "drop") {
         if (rec && !rec.dropped) {
           rec.dropped = cmd.reason;
-          release(rec.model, rec.frame, t, true);
+          release(rec, t, true);
         }
       } else if (cmd.kind === "preempt") {
         if (rec) rec.preemptions++;
@@ -181,7 +180,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     }
   }
   // a child whose parent never arrived (a probability draw skipped it) still waits: it was never run
-  for (const children of waitingOn.values()) for (const c of children) records.get(c.id)!.dropped = "dependency";
+  for (const c of deps.held()) records.get(c.id)!.dropped = "dependency";
 
   log.tasks = [...records.values()];
   log.energyPJ = machine.totalEnergyPJ;

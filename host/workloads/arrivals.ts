@@ -9,7 +9,7 @@
 //    isolated latency (sloMult 10 strict .. 100 loose).
 // Every task carries a sample seed: its sparsity, hence its actual profile, follows from it.
 
-import { type Random, mulberry32 } from "../bench/random.js";
+import { type Random, mulberry32 } from "./random.js";
 import type { TaskArrival } from "../sim/types.js";
 import { InputError } from "../formats/input-error.js";
 import type { XrbenchNetwork } from "./xrbench.js";

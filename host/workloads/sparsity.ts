@@ -7,9 +7,9 @@
 // work relative to the controller's estimate (made at the median) is
 //     scale = (1 - e * s_sample) / (1 - e * s_median),
 // which is exactly what Dysta's gamma = (1 - s_measured) / (1 - s_average) corrects at e = 1.
-// All draws come from mulberry32 (host/bench/random.ts), never Math.random.
+// All draws come from mulberry32 (random.ts), never Math.random.
 
-import { type Random, mulberry32 } from "../bench/random.js";
+import { type Random, mulberry32 } from "./random.js";
 
 export interface SparsityOptions {
   /** Spread of a layer's sparsity on the logit scale (0 = no variation). */

@@ -1,7 +1,8 @@
 // The global controller in the real release Wasm, driven through the simulator with the board
 // model: invariants under random event sequences for every policy.
 import { describe, expect, it } from "vitest";
-import { POLICIES, SPATIAL_POLICIES, type Command } from "../../host/core/controller.js";
+import { POLICIES, SPATIAL_POLICIES } from "../../host/core/controller.js";
+import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import { simulate } from "../../host/sim/simulate.js";
 import { MODELS, modelEntry, randomArrivals } from "../support/synthetic.js";
 

@@ -7,7 +7,7 @@ import { placementError } from "../../host/core/verify.js";
 import { freeSpaceQuality } from "../../host/core/quality.js";
 import type { Pattern, Target } from "../../host/formats/graphs.js";
 import { makeInstance, FAMILIES, type Instance } from "../../host/bench/instances.js";
-import { mulberry32, randInt } from "../../host/bench/random.js";
+import { mulberry32, randInt } from "../../host/workloads/random.js";
 import { smallInstance } from "../support/small-instances.js";
 import { bruteForceExists } from "../support/brute-force.js";
 

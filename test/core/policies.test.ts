@@ -1,7 +1,8 @@
 // Each policy's choice on small hand-built cases, checked against its formula (DESIGN.md) in the
 // real core. Times are ns; layer estimates are chosen so the formulas give clear answers.
 import { describe, expect, it } from "vitest";
-import { Controller, type Command, type ModelEntry, type PolicyName } from "../../host/core/controller.js";
+import { Controller, type ModelEntry, type PolicyName } from "../../host/core/controller.js";
+import type { Command } from "../../firmware-bridge/protocol/commands.js";
 
 const chain = (k: number) => Array.from({ length: k - 1 }, (_, i) => [i, i + 1] as [number, number]);
 const model = (name: string, layers: number[], ks: number[] = [1], estOf = (k: number) => 1000 / k): ModelEntry => ({

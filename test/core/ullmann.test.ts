@@ -6,7 +6,7 @@ import { Core, DEFAULT_BUDGET } from "../../host/core/core.js";
 import { placementError } from "../../host/core/verify.js";
 import type { Pattern, Target } from "../../host/formats/graphs.js";
 import { makeInstance, FAMILIES } from "../../host/bench/instances.js";
-import { mulberry32, randInt } from "../../host/bench/random.js";
+import { mulberry32, randInt } from "../../host/workloads/random.js";
 import { bruteForceExists } from "../support/brute-force.js";
 import { smallInstance } from "../support/small-instances.js";
 

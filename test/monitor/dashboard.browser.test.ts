@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { BROWSER_LANGS, launchChromium } from "../support/browser.js";
 import { startMonitor, type Monitor } from "../../host/monitor/server.js";
-import type { MonitorEvent } from "../../host/monitor/events.js";
+import type { RuntimeEvent } from "../../host/runtime/events.js";
 import { replay, simulationEvents } from "./sim-feed.js";
 
 const SCREENSHOT = fileURLToPath(new URL("../../build/dashboard.png", import.meta.url));
@@ -32,7 +32,7 @@ type ProbeWindow = Window & {
 describe.each(BROWSER_LANGS)("live dashboard (LANG=%s)", (lang) => {
   let browser: Browser;
   let monitor: Monitor;
-  let events: MonitorEvent[];
+  let events: RuntimeEvent[];
 
   beforeAll(async () => {
     ({ events } = await simulationEvents(2500, 9000, 11));

@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { encodeMessage, topicFor, NO_FRAME, type Message } from "../../firmware-bridge/protocol/index.js";
 import { startMonitor, type Monitor } from "../../host/monitor/server.js";
 import { watchMqtt, type MqttWatch } from "../../host/monitor/mqtt-watch.js";
-import type { MonitorEvent } from "../../host/monitor/events.js";
+import type { RuntimeEvent } from "../../host/runtime/events.js";
 
 let broker: Aedes;
 let server: Server;
@@ -86,10 +86,10 @@ describe("watchMqtt", () => {
   });
 
   it("takes a custom decoder (payload -> event), e.g. another codec", async () => {
-    const got: MonitorEvent[] = [];
+    const got: RuntimeEvent[] = [];
     const w = await watchMqtt(url, { push: (e) => got.push(e) }, {
       board: "json1",
-      decode: (payload) => JSON.parse(new TextDecoder().decode(payload)) as MonitorEvent,
+      decode: (payload) => JSON.parse(new TextDecoder().decode(payload)) as RuntimeEvent,
     });
     const c = await mqtt.connectAsync(url);
     try {

@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
-import type { MonitorEvent } from "../../host/monitor/events.js";
+import type { RuntimeEvent } from "../../host/runtime/events.js";
+import type { DropReason } from "../../firmware-bridge/protocol/index.js";
 import { startMonitor, type Monitor } from "../../host/monitor/server.js";
 import type { Delta, Snapshot } from "../../host/monitor/state.js";
 
@@ -59,11 +60,11 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
 
 const BOARD = 'lab "A"\\1'; // quotes and a backslash: label escaping must hold
 const ev = {
-  arrival: (time: number, id: number, deadlineNs: number): MonitorEvent => ({ time, arrival: { id, model: "m", priority: 1, arrivalNs: time, deadlineNs } }),
-  place: (time: number, taskId: number, tiles: number[]): MonitorEvent => ({ time, command: { kind: "place", epoch: time, taskId, stages: tiles.length, tiles } }),
-  preempt: (time: number, taskId: number): MonitorEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } }),
-  drop: (time: number, taskId: number, reason: string): MonitorEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason } }),
-  done: (time: number, taskId: number): MonitorEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 0 } }),
+  arrival: (time: number, id: number, deadlineNs: number): RuntimeEvent => ({ time, arrival: { id, model: "m", priority: 1, arrivalNs: time, deadlineNs } }),
+  place: (time: number, taskId: number, tiles: number[]): RuntimeEvent => ({ time, command: { kind: "place", epoch: time, taskId, stages: tiles.length, tiles } }),
+  preempt: (time: number, taskId: number): RuntimeEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } }),
+  drop: (time: number, taskId: number, reason: string): RuntimeEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason } }),
+  done: (time: number, taskId: number): RuntimeEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 0 } }),
 };
 
 let monitors: Monitor[] = [];
@@ -237,7 +238,7 @@ describe("monitor server", () => {
 
   it("a malformed event is logged and ignored instead of throwing into the runtime", async () => {
     const m = await start({ port: 0, processMetrics: false });
-    m.push({ time: 1, command: { kind: "place", epoch: 1, taskId: 1 } } as unknown as MonitorEvent); // no tiles
+    m.push({ time: 1, command: { kind: "place", epoch: 1, taskId: 1 } } as unknown as RuntimeEvent); // no tiles
     m.push(ev.arrival(2, 2, 10));
     const s = m.snapshot();
     expect(s.totals.arrivals).toBe(1);

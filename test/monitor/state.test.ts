@@ -1,23 +1,24 @@
 // The dashboard reducer on hand-built event sequences, and against a real simulation's log.
 import { describe, expect, it } from "vitest";
-import type { MonitorEvent } from "../../host/monitor/events.js";
+import type { RuntimeEvent } from "../../host/runtime/events.js";
+import type { DropReason } from "../../firmware-bridge/protocol/index.js";
 import { delta, initialState, reduce, snapshot, type MonitorState } from "../../host/monitor/state.js";
 import { computeMetrics, isLate } from "../../host/sim/metrics.js";
 import { simulationEvents } from "./sim-feed.js";
 
-const fold = (events: MonitorEvent[], s: MonitorState = initialState()) => events.reduce(reduce, s);
-const arrival = (time: number, id: number, deadlineNs: number): MonitorEvent => ({
+const fold = (events: RuntimeEvent[], s: MonitorState = initialState()) => events.reduce(reduce, s);
+const arrival = (time: number, id: number, deadlineNs: number): RuntimeEvent => ({
   time,
   arrival: { id, model: id % 2 ? "small" : "large", priority: 3, arrivalNs: time, deadlineNs },
 });
-const place = (time: number, taskId: number, tiles: number[], kind: "place" | "resume" = "place"): MonitorEvent => ({
+const place = (time: number, taskId: number, tiles: number[], kind: "place" | "resume" = "place"): RuntimeEvent => ({
   time,
   command: { kind, epoch: time, taskId, stages: tiles.length, tiles },
 });
-const preempt = (time: number, taskId: number): MonitorEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } });
-const done = (time: number, taskId: number): MonitorEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 1 } });
-const drop = (time: number, taskId: number, reason = "deadline"): MonitorEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason } });
-const hello4x4: MonitorEvent = { time: 0, hello: { board: "b", policy: "isosched", width: 4, height: 4 } };
+const preempt = (time: number, taskId: number): RuntimeEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } });
+const done = (time: number, taskId: number): RuntimeEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 1 } });
+const drop = (time: number, taskId: number, reason = "deadline"): RuntimeEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason } }); // any string: the monitor must cope
+const hello4x4: RuntimeEvent = { time: 0, hello: { board: "b", policy: "isosched", width: 4, height: 4 } };
 const task = (s: MonitorState, id: number) => snapshot(s).tasks.find((t) => t.id === id)!;
 
 describe("tile ownership", () => {
@@ -99,7 +100,7 @@ describe("tile ownership", () => {
 describe("rolling series", () => {
   it("buckets throughput, violation rate and decision latency percentiles by board time", () => {
     const s = initialState({ bucketNs: 1000 });
-    const events: MonitorEvent[] = [];
+    const events: RuntimeEvent[] = [];
     for (let m = 1; m <= 100; m++) events.push({ time: 10 + m, decision: { micros: m, work: m } });
     events.push(arrival(100, 1, 1500), arrival(200, 2, 5000), place(300, 1, [0]), place(300, 2, [1]), done(1600, 1), done(1700, 2));
     events.push(done(3500, 99)); // bucket 3; bucket 2 stays empty

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import {
-  FrameSplitter, MAX_NS, MESSAGE_TYPES, MSG, cobsDecode, cobsEncode, decodeFrame, encodeMessage, frameBytes, toWire,
+  FrameSplitter, MAX_NS, commandEpoch, MESSAGE_TYPES, MSG, cobsDecode, cobsEncode, decodeFrame, encodeMessage, frameBytes, toWire,
   type DecodeError, type Message,
 } from "../../firmware-bridge/protocol/index.js";
 import { parseVectors } from "../../firmware-bridge/vectors/format.js";
@@ -151,5 +151,19 @@ describe("codec", () => {
       }, 1],
     ];
     for (const [m, s] of bad) expect(() => encodeMessage(m, s), JSON.stringify(m)).toThrow(RangeError);
+  });
+});
+
+describe("commandEpoch (the board's ACK epoch, read before decoding)", () => {
+  it("is the epoch of every command frame and 0 for any other frame", () => {
+    fc.assert(fc.property(message, seq, (m, s) => {
+      const frame = encodeMessage(m, s);
+      const expected = m.type === "schedule" || m.type === "resume" || m.type === "preempt" || m.type === "drop" ? m.epoch : 0;
+      expect(commandEpoch(frame)).toBe(expected);
+    }));
+  });
+
+  it("is 0 for a command frame too short to hold one", () => {
+    expect(commandEpoch(Uint8Array.of(1, MSG.schedule, 0, 0, 0, 0, 1, 2))).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {
-  MESSAGE_TYPES, SENDER, commandToMessage, messageToCommand, parseTopic, subscriptions, topicFor, type WireCommand,
+  MESSAGE_TYPES, SENDER, commandToMessage, messageToCommand, parseTopic, subscriptions, topicFor, type Command,
 } from "../../firmware-bridge/protocol/index.js";
 
 describe("MQTT topics", () => {
@@ -52,7 +52,7 @@ describe("controller commands <-> messages", () => {
         reason: fc.constantFrom("deadline" as const, "queue-full" as const, "unplaceable" as const, "unknown-model" as const),
       }),
     );
-    fc.assert(fc.property(cmd, (c: WireCommand) => {
+    fc.assert(fc.property(cmd, (c: Command) => {
       expect(messageToCommand(commandToMessage(c))).toEqual(c);
     }));
     expect(commandToMessage({ kind: "place", epoch: 3, taskId: 4, stages: 2, tiles: [5, 6] }))

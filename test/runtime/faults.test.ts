@@ -9,7 +9,7 @@ import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
 import { HostRuntime } from "../../host/runtime/host-runtime.js";
 import { loadScenario } from "../../host/workloads/scenario.js";
-import { mulberry32 } from "../../host/bench/random.js";
+import { mulberry32 } from "../../host/workloads/random.js";
 import type { MessageType } from "../../firmware-bridge/protocol/index.js";
 
 /** Wraps a transport: each frame sent is dropped, corrupted (one byte flipped) or sent twice. */
@@ -71,15 +71,15 @@ describe("a faulty link", () => {
 
     expect(summary.complete).toBe(true);
     // every task the board raised reached the host and ended there too
-    expect(runtime.records.size).toBe(vb.stats.tasksRaised);
-    expect(runtime.open).toBe(0);
-    for (const r of runtime.records.values()) expect(r.finishNs !== undefined || r.dropped !== undefined).toBe(true);
+    expect(runtime.summary.records.size).toBe(vb.stats.tasksRaised);
+    expect(runtime.summary.open).toBe(0);
+    for (const r of runtime.summary.records.values()) expect(r.finishNs !== undefined || r.dropped !== undefined).toBe(true);
     // the faults happened and were survived by the protocol
     expect(hostLink.injected.drop + boardLink.injected.drop).toBeGreaterThan(10);
     expect(endpoint.stats.framesRejected).toBeGreaterThan(0); // corrupted frames fail the CRC
     expect(endpoint.stats.retries + vb.stats.link.retries).toBeGreaterThan(0);
     expect(endpoint.stats.duplicates + vb.stats.link.duplicates).toBeGreaterThan(0);
-    expect(runtime.controller!.invariants()).toBe(0);
+    expect(runtime.invariants()).toBe(0);
   }, 30_000);
 });
 
@@ -95,21 +95,21 @@ describe("a board that falls silent", () => {
     runtime.start();
     first.start();
     await first.finished;
-    expect(runtime.live).toBe(true);
+    expect(runtime.summary.live).toBe(true);
     await first.stop(); // no more heartbeats: the board is gone
     const sentBefore = endpoint.stats.framesSent;
     const until = Date.now() + 6000;
-    while (runtime.boardLost === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    expect(runtime.boardLost).toBe(1);
-    expect(runtime.live).toBe(false);
+    while (runtime.summary.boardLost === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(runtime.summary.boardLost).toBe(1);
+    expect(runtime.summary.live).toBe(false);
     await new Promise((r) => setTimeout(r, 1100));
     expect(endpoint.stats.framesSent).toBeGreaterThan(sentBefore); // HELLO_REQUEST goes out again
     const second = new VirtualBoard({ transport: b, retryMs: 50, boardId: "second", mesh: { width: 8, height: 8 }, scenario, timeScale: 1 });
     second.start();
     const back = Date.now() + 3000;
-    while (!(runtime.live && runtime.hello?.boardId === "second") && Date.now() < back) await new Promise((r) => setTimeout(r, 50));
-    expect(runtime.hello?.boardId).toBe("second");
-    expect(runtime.live).toBe(true);
+    while (!(runtime.summary.live && runtime.summary.hello?.boardId === "second") && Date.now() < back) await new Promise((r) => setTimeout(r, 50));
+    expect(runtime.summary.hello?.boardId).toBe("second");
+    expect(runtime.summary.live).toBe(true);
     await second.stop();
     runtime.stop();
     endpoint.close();

@@ -5,7 +5,7 @@
 import type { ModelEntry } from "../../host/core/controller.js";
 import type { TaskArrival } from "../../host/sim/types.js";
 import type { PipelineProfile, TaskProfile } from "../../firmware-bridge/board/profile.js";
-import { mulberry32 } from "../../host/bench/random.js";
+import { mulberry32 } from "../../host/workloads/random.js";
 
 const chain = (k: number) => Array.from({ length: k - 1 }, (_, i) => [i, i + 1] as [number, number]);
 

@@ -6,7 +6,7 @@ import { defaultConfig } from "../../firmware-bridge/accelerator/constants.js";
 import { readXrbenchFile } from "../../host/workloads/xrbench.js";
 import { compileModel, profileAt, sampleTask } from "../../host/workloads/profiles.js";
 import { densityScale, layerMedians, sampleScales, sampleSparsity } from "../../host/workloads/sparsity.js";
-import { mulberry32 } from "../../host/bench/random.js";
+import { mulberry32 } from "../../host/workloads/random.js";
 import type { PipelineProfile } from "../../firmware-bridge/board/profile.js";
 
 const cfg = defaultConfig();

@@ -1,6 +1,6 @@
-// The event stream the live monitor consumes. It is the simulator's `observe` stream
+// What a run reports as it goes: the runtime's event stream. It is the simulator's `observe` stream
 // (host/sim/simulate.ts) plus a few run-level records, so a virtual-time run, a board over serial
-// and a board over MQTT all feed the dashboard the same way:
+// and a board over MQTT read the same way; the live monitor (host/monitor) consumes it as it is:
 //
 //   { time, arrival }   a task arrived (a TaskArrival fits: only the fields below are read)
 //   { time, command }   the controller sent the board a command (place/resume/preempt/drop)
@@ -13,18 +13,15 @@
 //   { time, telemetry } the board's periodic TELEMETRY (power, temperature, queue): latest wins
 //   { time, note }      a free-text line for the event log (link up/down, board offline, ...)
 //
-// `time` is board time in ns (virtual time in a simulation, the board's clock otherwise); the
-// monitor never reads a wall clock to interpret events, so a replay shows the same picture.
+// `time` is board time in ns (virtual time in a simulation, the board's clock otherwise); nothing
+// reads a wall clock to interpret events, so a replay shows the same picture.
 
-import type { BoardCommand, BoardEvent } from "../../firmware-bridge/board/machine.js";
+import type { BoardEvent } from "../../firmware-bridge/board/machine.js";
 import type { BoardArrival } from "../../firmware-bridge/board/profile.js";
-import { type MessageOf, TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
+import { type Command, type MessageOf, TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
 
-/** What the monitor reads of an arrival (host/sim/types.ts TaskArrival is assignable to it). */
+/** What an arrival event carries (host/sim/types.ts TaskArrival is assignable to it). */
 export type ArrivalInfo = Pick<BoardArrival, "id" | "model" | "frame" | "priority" | "arrivalNs" | "deadlineNs">;
-
-/** A command as it crosses the link; the core's Command (host/core/controller.ts) is assignable. */
-export type MonitorCommand = BoardCommand;
 
 export interface HelloInfo {
   board: string;
@@ -51,9 +48,9 @@ export interface BoardTelemetry {
   tempC: number | null;
 }
 
-export type MonitorEvent = { time: number } & (
+export type RuntimeEvent = { time: number } & (
   | { arrival: ArrivalInfo }
-  | { command: MonitorCommand }
+  | { command: Command }
   | { board: BoardEvent }
   | { hello: HelloInfo }
   | { decision: { micros: number; work: number } }
@@ -62,12 +59,7 @@ export type MonitorEvent = { time: number } & (
   | { note: { level: "info" | "warn" | "error"; text: string } }
 );
 
-/** Anything events can be pushed into (the monitor server, a recorder in tests). */
-export interface MonitorSink {
-  push(event: MonitorEvent): void;
-}
-
-// ---- from the wire: the board's reports as monitor events (the runtime and the MQTT watcher) ----
+// ---- from the wire: the board's reports as events (the runtime and the MQTT watcher) ----
 
 export function stageEvent(m: MessageOf<"stage_done">): BoardEvent {
   return { kind: "stage", taskId: m.taskId, stage: m.stage, measuredNs: m.busyNs, time: m.boardTimeNs };

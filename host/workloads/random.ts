@@ -1,5 +1,6 @@
-// A small seeded PRNG for generating instances in benchmarks and tests (mulberry32): the same
-// seed gives the same instances on every machine. The core has its own (assembly/rng.ts).
+// A small seeded PRNG (mulberry32) for everything generated from a seed: workloads (arrivals,
+// sparsity), benchmark instances, test data. The same seed gives the same draws on every machine;
+// never Math.random. The core has its own (assembly/rng.ts).
 
 export type Random = () => number;
 
