@@ -100,6 +100,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("fidelity")
+    .description("the xrbench policy's scores and the cost model's latencies beside XRBench's own, per scenario and hardware")
+    .option("--seeds <n>", "seeds 1..n for the scenarios where XRBench draws (default 60, as XRBench's sweep)", positiveInteger("--seeds"), 60)
+    .option("--json <file>", "write {pairs, models} as JSON")
+    .action(async (opts) => {
+      const { fidelityCommand } = await import("./commands/fidelity.js");
+      process.exitCode = await fidelityCommand(opts);
+    });
+
+  program
     .command("demo")
     .description("place a DNN-like stage graph (a chain with a branch-and-merge block) on the default 8x8 board with some tiles busy")
     .option("--seed <s>", "seed for the busy tiles", seedValue, 7)
