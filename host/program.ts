@@ -11,7 +11,7 @@ import { listScenarios } from "./workloads/scenario.js";
 import { parseBoardSpec, BOARD_SPEC_HELP } from "./runtime/board-spec.js";
 import { DEFAULT_MONITOR_PORT } from "./monitor/server.js";
 import { registerBoardCommand } from "./commands/board.js";
-import { POLICIES } from "./core/controller.js";
+import { ALL_POLICIES, POLICIES } from "./core/controller.js";
 import {
   positiveInteger, nonNegativeInteger, particleCount, positiveNumber, numberList, collect, seedValue, seedList, policyList,
   meshSize,
@@ -46,7 +46,7 @@ export function buildProgram(): Command {
     .description("run the scheduler beside a board: arrivals in, commands out, live progress and a summary")
     .addOption(new Option("--board <spec>", BOARD_SPEC_HELP).argParser(parseBoardSpec).default({ kind: "sim" }, "sim"))
     .option("--scenario <spec>", "the workload the board raises (an XRBench name, .m or .json file, or dysta)", "VR_gaming")
-    .addOption(new Option("--policy <name>", "scheduling policy").choices(POLICIES as unknown as string[]).default("immsched"))
+    .addOption(new Option("--policy <name>", "scheduling policy").choices(ALL_POLICIES as unknown as string[]).default("immsched"))
     .option("--duration <sec>", "longest run in wall seconds (it ends once every task settled)", positiveNumber("--duration"), 30)
     .option("--seed <s>", "seed of the workload and the core", seedValue, 1)
     .addOption(new Option("--mesh <WxH>", "mesh of the in-process virtual board").argParser(meshSize("--mesh")).default({ width: 8, height: 8 }, "8x8"))
@@ -81,7 +81,7 @@ export function buildProgram(): Command {
     .command("bench")
     .description("run scheduling policies on the same workloads in virtual time and compare the metrics")
     .option("--scenario <spec>", "XRBench scenario name or .m file, JSON trace file, or \"dysta\" (the Dysta recipe); repeat or comma-separate (default: every shared XRBench scenario)", collect)
-    .addOption(new Option("--policy <list>", "policies, comma-separated").argParser(policyList).default([...POLICIES], `all: ${POLICIES.join(",")}`))
+    .addOption(new Option("--policy <list>", "policies, comma-separated").argParser(policyList).default([...POLICIES], `all: ${POLICIES.join(",")}; xrbench (XRBench's own scheduler, a reference) only when named`))
     .addOption(new Option("--seeds <range>", "seeds, e.g. 1-5 or 1,3,7").argParser(seedList).default([1, 2, 3, 4, 5], "1-5"))
     .option("--rate <r>", "Dysta recipe: arrivals per second; a comma list sweeps rates", numberList("--rate"))
     .option("--slo-mult <m>", "Dysta recipe: deadline = arrival + m x isolated latency (default 10)", positiveNumber("--slo-mult"))
@@ -89,6 +89,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--board <WxH>", "mesh of tiles").argParser(meshSize("--board")).default({ width: 8, height: 8 }, "8x8"))
     .option("--ns-per-work <ns>", "time one unit of core work costs the board's controller", positiveNumber("--ns-per-work"))
     .addOption(new Option("--decision-time <how>", "charge decisions by deterministic work or measured wall time").choices(["work", "measured"]).default("work"))
+    .option("--costs <file>", "per-model whole-array latency and energy in XRBench's form (model,isolated_latency_ms,energy_mJ) instead of the cost model's")
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")
@@ -96,6 +97,16 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       if (!opts.scenario?.length) opts.scenario = listScenarios().filter((s) => s.kind === "xrbench").map((s) => s.name);
       process.exitCode = await benchCommand(opts);
+    });
+
+  program
+    .command("fidelity")
+    .description("the xrbench policy's scores and the cost model's latencies beside XRBench's own, per scenario and hardware")
+    .option("--seeds <n>", "seeds 1..n for the scenarios where XRBench draws (default 60, as XRBench's sweep)", positiveInteger("--seeds"), 60)
+    .option("--json <file>", "write {pairs, models} as JSON")
+    .action(async (opts) => {
+      const { fidelityCommand } = await import("./commands/fidelity.js");
+      process.exitCode = await fidelityCommand(opts);
     });
 
   program

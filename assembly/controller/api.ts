@@ -16,6 +16,7 @@ import {
 import { commandWords, commandLength, commandCount } from "./commands";
 import { tileOwner, NO_OWNER } from "./ownership";
 import { taskId } from "./tasks";
+import { setXrbenchTick } from "../policies/xrbench";
 
 export const E_POLICY: i32 = -11;
 export const E_MODEL_TABLE: i32 = -12;
@@ -83,6 +84,11 @@ export function controllerStart(policy: i32, solveBudget: f64, seed: u32): i32 {
   if (targetTiles == 0) return E_NO_TARGET;
   if (!(solveBudget >= 1) || solveBudget != Math.floor(solveBudget)) return E_BUDGET;
   return controllerReset(policy, <u64>solveBudget, seed) ? OK : E_POLICY;
+}
+
+/** XRBench's base tick (ns) for the xrbench policy: an idle array starts a task only on it or at a completion. */
+export function xrbenchTick(ns: f64): void {
+  setXrbenchTick(ns);
 }
 
 /** Each event returns the number of commands queued (read them at controllerCommands()). */

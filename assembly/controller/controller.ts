@@ -59,6 +59,9 @@ const tried = new StaticArray<u32>(MAX_TASKS);
 let decisionStamp: u32 = 0;
 const victims = new StaticArray<i32>(MAX_VICTIMS);
 
+/** The decision under way was caused by an arrival (Policy.startsAt may hold an idle array back). */
+let atArrival = false;
+
 export let placements: u32 = 0;
 export let preemptions: u32 = 0;
 
@@ -113,7 +116,9 @@ export function onArrival(id: u32, model: i32, priority: i32, arrivalNs: f64, de
     pushCommand(CMD_DROP, id, DROP_QUEUE_FULL, 0);
     return;
   }
+  atArrival = true;
   decide(now);
+  atArrival = false;
 }
 
 /** A layer (temporal) or stage (spatial) of a task finished after `measuredNs`. */
@@ -190,7 +195,7 @@ function dropExpired(p: Policy, now: f64): void {
     const deadline = unchecked(taskDeadlineNs[s]);
     const fastest = p.spatial ? fastestVariantNs(unchecked(taskModel[s])) : remainingTemporalNs(s);
     charge(1);
-    if (deadline < now || now + HOPELESS_SHARE * fastest > deadline) {
+    if (deadline < now || (p.dropsHopeless() && now + HOPELESS_SHARE * fastest > deadline)) {
       pushCommand(CMD_DROP, unchecked(taskId[s]), DROP_DEADLINE, 0);
       retireTask(s);
     }
@@ -214,6 +219,7 @@ function bestWaiting(p: Policy, now: f64): i32 {
 }
 
 function decideTemporal(p: Policy, now: f64): void {
+  if (arrayOwner < 0 && atArrival && !p.startsAt(now)) return;
   const next = bestWaiting(p, now);
   if (next < 0) return;
   if (arrayOwner >= 0) {

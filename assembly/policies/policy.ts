@@ -26,4 +26,14 @@ export abstract class Policy {
   abstract score(slot: i32, now: f64): f64;
 
   taskFinished(slot: i32, now: f64, late: bool): void {}
+
+  /** Also drop a waiting task its fastest estimate can no longer bring in on time (XRBench waits for the deadline). */
+  dropsHopeless(): bool {
+    return true;
+  }
+
+  /** May an idle array start a task at an arrival at `now`? (XRBench's runtime acts only at its ticks.) */
+  startsAt(now: f64): bool {
+    return true;
+  }
 }

@@ -10,6 +10,7 @@ import { Dysta } from "./dysta";
 import { Hasp } from "./hasp";
 import { IsoSched } from "./isosched";
 import { ImmSched } from "./immsched";
+import { Xrbench } from "./xrbench";
 
 export const POLICY_FCFS: i32 = 0;
 export const POLICY_SJF: i32 = 1;
@@ -20,7 +21,9 @@ export const POLICY_DYSTA: i32 = 5;
 export const POLICY_HASP: i32 = 6;
 export const POLICY_ISOSCHED: i32 = 7;
 export const POLICY_IMMSCHED: i32 = 8;
-export const POLICY_COUNT: i32 = 9;
+/** XRBench's own scheduler: a reference the host reports apart from the nine. */
+export const POLICY_XRBENCH: i32 = 9;
+export const POLICY_COUNT: i32 = 10;
 
 // One instance of each, made when the module starts: choosing a policy allocates nothing.
 const fcfs = new Fcfs();
@@ -32,6 +35,7 @@ const dysta = new Dysta();
 const hasp = new Hasp();
 const isosched = new IsoSched();
 const immsched = new ImmSched();
+const xrbench = new Xrbench();
 
 /** The policy with its learned state reset; null for an unknown id. */
 export function selectPolicy(id: i32): Policy | null {
@@ -46,6 +50,7 @@ export function selectPolicy(id: i32): Policy | null {
     case POLICY_HASP: p = hasp; break;
     case POLICY_ISOSCHED: p = isosched; break;
     case POLICY_IMMSCHED: p = immsched; break;
+    case POLICY_XRBENCH: p = xrbench; break;
   }
   if (p) p.reset();
   return p;

@@ -8,7 +8,10 @@ import { POLICIES, type PolicyName } from "../core/controller.js";
 import type { Target } from "../formats/graphs.js";
 import { simulate } from "../sim/simulate.js";
 import { computeMetrics, meanMetrics, type Metrics } from "../sim/metrics.js";
-import { loadScenario } from "../workloads/scenario.js";
+import type { RunLog } from "../sim/types.js";
+import { loadScenario, type Scenario } from "../workloads/scenario.js";
+import { type ModelCost, withCosts } from "../workloads/xrbench-costs.js";
+import { xrbenchArrivalsOf, xrbenchEndNs, xrbenchTickNs } from "../workloads/xrbench-run.js";
 import type { BenchRun as ReportRun, BenchResult as ReportResult } from "../report/html.js";
 
 /** What one unit of core work costs on the board's controller, ns (about this machine's measured rate). */
@@ -26,6 +29,8 @@ export interface BenchSpec {
   board: Target;
   nsPerWork?: number;
   decisionTime?: "work" | "measured";
+  /** Per-model whole-array latency and energy in XRBench's form instead of the cost model's (--costs). */
+  costs?: { file: string; models: ReadonlyMap<string, ModelCost> };
 }
 
 /** One run (the report's record, with the policy typed). */
@@ -68,25 +73,18 @@ export async function runBench(spec: BenchSpec, progress?: (done: number, total:
   let done = 0;
   for (const c of cases) {
     for (const seed of spec.seeds) {
-      const scenario = loadScenario(c.spec, {
+      const loaded = loadScenario(c.spec, {
         seed,
         durationMs: spec.durationMs,
         rate: c.rate,
         sloMult: spec.sloMult,
         board: spec.board,
       });
+      const scenario = spec.costs ? withCosts(loaded, spec.costs.models, spec.costs.file) : loaded;
       for (const policy of spec.policies) {
         progress?.(done, total, `${c.label} · ${policy} · seed ${seed}`);
-        const log = await simulate({
-          policy,
-          board: spec.board,
-          models: scenario.models,
-          arrivals: scenario.arrivals,
-          seed,
-          nsPerWork: spec.nsPerWork ?? DEFAULT_NS_PER_WORK,
-          decisionTime: spec.decisionTime,
-        });
-        runs.push({ policy, seed, scenario: c.label, metrics: computeMetrics(log) });
+        const { log, metrics } = await runPolicy(scenario, policy, seed, spec);
+        runs.push({ policy, seed, scenario: c.label, metrics });
         (decisionMicros[policy] ??= []).push(...log.arrivalToCommandNs.map((ns) => ns / 1000));
         done++;
       }
@@ -113,6 +111,31 @@ export async function runBench(spec: BenchSpec, progress?: (done: number, total:
     }
   }
   return { runs, summary, scenarios, decisionMicros, ...(lbt ? { lbt } : {}) };
+}
+
+/**
+ * One run of one policy. The xrbench policy on an XRBench scenario runs as XRBench's own run
+ * (host/workloads/xrbench-run.ts: its ticks, its dispatch order at equal times, fixed frame costs)
+ * and is scored as XRBench scores (up to its last event); every other run scores every frame.
+ */
+export async function runPolicy(
+  scenario: Scenario,
+  policy: PolicyName,
+  seed: number,
+  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime">,
+): Promise<{ log: RunLog; metrics: Metrics }> {
+  const x = policy === "xrbench" ? scenario.xrbench : undefined;
+  const log = await simulate({
+    policy,
+    board: spec.board,
+    models: scenario.models,
+    arrivals: x ? xrbenchArrivalsOf(scenario) : scenario.arrivals,
+    seed,
+    nsPerWork: spec.nsPerWork ?? DEFAULT_NS_PER_WORK,
+    decisionTime: spec.decisionTime,
+    tickNs: x ? xrbenchTickNs(x.networks) : undefined,
+  });
+  return { log, metrics: computeMetrics(log, x ? xrbenchEndNs(x.networks, x.durationMs, log) : undefined) };
 }
 
 export { POLICIES };

@@ -9,6 +9,7 @@ import { machineLine } from "../bench/machine.js";
 import { runBench, type BenchSpec, type BenchResult, DEFAULT_NS_PER_WORK } from "../bench/policy-bench.js";
 import { writeHtmlReport } from "../report/html.js";
 import { EXIT_OK } from "./exit.js";
+import { readCostsCsv } from "../workloads/xrbench-costs.js";
 
 export interface BenchCommandOptions {
   scenario: string[];
@@ -20,6 +21,7 @@ export interface BenchCommandOptions {
   board: { width: number; height: number };
   nsPerWork?: number;
   decisionTime?: "work" | "measured";
+  costs?: string;
   json?: string;
   csv?: string;
   html?: string;
@@ -69,6 +71,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     board: { mesh: { width: opts.board.width, height: opts.board.height, torus: false } },
     nsPerWork: opts.nsPerWork,
     decisionTime: opts.decisionTime,
+    costs: opts.costs ? { file: opts.costs, models: readCostsCsv(opts.costs) } : undefined,
   };
   const tty = process.stderr.isTTY && !opts.quiet;
   const bar = tty
@@ -97,6 +100,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
   out.write(
     `board: ${opts.board.width}x${opts.board.height} mesh · seeds ${opts.seeds.join(",")} · decisions charged ${opts.decisionTime === "measured" ? "by measured wall time" : `at ${opts.nsPerWork ?? DEFAULT_NS_PER_WORK} ns per work unit`}\n`,
   );
+  if (opts.costs) out.write(`costs: whole-array latency and energy per model from ${opts.costs}\n`);
   out.write(`runs: ${result.runs.length} in ${seconds.toFixed(1)} s · metrics: mean over seeds\n\n`);
   out.write(benchTable(result) + "\n");
   out.write(

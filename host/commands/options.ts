@@ -2,7 +2,7 @@
 // naming the flag and the value, which the program turns into exit status 2.
 
 import { InvalidArgumentError } from "commander";
-import { POLICIES, type PolicyName } from "../core/controller.js";
+import { ALL_POLICIES, type PolicyName } from "../core/controller.js";
 import { isBoardId } from "../../firmware-bridge/protocol/index.js";
 
 export function positiveInteger(flag: string) {
@@ -75,7 +75,7 @@ export function seedList(value: string): number[] {
 export function policyList(value: string): PolicyName[] {
   const names = value.split(",").map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
-    if (!(POLICIES as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown policy "${n}" (known: ${POLICIES.join(", ")})`);
+    if (!(ALL_POLICIES as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown policy "${n}" (known: ${ALL_POLICIES.join(", ")})`);
   }
   if (names.length === 0) throw new InvalidArgumentError("--policy needs at least one policy");
   return names as PolicyName[];

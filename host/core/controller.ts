@@ -11,7 +11,14 @@ import { type Command, DROP_REASON_BY_CODE } from "../../firmware-bridge/protoco
 
 /** In the core's policy-id order (assembly/policies/registry.ts POLICY_*; test/core/core-tables.test.ts checks). */
 export const POLICIES = ["fcfs", "sjf", "prema", "planaria", "sdrm3", "dysta", "hasp", "isosched", "immsched"] as const;
-export type PolicyName = (typeof POLICIES)[number];
+/**
+ * Reference policies: selectable like the others but reported apart and never in a default list.
+ * `xrbench` is XRBench's own scheduler (assembly/policies/xrbench.ts), the engine's fidelity check.
+ */
+export const REFERENCE_POLICIES = ["xrbench"] as const;
+/** Every policy the core knows, in the order of its ids (assembly/policies/registry.ts). */
+export const ALL_POLICIES = [...POLICIES, ...REFERENCE_POLICIES] as const;
+export type PolicyName = (typeof ALL_POLICIES)[number];
 /** Policies whose tasks own disjoint tile sets (the others run layer by layer on the whole array). */
 export const SPATIAL_POLICIES: ReadonlySet<PolicyName> = new Set(["hasp", "isosched", "immsched"]);
 
@@ -42,6 +49,8 @@ export interface ControllerOptions {
   solveBudget?: number;
   seed?: number;
   wasmPath?: string;
+  /** xrbench policy: XRBench's base tick, floor(1000 / highest FPS) ms, in ns (none: every arrival is an event). */
+  tickNs?: number;
 }
 
 interface ControllerExports {
@@ -66,6 +75,7 @@ interface ControllerExports {
   controllerPlacements(): number;
   controllerPreemptions(): number;
   controllerTileMap(): number;
+  xrbenchTick(ns: number): void;
 }
 
 /** The core's command kinds (assembly/controller/commands.ts CMD_*; test/core/core-tables.test.ts checks). */
@@ -98,10 +108,13 @@ export class Controller {
   private static start(exports: ControllerExports, opts: ControllerOptions): Controller {
     const c = new Controller(exports, opts.policy);
     c.loadBoard(opts.board);
-    c.loadModels(opts.models);
-    const policy = POLICIES.indexOf(opts.policy);
-    if (policy < 0) throw new Error(`unknown policy "${opts.policy}" (known: ${POLICIES.join(", ")})`);
+    // XRBench dispatches in alphabetical order of model name: its policy ranks by model id
+    const byName = (a: ModelEntry, b: ModelEntry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    c.loadModels(opts.policy === "xrbench" ? [...opts.models].sort(byName) : opts.models);
+    const policy = (ALL_POLICIES as readonly string[]).indexOf(opts.policy);
+    if (policy < 0) throw new Error(`unknown policy "${opts.policy}" (known: ${ALL_POLICIES.join(", ")})`);
     check(c.x.controllerStart(policy, opts.solveBudget ?? 200_000, (opts.seed ?? 1) >>> 0), "controller start");
+    c.x.xrbenchTick(opts.tickNs ?? 0);
     return c;
   }
 

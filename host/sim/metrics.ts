@@ -15,7 +15,9 @@
 //                   completed frames of RT * En divided by the frames that arrived, times the share
 //                   not dropped; 100 x the mean over models. RT = 1 / (1 + exp(15 (finish - deadline)))
 //                   in ms, En = (1500 - E_mJ) / 1500. Unlike XRBench's own run, every frame counts
-//                   (the run continues until the last frame settles).
+//                   (the run continues until the last frame settles); xrbenchScore(tasks, endNs)
+//                   counts as XRBench does (HET_scoring-module.hpp, HET_logger.hpp): only frames
+//                   logged by its last event, and only models with a logged frame.
 //   dropped         tasks dropped (by the controller, or because the frame they depend on was)
 //   decisionMicrosP50/P99  arrival -> its commands ready, in the core's time (queueing included)
 
@@ -54,9 +56,20 @@ export function isLate(t: TaskRecord): boolean {
   return t.finishNs !== undefined && t.finishNs > t.deadlineNs;
 }
 
-export function xrbenchScore(tasks: readonly TaskRecord[]): number {
+/**
+ * XRBench's overall score of a run's frames. Without `endNs`, every frame counts. With it, as
+ * XRBench's runtime logs them (HET_runtime.hpp): it stops at its last event `endNs` (the one that
+ * generates the last frame), so a frame counts only once finished by then (with its 0.01 ms
+ * FP_ERROR_MARGIN, HET_process.hpp) or dropped by then (it drops a queued frame at its first event
+ * after the deadline, and `endNs` is an event); the mean is over the models with a counted frame
+ * (HET_logger.hpp lists a model at its first log entry).
+ */
+export function xrbenchScore(tasks: readonly TaskRecord[], endNs?: number): number {
   const byModel = new Map<string, TaskRecord[]>();
-  for (const t of tasks) byModel.set(t.model, [...(byModel.get(t.model) ?? []), t]);
+  const counted = (t: TaskRecord) =>
+    endNs === undefined ||
+    (t.finishNs !== undefined ? t.finishNs <= endNs + XRBENCH_FINISH_MARGIN_NS : t.dropped !== undefined && t.deadlineNs < endNs);
+  for (const t of tasks) if (counted(t)) byModel.set(t.model, [...(byModel.get(t.model) ?? []), t]);
   if (byModel.size === 0) return 0;
   let sum = 0;
   for (const frames of byModel.values()) {
@@ -75,7 +88,11 @@ export function xrbenchScore(tasks: readonly TaskRecord[]): number {
   return (100 * sum) / byModel.size;
 }
 
-export function computeMetrics(log: RunLog): Metrics {
+/** XRBench counts a process finished this long before it completes (FP_ERROR_MARGIN, 0.01 ms). */
+export const XRBENCH_FINISH_MARGIN_NS = 10_000;
+
+/** The metrics of a run; `xrbenchEndNs`: score XRBench's way, up to its last event (xrbenchScore). */
+export function computeMetrics(log: RunLog, xrbenchEndNs?: number): Metrics {
   const all = log.tasks;
   const done = all.filter((t) => t.finishNs !== undefined);
   const turnaround = done.map((t) => t.finishNs! - t.arrivalNs);
@@ -99,7 +116,7 @@ export function computeMetrics(log: RunLog): Metrics {
     latencyP99Ms: ms(percentile(turnaround, 99)),
     energyMJ: mJ(log.energyPJ),
     uxCost: all.length ? ux / all.length : 0,
-    xrbenchScore: xrbenchScore(all),
+    xrbenchScore: xrbenchScore(all, xrbenchEndNs),
     dropped: all.filter((t) => t.dropped !== undefined).length,
     decisionMicrosP50: percentile(log.arrivalToCommandNs, 50) / 1000,
     decisionMicrosP99: percentile(log.arrivalToCommandNs, 99) / 1000,

@@ -30,6 +30,8 @@ export interface SimOptions {
   /** Check the controller's invariants after every event (tests). */
   checkInvariants?: boolean;
   wasmPath?: string;
+  /** xrbench policy: XRBench's base tick (ns), host/workloads/xrbench-run.ts. */
+  tickNs?: number;
   /** Called for every command and board event, in time order (live views, traces). */
   observe?: (
     e: { time: number } & ({ command: Command } | { board: BoardEvent } | { arrival: TaskArrival } | { decision: { micros: number; work: number } }),
@@ -46,6 +48,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     solveBudget: opts.solveBudget,
     seed: opts.seed,
     wasmPath: opts.wasmPath,
+    tickNs: opts.tickNs,
   });
   const machine: Machine = SPATIAL_POLICIES.has(opts.policy) ? new SpatialMachine(tileCount(opts.board)) : new TemporalMachine();
   const queue = new EventHeap<SimEvent>();
@@ -147,8 +150,11 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
         const rec = records.get(e.taskId)!;
         rec.finishNs = e.time;
         rec.energyPJ = e.energyPJ;
+        // XRBench checks a frame's dependency in the same event that completes its parent
+        // (HET_runtime.hpp), so under its policy the dependents are queued before that decision
+        if (opts.policy === "xrbench") release(rec, e.time, false);
         decided(ctl.taskDone(e.taskId, at), at, []);
-        release(rec, e.time, false);
+        if (opts.policy !== "xrbench") release(rec, e.time, false);
       }
       continue;
     }

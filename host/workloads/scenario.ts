@@ -72,6 +72,8 @@ export interface Scenario {
   /** Overrides that made `config` (so a saved trace reproduces it). */
   configOverrides: Partial<AcceleratorConfig>;
   stageCounts?: readonly number[];
+  /** An XRBench scenario's networks and run length: what the xrbench policy's rules need (xrbench-run.ts). */
+  xrbench?: { networks: XrbenchNetwork[]; durationMs: number };
 }
 
 /** The cost-model configuration for a board: its mesh (a non-mesh target counts as a 1 x n row). */
@@ -246,7 +248,8 @@ function fromXrbench(path: string, opts: ScenarioOptions, durationMs?: number): 
     if (JSON.stringify(specs[i]!.layers) !== JSON.stringify(n.layers)) specs[i] = { name: n.name, layers: n.layers };
   });
   const duration = durationMs ?? opts.durationMs ?? XRBENCH_DURATION_MS;
-  return build(basename(path, ".m"), path, specs, () => xrbenchArrivals(file.networks, { durationMs: duration, seed: opts.seed }), opts, {}, opts.stageCounts);
+  const s = build(basename(path, ".m"), path, specs, () => xrbenchArrivals(file.networks, { durationMs: duration, seed: opts.seed }), opts, {}, opts.stageCounts);
+  return { ...s, xrbench: { networks: file.networks, durationMs: duration } };
 }
 
 function dysta(
