@@ -14,7 +14,7 @@
 // Any task that has not started by its deadline is dropped (XRBench: a frame that cannot start
 // before its deadline is dropped).
 
-import { MAX_TILES, MAX_STAGES, patternReset, patternEdge, targetFree } from "../graph";
+import { MAX_TILES, MAX_STAGES, patternReset, patternEdge, targetFree, targetTiles } from "../graph";
 import { setCount } from "../bitset";
 import { FOUND } from "../status";
 import { workUsed, meterStart, meterAllow, meterUnbounded, charge } from "../meter";
@@ -23,6 +23,7 @@ import { rngSeed } from "../rng";
 import { Policy } from "../policies/policy";
 import { selectPolicy } from "../policies/registry";
 import { runPlacement } from "../portfolio";
+import { largestFreeRegion, patternConnected } from "../regions";
 import { urgencyScore } from "../policies/urgency";
 import { remainingSpatialNs, timeLeftNs, fastestVariantNs, remainingTemporalNs } from "../policies/estimates";
 import {
@@ -64,6 +65,8 @@ let atArrival = false;
 
 export let placements: u32 = 0;
 export let preemptions: u32 = 0;
+/** Pre-empted tasks resumed on a pipeline of another size (elastic policies). */
+export let resizes: u32 = 0;
 
 export function controllerReset(policyId: i32, budget: u64, seed: u32): bool {
   const p = selectPolicy(policyId);
@@ -78,6 +81,7 @@ export function controllerReset(policyId: i32, budget: u64, seed: u32): bool {
   arrayOwner = -1;
   placements = 0;
   preemptions = 0;
+  resizes = 0;
   for (let s = 0; s < MAX_TASKS; s++) unchecked((tried[s] = 0));
   decisionStamp = 0;
   return true;
@@ -294,25 +298,56 @@ const variantKey = new StaticArray<f64>(MAX_VARIANTS);
  */
 const SLACK_SHARE: f64 = 0.35;
 
+/** Tasks that want tiles now or hold them: running, waiting or pre-empted. */
+function demand(): i32 {
+  let n = 0;
+  for (let s = 0; s < MAX_TASKS; s++) {
+    const st = unchecked(taskState[s]);
+    if (st == RUNNING || st == QUEUED || st == PREEMPTED) n++;
+  }
+  charge(1);
+  return n;
+}
+
 /**
- * Fills variantOrder with the variants to try for a task, best first, and returns how many:
- * those whose estimate fits SLACK_SHARE of the time left, fewest stages first (tiles stay free
- * for the next arrival), then the others, fastest first. A task that already ran keeps its
- * variant: its checkpoint has that many stages.
+ * Fills variantOrder with the variants to try for a task, best first, and returns how many.
+ *
+ * Fixed sizing (every spatial policy but an elastic one, and the aim of a pre-emption): those
+ * whose estimate fits SLACK_SHARE of the time left, fewest tiles first (tiles stay free for the
+ * next arrival), then the others, fastest first. A task that already ran keeps its variant: its
+ * checkpoint has that many stages.
+ *
+ * Elastic sizing (Policy.elastic): a placement is sized to the load. The task's fair share of the
+ * board is its tiles divided by the tasks that want tiles (running, waiting, pre-empted, itself
+ * included). Among the variants that fit the largest free region (`room`) and meet SLACK_SHARE of
+ * the time left, the fastest within the share; if none is within the share, the fewest tiles that
+ * still meet the deadline; then those that fit but miss, fastest first; then the rest. An idle
+ * board gives a lone task all of its tiles; a busy one gives each task a few, which is where tiles
+ * do the most work per tile (a pipeline on fewer tiles wastes less on fill and duplicated reads).
+ * A pre-empted task is sized again when it resumes: its pipeline grows or shrinks.
  */
-function orderVariants(slot: i32, now: f64): i32 {
+function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i32 {
   const fixed = unchecked(taskVariant[slot]);
-  if (fixed >= 0) {
+  const elastic = p.elastic && !aim;
+  if (fixed >= 0 && !p.elastic) {
     unchecked((variantOrder[0] = fixed));
     return 1;
   }
   const m = unchecked(taskModel[slot]);
   const n = unchecked(variantCount[m]);
   const left = timeLeftNs(slot, now);
+  const share = elastic ? max(1, targetTiles / (demand() + 1)) : 0;
   for (let v = 0; v < n; v++) {
     const vi = variantIndex(m, v);
     const est = unchecked(variantEstNs[vi]);
-    const key = est <= left * SLACK_SHARE ? <f64>unchecked(variantStages[vi]) : 1e18 + est;
+    const tiles = unchecked(variantStages[vi]);
+    const meets = est <= left * SLACK_SHARE;
+    let key: f64;
+    if (!elastic) key = meets ? <f64>tiles : 1e18 + est;
+    else if (tiles > room) key = 3e18 + est;
+    else if (!meets) key = 2e18 + est;
+    else if (tiles <= share) key = est;
+    else key = 1e18 + <f64>tiles;
     // insertion sort: at most MAX_VARIANTS entries, stable for equal keys
     let i = v;
     while (i > 0 && unchecked(variantKey[i - 1]) > key) {
@@ -328,14 +363,15 @@ function orderVariants(slot: i32, now: f64): i32 {
 
 function placeOnFree(p: Policy, slot: i32, now: f64): bool {
   const m = unchecked(taskModel[slot]);
-  const free = setCount(targetFree, 0);
-  const n = orderVariants(slot, now);
+  // a connected pattern fits in one free region (regions.ts): larger ones are not even tried
+  const room = largestFreeRegion();
+  const n = orderVariants(p, slot, now, room, false);
   let tries = 0;
   for (let rank = 0; rank < n && tries < MAX_VARIANT_TRIES; rank++) {
     const v = unchecked(variantOrder[rank]);
-    if (unchecked(variantStages[variantIndex(m, v)]) > free) continue;
-    tries++;
     const k = loadVariant(m, v);
+    if (k > room && patternConnected()) continue;
+    tries++;
     if (trySolve(p)) {
       commitPlacement(slot, v, k, now);
       return true;
@@ -345,6 +381,13 @@ function placeOnFree(p: Policy, slot: i32, now: f64): bool {
 }
 
 function commitPlacement(slot: i32, v: i32, k: i32, now: f64): void {
+  const before = unchecked(taskVariant[slot]);
+  if (before >= 0 && before != v) {
+    // re-sized on resume: the board keeps the share of the work done, so does the stage count
+    const kb = unchecked(variantStages[variantIndex(unchecked(taskModel[slot]), before)]);
+    unchecked((taskDone[slot] = <i32>((<i64>unchecked(taskDone[slot]) * <i64>k) / <i64>kb)));
+    resizes++;
+  }
   const row = slot * MAX_STAGES;
   for (let i = 0; i < k; i++) unchecked((taskTiles[row + i] = <u8>unchecked(mapping[i])));
   claimTiles(slot, k);
@@ -374,7 +417,7 @@ function canYield(v: i32, s: i32, sNeedNs: f64, now: f64): bool {
 
 function placeByPreemption(p: Policy, slot: i32, now: f64): void {
   // the variant to aim for: the first in trial order (meets the deadline if any does)
-  if (orderVariants(slot, now) == 0) return;
+  if (orderVariants(p, slot, now, MAX_TILES, true) == 0) return;
   const v = unchecked(variantOrder[0]);
   const m = unchecked(taskModel[slot]);
   const need = unchecked(variantEstNs[variantIndex(m, v)]);
@@ -400,8 +443,8 @@ function placeByPreemption(p: Policy, slot: i32, now: f64): void {
     if (victim < 0) break;
     unchecked((victims[chosen++] = victim));
     lendTiles(victim);
-    if (setCount(targetFree, 0) < unchecked(variantStages[variantIndex(m, v)])) continue;
     const k = loadVariant(m, v);
+    if (k > largestFreeRegion() && patternConnected()) continue;
     if (trySolve(p)) {
       // the placement may not use every lent tile: pre-empt only the victims it touches
       restoreFreeMask();

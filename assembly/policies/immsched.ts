@@ -1,5 +1,7 @@
 // IMMSched: as IsoSched (tile-spatial, pre-emptive, most urgent first), but placements come from
-// the quantized multi-particle solver over Ullmann's relaxation, with the exact search as fallback.
+// the quantized multi-particle solver over Ullmann's relaxation, with the exact search as fallback,
+// and pipelines are elastic: each placement is sized to the load, and a task pre-empted for an
+// urgent one may come back on more or fewer tiles (controller.ts orderVariants).
 
 import { Policy } from "./policy";
 import { urgencyScore } from "./urgency";
@@ -17,6 +19,7 @@ export const IMMSCHED_POLISH: i32 = 4;
 export class ImmSched extends Policy {
   constructor() {
     super(true, true, SOLVER_AUTO);
+    this.elastic = true;
   }
   reset(): void {
     psoConfigure(DEFAULT_PARTICLES, IMMSCHED_POLISH);

@@ -17,6 +17,13 @@ export abstract class Policy {
     public solver: i32,
   ) {}
 
+  /**
+   * Elastic sizing (IMMSched's interruptible pipelines): the controller sizes each placement to
+   * the load (controller.ts orderVariants) and may re-size a pre-empted task when it resumes.
+   * Off: the fewest tiles that meet the deadline, and a pre-empted task resumes as it was.
+   */
+  elastic: bool = false;
+
   /** Forgets what an adaptive policy learned (a new run starts). */
   reset(): void {}
 

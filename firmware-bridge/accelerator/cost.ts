@@ -242,6 +242,8 @@ export interface PipelineStage {
   activationBytes: number;
   /** Activations passed between its own layers over the whole input (B): what it spills when it runs layer by layer. */
   innerBytes: number;
+  /** Bytes it receives from the neighbouring lanes over their links when its layers are split (split.ts), over the whole input. */
+  exchangeBytes?: number;
 }
 
 /**
@@ -284,6 +286,8 @@ function stageTimings(stages: readonly PipelineStage[], edges: readonly Pipeline
   const link = cfg.nocLinkBytesPerCycle * cfg.clockGHz;
   const inLink = new Array<number>(stages.length).fill(0);
   for (const e of edges) inLink[e.to] = Math.max(inLink[e.to]!, e.bytes / dataTiles / link);
+  // a split stage's halo or gather arrives over its lane link while it computes (double-buffered)
+  stages.forEach((s, i) => (inLink[i] = Math.max(inLink[i]!, (s.exchangeBytes ?? 0) / dataTiles / link)));
   let loaded = 0;
   let streamed = 0;
   const out = stages.map((s, i) => {
@@ -351,7 +355,7 @@ export function pipelineProfile(
     (a, s) => a + Math.min(s.weightBytes, cap) + streamedBytesPerDataTile(s, dataTiles, cfg) * dataTiles + s.dramInBytes + s.dramOutBytes,
     0,
   );
-  const edgeBytes = edges.reduce((a, e) => a + e.bytes, 0);
+  const edgeBytes = edges.reduce((a, e) => a + e.bytes, 0) + stages.reduce((a, s) => a + (s.exchangeBytes ?? 0), 0);
   const energyPJ =
     stages.reduce((a, s) => a + s.energyPJ, 0) +
     edgeBytes * (cfg.nocPJPerByteHop + cfg.tileSramPJPerByte) +

@@ -189,7 +189,8 @@ export class SpatialMachine extends EventMachine implements Machine {
   private readonly freeAt: number[];
   private readonly holder: number[];
   private readonly segments = new Map<number, Segment>();
-  private readonly saved = new Map<number, number>();
+  /** Where a pre-empted task stopped: ns into the pipeline it ran on, and that pipeline's length. */
+  private readonly saved = new Map<number, { ns: number; totalNs: number }>();
   private readonly energy = new Map<number, number>();
 
   constructor(tiles: number) {
@@ -243,7 +244,9 @@ export class SpatialMachine extends EventMachine implements Machine {
       start = Math.max(start, this.freeAt[t]!);
     }
     for (const t of tiles) this.holder[t] = taskId;
-    const before = resume ? (this.saved.get(taskId) ?? 0) : 0;
+    // a task may resume on another pipeline (elastic re-sizing): it keeps its share of the work done
+    const stop = resume ? this.saved.get(taskId) : undefined;
+    const before = !stop ? 0 : stop.totalNs === profile.totalNs ? stop.ns : (stop.ns / stop.totalNs) * profile.totalNs;
     const t0 = start + (resume && before > 0 ? profile.checkpointNs : 0);
     if (resume && before > 0) this.addEnergy(taskId, profile.checkpointEnergyPJ);
     this.saved.delete(taskId);
@@ -290,7 +293,7 @@ export class SpatialMachine extends EventMachine implements Machine {
       this.holder[t] = -1;
       this.freeAt[t] = release;
     }
-    this.saved.set(taskId, boundary);
+    this.saved.set(taskId, { ns: boundary, totalNs: p.totalNs });
     this.segments.delete(taskId);
   }
 

@@ -133,7 +133,7 @@ describe("built-in DAG models", () => {
   }
 
   it("resnet18 needs a repaired cut at 16 stages (its residual skips make triangles)", () => {
-    const cm = compileModel(builtinModel("resnet18")!, cfg);
+    const cm = compileModel(builtinModel("resnet18")!, cfg, { laneCounts: [1] });
     const v16 = cm.variants.find((v) => v.plan.stages === 16)!;
     expect(v16.plan.adjusted).toBe(true);
     const m = builtinModel("resnet18")!;
