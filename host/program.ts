@@ -13,7 +13,15 @@ import { DEFAULT_MONITOR_PORT } from "./monitor/server.js";
 import { registerBoardCommand } from "./commands/board.js";
 import { ALL_POLICIES, POLICIES } from "./core/controller.js";
 import {
-  positiveInteger, nonNegativeInteger, particleCount, positiveNumber, numberList, collect, seedValue, seedList, policyList,
+  positiveInteger,
+  nonNegativeInteger,
+  particleCount,
+  positiveNumber,
+  numberList,
+  collect,
+  seedValue,
+  seedList,
+  policyList,
   meshSize,
 } from "./commands/options.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from "./commands/exit.js";
@@ -28,14 +36,18 @@ export function buildProgram(): Command {
   program
     .command("solve")
     .description("place a pattern (a task's stage graph) on the free tiles of a target (an accelerator)")
-    .option("--pattern <file>", "pattern JSON: {\"nodes\", \"edges\", \"labels\"?}")
-    .option("--target <file>", "target JSON: {\"mesh\": {...}} or {\"nodes\", \"edges\"}, + \"occupied\"?, \"labels\"?")
-    .option("--batch <file>", "JSON lines, one {\"pattern\", \"target\"} per line; one result line each")
+    .option("--pattern <file>", 'pattern JSON: {"nodes", "edges", "labels"?}')
+    .option("--target <file>", 'target JSON: {"mesh": {...}} or {"nodes", "edges"}, + "occupied"?, "labels"?')
+    .option("--batch <file>", 'JSON lines, one {"pattern", "target"} per line; one result line each')
     .addOption(new Option("--solver <name>", "solver").choices(SOLVERS as string[]).default("ullmann"))
     .option("--budget <n>", `work budget (default ${DEFAULT_BUDGET})`, positiveInteger("--budget"))
     .option("--seed <s>", "seed of the randomised solvers", seedValue, 1)
     .option("--particles <n>", `particles of pso/auto, 1..16 (default ${DEFAULT_PARTICLES})`, particleCount)
-    .option("--polish <n>", "pso/auto: iterations spent improving placement quality after the first valid one (default 0)", nonNegativeInteger("--polish"))
+    .option(
+      "--polish <n>",
+      "pso/auto: iterations spent improving placement quality after the first valid one (default 0)",
+      nonNegativeInteger("--polish"),
+    )
     .option("--json", "print the DESIGN.md solve result as JSON")
     .action(async (opts) => {
       process.exitCode = await solveCommand(opts);
@@ -49,10 +61,16 @@ export function buildProgram(): Command {
     .addOption(new Option("--policy <name>", "scheduling policy").choices(ALL_POLICIES as unknown as string[]).default("immsched"))
     .option("--duration <sec>", "longest run in wall seconds (it ends once every task settled)", positiveNumber("--duration"), 30)
     .option("--seed <s>", "seed of the workload and the core", seedValue, 1)
-    .addOption(new Option("--mesh <WxH>", "mesh of the in-process virtual board").argParser(meshSize("--mesh")).default({ width: 8, height: 8 }, "8x8"))
+    .addOption(
+      new Option("--mesh <WxH>", "mesh of the in-process virtual board")
+        .argParser(meshSize("--mesh"))
+        .default({ width: 8, height: 8 }, "8x8"),
+    )
     .option("--time-scale <x>", "board time per wall time of the in-process virtual board", positiveNumber("--time-scale"), 1)
     .option("--json <file>", "write the summary as JSON")
-    .option("--monitor [port]", `serve the live dashboard on 127.0.0.1 (default port ${DEFAULT_MONITOR_PORT})`, (v: string) => positiveInteger("--monitor")(v))
+    .option("--monitor [port]", `serve the live dashboard on 127.0.0.1 (default port ${DEFAULT_MONITOR_PORT})`, (v: string) =>
+      positiveInteger("--monitor")(v),
+    )
     .option("--quiet", "no live view, only the summary")
     .action(async (opts) => {
       // loaded on use: the runtime pulls in serialport, mqtt and the monitor
@@ -80,29 +98,52 @@ export function buildProgram(): Command {
   program
     .command("bench")
     .description("run scheduling policies on the same workloads in virtual time and compare the metrics")
-    .option("--scenario <spec>", "XRBench scenario name or .m file, JSON trace file, or \"dysta\" (the Dysta recipe); repeat or comma-separate (default: every shared XRBench scenario)", collect)
-    .addOption(new Option("--policy <list>", "policies, comma-separated").argParser(policyList).default([...POLICIES], `all: ${POLICIES.join(",")}; xrbench (XRBench's own scheduler, a reference) only when named`))
+    .option(
+      "--scenario <spec>",
+      'XRBench scenario name or .m file, JSON trace file, or "dysta" (the Dysta recipe); repeat or comma-separate (default: every shared XRBench scenario)',
+      collect,
+    )
+    .addOption(
+      new Option("--policy <list>", "policies, comma-separated")
+        .argParser(policyList)
+        .default([...POLICIES], `all: ${POLICIES.join(",")}; xrbench (XRBench's own scheduler, a reference) only when named`),
+    )
     .addOption(new Option("--seeds <range>", "seeds, e.g. 1-5 or 1,3,7").argParser(seedList).default([1, 2, 3, 4, 5], "1-5"))
     .option("--rate <r>", "Dysta recipe: arrivals per second; a comma list sweeps rates", numberList("--rate"))
     .option("--slo-mult <m>", "Dysta recipe: deadline = arrival + m x isolated latency (default 10)", positiveNumber("--slo-mult"))
     .option("--duration-ms <t>", "length of the arrival window in ms (default: the scenario's)", positiveNumber("--duration-ms"))
     .addOption(new Option("--board <WxH>", "mesh of tiles").argParser(meshSize("--board")).default({ width: 8, height: 8 }, "8x8"))
     .option("--ns-per-work <ns>", "time one unit of core work costs the board's controller", positiveNumber("--ns-per-work"))
-    .addOption(new Option("--decision-time <how>", "charge decisions by deterministic work or measured wall time").choices(["work", "measured"]).default("work"))
-    .option("--costs <file>", "per-model whole-array latency and energy in XRBench's form (model,isolated_latency_ms,energy_mJ) instead of the cost model's")
+    .addOption(
+      new Option("--decision-time <how>", "charge decisions by deterministic work or measured wall time")
+        .choices(["work", "measured"])
+        .default("work"),
+    )
+    .option(
+      "--costs <file>",
+      "per-model whole-array latency and energy in XRBench's form (model,isolated_latency_ms,energy_mJ) instead of the cost model's",
+    )
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")
     .option("--quiet", "no progress bar")
     .action(async (opts) => {
-      if (!opts.scenario?.length) opts.scenario = listScenarios().filter((s) => s.kind === "xrbench").map((s) => s.name);
+      if (!opts.scenario?.length)
+        opts.scenario = listScenarios()
+          .filter((s) => s.kind === "xrbench")
+          .map((s) => s.name);
       process.exitCode = await benchCommand(opts);
     });
 
   program
     .command("fidelity")
     .description("the xrbench policy's scores and the cost model's latencies beside XRBench's own, per scenario and hardware")
-    .option("--seeds <n>", "seeds 1..n for the scenarios where XRBench draws (default 60, as XRBench's sweep)", positiveInteger("--seeds"), 60)
+    .option(
+      "--seeds <n>",
+      "seeds 1..n for the scenarios where XRBench draws (default 60, as XRBench's sweep)",
+      positiveInteger("--seeds"),
+      60,
+    )
     .option("--json <file>", "write {pairs, models} as JSON")
     .action(async (opts) => {
       const { fidelityCommand } = await import("./commands/fidelity.js");
@@ -142,5 +183,3 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 }
-
-

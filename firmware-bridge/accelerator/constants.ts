@@ -183,8 +183,14 @@ export function defaultConfig(overrides: Partial<AcceleratorConfig> = {}): Accel
     if (INTEGER_FIELDS.has(key) && !Number.isInteger(value)) {
       throw new RangeError(`accelerator config: field "${key}" must be an integer, got ${value}`);
     }
-    const zeroOk = key === "zeroSkipEfficiency" || key.endsWith("LatencyCycles") || key.endsWith("OverheadCycles") ||
-      key === "checkpointFixedCycles" || key === "nocHopCycles" || key.endsWith("PJ") || key.includes("PJPer");
+    const zeroOk =
+      key === "zeroSkipEfficiency" ||
+      key.endsWith("LatencyCycles") ||
+      key.endsWith("OverheadCycles") ||
+      key === "checkpointFixedCycles" ||
+      key === "nocHopCycles" ||
+      key.endsWith("PJ") ||
+      key.includes("PJPer");
     if (value < 0 || (value === 0 && !zeroOk)) {
       throw new RangeError(`accelerator config: field "${key}" must be ${zeroOk ? ">= 0" : "> 0"}, got ${value}`);
     }

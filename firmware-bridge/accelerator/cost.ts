@@ -38,8 +38,23 @@ export interface Layer {
 }
 
 /** A CONV layer from the seven fields (stride 1), for tests and built-in models. */
-export function conv(name: string, d: { N?: number; K: number; C: number; Y: number; X: number; R: number; S: number; stride?: number }): Layer {
-  return { name, kind: "CONV", N: d.N ?? 1, K: d.K, C: d.C, Y: d.Y, X: d.X, R: d.R, S: d.S, strideY: d.stride ?? 1, strideX: d.stride ?? 1 };
+export function conv(
+  name: string,
+  d: { N?: number; K: number; C: number; Y: number; X: number; R: number; S: number; stride?: number },
+): Layer {
+  return {
+    name,
+    kind: "CONV",
+    N: d.N ?? 1,
+    K: d.K,
+    C: d.C,
+    Y: d.Y,
+    X: d.X,
+    R: d.R,
+    S: d.S,
+    strideY: d.stride ?? 1,
+    strideX: d.stride ?? 1,
+  };
 }
 
 export interface LayerShape {
@@ -103,7 +118,14 @@ export interface Mapping {
 
 function mapping(pes: number, cfg: AcceleratorConfig, feed: number, latency: number): Mapping {
   const u = Math.max(1, Math.min(cfg.maxChannelUnroll, Math.floor(Math.sqrt(pes))));
-  return { pes, cUnroll: u, kUnroll: u, xUnroll: Math.max(1, Math.floor(pes / (u * u))), feedBytesPerCycle: feed, stepLatencyCycles: latency };
+  return {
+    pes,
+    cUnroll: u,
+    kUnroll: u,
+    xUnroll: Math.max(1, Math.floor(pes / (u * u))),
+    feedBytesPerCycle: feed,
+    stepLatencyCycles: latency,
+  };
 }
 
 /** All tiles as one array: 4096 PEs -> 16 x 16 x 16 as in XRBench's WS.m. */
@@ -190,7 +212,11 @@ export function temporalLayerAt(c: TemporalLayerCost, scale = 1): { ns: number; 
 }
 
 /** Isolated latency (ns) and energy (pJ) of a model run layer by layer on the whole array. */
-export function isolatedTemporal(layers: readonly Layer[], cfg: AcceleratorConfig, scales?: readonly number[]): { ns: number; energyPJ: number } {
+export function isolatedTemporal(
+  layers: readonly Layer[],
+  cfg: AcceleratorConfig,
+  scales?: readonly number[],
+): { ns: number; energyPJ: number } {
   let ns = 0;
   let energyPJ = 0;
   layers.forEach((l, i) => {
@@ -280,14 +306,19 @@ interface StageTiming {
   ready: number;
 }
 
-function stageTimings(stages: readonly PipelineStage[], edges: readonly PipelineEdge[], dataTiles: number, cfg: AcceleratorConfig): StageTiming[] {
+function stageTimings(
+  stages: readonly PipelineStage[],
+  edges: readonly PipelineEdge[],
+  dataTiles: number,
+  cfg: AcceleratorConfig,
+): StageTiming[] {
   const share = dramShareBytesPerNs(cfg, stages.length);
   const cap = tileWeightCapacityBytes(cfg);
   const link = cfg.nocLinkBytesPerCycle * cfg.clockGHz;
   const inLink = new Array<number>(stages.length).fill(0);
   for (const e of edges) inLink[e.to] = Math.max(inLink[e.to]!, e.bytes / dataTiles / link);
   // a split stage's halo or gather arrives over its lane link while it computes (double-buffered)
-  stages.forEach((s, i) => (inLink[i] = Math.max(inLink[i]!, (s.exchangeBytes ?? 0) / dataTiles / link)));
+  for (const [i, s] of stages.entries()) inLink[i] = Math.max(inLink[i]!, (s.exchangeBytes ?? 0) / dataTiles / link);
   let loaded = 0;
   let streamed = 0;
   const out = stages.map((s, i) => {
@@ -327,13 +358,14 @@ export function pipelineProfile(
   if (!Number.isInteger(dataTiles) || dataTiles < 1) throw new RangeError(`data tiles must be a positive integer, got ${dataTiles}`);
   const preds: number[][] = Array.from({ length: k }, () => []);
   for (const e of edges) {
-    if (!(e.from < e.to && e.to < k && e.from >= 0)) throw new RangeError(`pipeline edge ${e.from}->${e.to} is not forward between stages 0..${k - 1}`);
+    if (!(e.from < e.to && e.to < k && e.from >= 0))
+      throw new RangeError(`pipeline edge ${e.from}->${e.to} is not forward between stages 0..${k - 1}`);
     preds[e.to]!.push(e.from);
   }
   const t = stageTimings(stages, edges, dataTiles, cfg);
   const hop = cfg.nocHopCycles * cycleNs(cfg);
   const last = new Float64Array(k);
-  t.forEach((s, i) => (last[i] = s.ready)); // F(i,-1): ready when the weights are in
+  for (const [i, s] of t.entries()) last[i] = s.ready; // F(i,-1): ready when the weights are in
   const row = new Float64Array(k);
   for (let j = 0; j < dataTiles; j++) {
     for (let i = 0; i < k; i++) {
@@ -357,9 +389,7 @@ export function pipelineProfile(
   );
   const edgeBytes = edges.reduce((a, e) => a + e.bytes, 0) + stages.reduce((a, s) => a + (s.exchangeBytes ?? 0), 0);
   const energyPJ =
-    stages.reduce((a, s) => a + s.energyPJ, 0) +
-    edgeBytes * (cfg.nocPJPerByteHop + cfg.tileSramPJPerByte) +
-    dramBytes * cfg.dramPJPerByte;
+    stages.reduce((a, s) => a + s.energyPJ, 0) + edgeBytes * (cfg.nocPJPerByteHop + cfg.tileSramPJPerByte) + dramBytes * cfg.dramPJPerByte;
   const ck = checkpointCost(edges, dataTiles, k, cfg);
   return {
     stages: k,
@@ -378,7 +408,12 @@ export function pipelineProfile(
  * has not taken yet; those live activations go to DRAM through the task's share of the port (and
  * come back the same way at a resume). Weights are not saved: they are reloaded from DRAM.
  */
-export function checkpointCost(edges: readonly PipelineEdge[], dataTiles: number, stages: number, cfg: AcceleratorConfig): { bytes: number; ns: number; energyPJ: number } {
+export function checkpointCost(
+  edges: readonly PipelineEdge[],
+  dataTiles: number,
+  stages: number,
+  cfg: AcceleratorConfig,
+): { bytes: number; ns: number; energyPJ: number } {
   const bytes = edges.reduce((a, e) => a + e.bytes / dataTiles, 0);
   const ns = cfg.checkpointFixedCycles * cycleNs(cfg) + bytes / dramShareBytesPerNs(cfg, stages);
   return { bytes, ns, energyPJ: bytes * (cfg.dramPJPerByte + cfg.tileSramPJPerByte) };

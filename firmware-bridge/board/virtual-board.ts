@@ -14,8 +14,21 @@
 
 import { EventEmitter } from "node:events";
 import {
-  type Arrival, type Command, type CommandMessage, type Hello, type Message, ERROR_CODES, HELLO_FLAGS,
-  MAX_ERROR_TEXT, MAX_STEPS, commandEpoch, isBoardId, NO_FRAME, PROTOCOL_VERSION, TEMP_UNKNOWN, messageToCommand,
+  type Arrival,
+  type Command,
+  type CommandMessage,
+  type Hello,
+  type Message,
+  ERROR_CODES,
+  HELLO_FLAGS,
+  MAX_ERROR_TEXT,
+  MAX_STEPS,
+  commandEpoch,
+  isBoardId,
+  NO_FRAME,
+  PROTOCOL_VERSION,
+  TEMP_UNKNOWN,
+  messageToCommand,
 } from "../protocol/index.js";
 import { Endpoint, type EndpointOptions, type LinkStats } from "../link/endpoint.js";
 import type { FrameTransport, TransportStats } from "../link/transport.js";
@@ -182,15 +195,31 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private readonly modelIndex = new Map<string, number>();
   private readonly firstProfile = new Map<string, TaskProfile>();
   private readonly tasks = new Map<number, TaskState>();
-  private readonly deps = new FrameDependencies<TaskState>((t) => (t.status === "dropped" ? "dropped" : t.doneNs === undefined ? "open" : "ended"));
+  private readonly deps = new FrameDependencies<TaskState>((t) =>
+    t.status === "dropped" ? "dropped" : t.doneNs === undefined ? "open" : "ended",
+  );
   private readonly live = new Set<number>();
   private readonly epochs = new Map<number, number>();
   private readonly held = new Map<number, Held[]>();
   private readonly holdUnknown: boolean;
   private readonly stats_ = {
-    sessions: 0, sessionsUp: 0, tasksRaised: 0, externalTasks: 0, externalRejected: 0, tasksDone: 0, tasksDropped: 0,
-    droppedDependency: 0, tasksAborted: 0, commandsApplied: 0, staleCommands: 0, unknownCommands: 0, badCommands: 0,
-    errorsSent: 0, heartbeats: 0, telemetry: 0, unreportedStages: 0,
+    sessions: 0,
+    sessionsUp: 0,
+    tasksRaised: 0,
+    externalTasks: 0,
+    externalRejected: 0,
+    tasksDone: 0,
+    tasksDropped: 0,
+    droppedDependency: 0,
+    tasksAborted: 0,
+    commandsApplied: 0,
+    staleCommands: 0,
+    unknownCommands: 0,
+    badCommands: 0,
+    errorsSent: 0,
+    heartbeats: 0,
+    telemetry: 0,
+    unreportedStages: 0,
   };
 
   private machine?: Machine;
@@ -239,10 +268,21 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       if (this.tasks.has(a.id)) throw new RangeError(`arrival id ${a.id} appears twice`);
       if (a.arrivalNs < last) throw new RangeError(`arrivals must be sorted by arrivalNs (id ${a.id})`);
       if (!Number.isInteger(a.id) || a.id < 0 || a.id > 0xffffffff) throw new RangeError(`arrival id ${a.id}: not a u32`);
-      if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255) throw new RangeError(`arrival ${a.id}: priority ${a.priority} is not a u8`);
+      if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255)
+        throw new RangeError(`arrival ${a.id}: priority ${a.priority} is not a u8`);
       if (!(a.arrivalNs >= 0 && a.deadlineNs >= 0)) throw new RangeError(`arrival ${a.id}: times must be >= 0 ns`);
       last = a.arrivalNs;
-      const t: TaskState = { id: a.id, model: a.model, frame: a.frame, profile: a.profile, external: false, arrival: a, status: "pending", acked: false, buffer: [] };
+      const t: TaskState = {
+        id: a.id,
+        model: a.model,
+        frame: a.frame,
+        profile: a.profile,
+        external: false,
+        arrival: a,
+        status: "pending",
+        acked: false,
+        buffer: [],
+      };
       this.tasks.set(a.id, t);
       this.deps.register(t);
       if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
@@ -492,7 +532,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       this.hold(cmd);
       return;
     }
-    if (!t || t.status !== "live") {
+    if (t?.status !== "live") {
       this.stats_.unknownCommands++;
       this.emit("command", cmd, "unknown");
       this.pump();
@@ -521,7 +561,10 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
         this.machine = this.makeMachine();
         this.log(`execution: ${this.execution}`);
       } else if ((this.execution === "spatial") !== spatial) {
-        this.bad(cmd, `a ${spatial ? "tile-spatial" : "layer-temporal"} ${cmd.kind} on a board running ${this.execution === "spatial" ? "tile-spatial" : "layer-temporal"}`);
+        this.bad(
+          cmd,
+          `a ${spatial ? "tile-spatial" : "layer-temporal"} ${cmd.kind} on a board running ${this.execution === "spatial" ? "tile-spatial" : "layer-temporal"}`,
+        );
         return;
       }
     }
@@ -553,16 +596,20 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const list = this.held.get(cmd.taskId) ?? [];
     const h: Held = {
       cmd,
-      timer: setTimeout(() => this.guard(() => {
-        const l = this.held.get(cmd.taskId);
-        const i = l?.indexOf(h) ?? -1;
-        if (!l || i < 0) return;
-        l.splice(i, 1);
-        if (l.length === 0) this.held.delete(cmd.taskId);
-        this.stats_.unknownCommands++;
-        this.emit("command", cmd, "unknown");
-        this.checkFinished();
-      }), this.opts.externalHoldMs ?? DEFAULT_HOLD_MS),
+      timer: setTimeout(
+        () =>
+          this.guard(() => {
+            const l = this.held.get(cmd.taskId);
+            const i = l?.indexOf(h) ?? -1;
+            if (!l || i < 0) return;
+            l.splice(i, 1);
+            if (l.length === 0) this.held.delete(cmd.taskId);
+            this.stats_.unknownCommands++;
+            this.emit("command", cmd, "unknown");
+            this.checkFinished();
+          }),
+        this.opts.externalHoldMs ?? DEFAULT_HOLD_MS,
+      ),
     };
     list.push(h);
     this.held.set(cmd.taskId, list);
@@ -682,10 +729,17 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     if (e.kind === "stage") {
       if (e.stage >= MAX_STEPS) {
         // beyond what STAGE_DONE carries (8192 layers, the core's model capacity): not sent
-        if (this.stats_.unreportedStages++ === 0) this.log(`layer ${e.stage} of task ${e.taskId} (and any beyond ${MAX_STEPS - 1}) cannot be reported`);
+        if (this.stats_.unreportedStages++ === 0)
+          this.log(`layer ${e.stage} of task ${e.taskId} (and any beyond ${MAX_STEPS - 1}) cannot be reported`);
         return;
       }
-      this.sendEvent(t, { type: "stage_done", taskId: e.taskId, stage: e.stage, busyNs: Math.max(0, Math.round(e.measuredNs)), boardTimeNs: time });
+      this.sendEvent(t, {
+        type: "stage_done",
+        taskId: e.taskId,
+        stage: e.stage,
+        busyNs: Math.max(0, Math.round(e.measuredNs)),
+        boardTimeNs: time,
+      });
       return;
     }
     // also for a task dropped while it ran on: the simulator hands that TASK_DONE to the controller too
@@ -708,20 +762,32 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private onExternal(payload: Buffer): void {
     if (this.stopped) return;
-    const reject = (why: string) => {
+    const reject = (why: string): void => {
       this.stats_.externalRejected++;
       this.log(`external arrival rejected: ${why}`);
     };
     const r = parseExternalArrival(payload);
-    if (!r.ok) return reject(r.reason);
+    if (!r.ok) {
+      reject(r.reason);
+      return;
+    }
     const o = r.arrival;
     const id = o.id;
-    if (!this.modelIndex.has(o.model)) return reject(`task ${id}: unknown model ${JSON.stringify(o.model)}`);
+    if (!this.modelIndex.has(o.model)) {
+      reject(`task ${id}: unknown model ${JSON.stringify(o.model)}`);
+      return;
+    }
     const prev = this.tasks.get(id);
     // an id may be reused once its external task ended; a scenario id never
-    if (prev && !(prev.external && (prev.status === "done" || prev.status === "dropped"))) return reject(`task id ${id} is already in use`);
+    if (prev && !(prev.external && (prev.status === "done" || prev.status === "dropped"))) {
+      reject(`task id ${id} is already in use`);
+      return;
+    }
     const profile = this.opts.sampleProfile?.(o.model, id) ?? this.firstProfile.get(o.model);
-    if (!profile) return reject(`task ${id}: no profile for model ${o.model}`);
+    if (!profile) {
+      reject(`task ${id}: no profile for model ${o.model}`);
+      return;
+    }
     const t: TaskState = { id, model: o.model, profile, external: true, status: "live", acked: true, buffer: [] };
     this.tasks.set(id, t);
     this.live.add(id);

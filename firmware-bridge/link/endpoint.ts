@@ -8,7 +8,14 @@
 
 import { EventEmitter } from "node:events";
 import {
-  type Message, type MessageType, type NackReason, type Side, RELIABLE, MSG, decodeFrame, encodeMessage,
+  type Message,
+  type MessageType,
+  type NackReason,
+  type Side,
+  RELIABLE,
+  MSG,
+  decodeFrame,
+  encodeMessage,
 } from "../protocol/index.js";
 import type { FrameTransport } from "./transport.js";
 
@@ -60,7 +67,12 @@ export interface EndpointEvents {
 }
 
 const NACK_REASON: Record<string, NackReason> = {
-  truncated: "truncated", length: "length", crc: "crc", version: "version", type: "type", range: "range",
+  truncated: "truncated",
+  length: "length",
+  crc: "crc",
+  version: "version",
+  type: "type",
+  range: "range",
 };
 
 export class Endpoint extends EventEmitter<EndpointEvents> {

@@ -27,9 +27,13 @@ export function parseExternalArrival(payload: Uint8Array): ExternalArrivalResult
   const id = o.id;
   if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 0xffffffff) return no(`"id" must be an integer in 0..4294967295`);
   if (typeof o.model !== "string") return no(`task ${id}: "model" must be a model name`);
-  if (o.priority !== undefined && o.priority !== 1 && o.priority !== 3 && o.priority !== 9) return no(`task ${id}: priority must be 1, 3 or 9`);
+  if (o.priority !== undefined && o.priority !== 1 && o.priority !== 3 && o.priority !== 9)
+    return no(`task ${id}: priority must be 1, 3 or 9`);
   if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === "number" && Number.isFinite(o.deadlineMs) && o.deadlineMs >= 0)) {
     return no(`task ${id}: deadlineMs must be a number >= 0`);
   }
-  return { ok: true, arrival: { id, model: o.model, priority: o.priority as 1 | 3 | 9 | undefined, deadlineMs: o.deadlineMs as number | undefined } };
+  return {
+    ok: true,
+    arrival: { id, model: o.model, priority: o.priority as 1 | 3 | 9 | undefined, deadlineMs: o.deadlineMs as number | undefined },
+  };
 }

@@ -9,7 +9,15 @@
 import mqtt, { type MqttClient, type IClientOptions } from "mqtt";
 import type { Socket } from "node:net";
 import {
-  type MessageType, type Side, RELIABLE, topicFor, parseTopic, subscriptions, TOPIC_ROOT, STATUS_KIND, STATUS_ONLINE,
+  type MessageType,
+  type Side,
+  RELIABLE,
+  topicFor,
+  parseTopic,
+  subscriptions,
+  TOPIC_ROOT,
+  STATUS_KIND,
+  STATUS_ONLINE,
   STATUS_OFFLINE,
 } from "../protocol/index.js";
 import { type FrameTransport, type TransportStats, emptyStats } from "./transport.js";

@@ -16,7 +16,11 @@ export class SerialTransport implements FrameTransport {
   private handler: (frame: Uint8Array) => void = () => {};
   private readonly splitter = new FrameSplitter();
 
-  private constructor(private readonly port: SerialPort, path: string, baud: number) {
+  private constructor(
+    private readonly port: SerialPort,
+    path: string,
+    baud: number,
+  ) {
     this.describe = `serial ${path} @ ${baud}`;
     // a cable pulled or a pty closed: counted, never thrown (an unhandled 'error' would end the
     // process); the runtime notices the silence and treats the board as lost

@@ -44,7 +44,12 @@ export function emptyStats(): TransportStats {
  * Feeds bytes of a COBS stream (serial, the in-process pair) to a splitter and hands over every
  * frame it completes; frames it drops (bad COBS, over-long) are counted as malformed.
  */
-export function deliverStream(splitter: FrameSplitter, bytes: Uint8Array, stats: TransportStats, handler: (frame: Uint8Array) => void): void {
+export function deliverStream(
+  splitter: FrameSplitter,
+  bytes: Uint8Array,
+  stats: TransportStats,
+  handler: (frame: Uint8Array) => void,
+): void {
   const before = splitter.stats.overlong + splitter.stats.malformed;
   for (const f of splitter.push(bytes)) {
     stats.framesReceived++;

@@ -5,10 +5,25 @@
 
 import { crc16 } from "./crc16.js";
 import {
-  CRC_SIZE, HEADER_SIZE, MAX_BOARD_ID, isBoardId, MAX_ERROR_TEXT, MAX_NS, MAX_PAYLOAD, MAX_STAGES, MAX_STEPS, PROTOCOL_VERSION,
+  CRC_SIZE,
+  HEADER_SIZE,
+  MAX_BOARD_ID,
+  isBoardId,
+  MAX_ERROR_TEXT,
+  MAX_NS,
+  MAX_PAYLOAD,
+  MAX_STAGES,
+  MAX_STEPS,
+  PROTOCOL_VERSION,
 } from "./limits.js";
 import {
-  DROP_REASON_BY_CODE, DROP_REASON_CODES, MSG, MSG_BY_CODE, NACK_REASON_CODES, type Message, type MessageType,
+  DROP_REASON_BY_CODE,
+  DROP_REASON_CODES,
+  MSG,
+  MSG_BY_CODE,
+  NACK_REASON_CODES,
+  type Message,
+  type MessageType,
   type NackReason,
 } from "./messages.js";
 
@@ -40,17 +55,37 @@ class Writer {
   constructor(readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  u8(v: number): this { this.view.setUint8(this.at, v); this.at += 1; return this; }
-  u16(v: number): this { this.view.setUint16(this.at, v, true); this.at += 2; return this; }
-  i16(v: number): this { this.view.setInt16(this.at, v, true); this.at += 2; return this; }
-  u32(v: number): this { this.view.setUint32(this.at, v, true); this.at += 4; return this; }
+  u8(v: number): this {
+    this.view.setUint8(this.at, v);
+    this.at += 1;
+    return this;
+  }
+  u16(v: number): this {
+    this.view.setUint16(this.at, v, true);
+    this.at += 2;
+    return this;
+  }
+  i16(v: number): this {
+    this.view.setInt16(this.at, v, true);
+    this.at += 2;
+    return this;
+  }
+  u32(v: number): this {
+    this.view.setUint32(this.at, v, true);
+    this.at += 4;
+    return this;
+  }
   u64(v: number): this {
     this.view.setUint32(this.at, v % TWO32, true);
     this.view.setUint32(this.at + 4, Math.floor(v / TWO32), true);
     this.at += 8;
     return this;
   }
-  f64(v: number): this { this.view.setFloat64(this.at, v, true); this.at += 8; return this; }
+  f64(v: number): this {
+    this.view.setFloat64(this.at, v, true);
+    this.at += 8;
+    return this;
+  }
   ascii(s: string): this {
     for (let i = 0; i < s.length; i++) this.bytes[this.at++] = s.charCodeAt(i);
     return this;
@@ -59,19 +94,33 @@ class Writer {
 
 function payloadSize(m: Message): number {
   switch (m.type) {
-    case "hello": return 25 + m.boardId.length;
-    case "hello_request": return 0;
-    case "arrival": return 27;
-    case "stage_done": return 22;
-    case "task_done": return 20;
-    case "schedule": case "resume": return 9 + 2 * m.tiles.length;
-    case "preempt": return 8;
-    case "drop": return 9;
-    case "ack": return 6;
-    case "nack": return 3;
-    case "heartbeat": return 16;
-    case "telemetry": return 28;
-    case "error": return 3 + m.text.length;
+    case "hello":
+      return 25 + m.boardId.length;
+    case "hello_request":
+      return 0;
+    case "arrival":
+      return 27;
+    case "stage_done":
+      return 22;
+    case "task_done":
+      return 20;
+    case "schedule":
+    case "resume":
+      return 9 + 2 * m.tiles.length;
+    case "preempt":
+      return 8;
+    case "drop":
+      return 9;
+    case "ack":
+      return 6;
+    case "nack":
+      return 3;
+    case "heartbeat":
+      return 16;
+    case "telemetry":
+      return 28;
+    case "error":
+      return 3 + m.text.length;
   }
 }
 
@@ -80,30 +129,46 @@ function writePayload(w: Writer, m: Message): void {
     case "hello":
       if (!isBoardId(m.boardId)) throw new RangeError(`boardId "${m.boardId}": not 1..${MAX_BOARD_ID} chars of [A-Za-z0-9_-]`);
       w.u8(uint("protocolVersion", m.protocolVersion, 0xff, 1))
-        .u8(uint("fwMajor", m.fwMajor, 0xff)).u8(uint("fwMinor", m.fwMinor, 0xff)).u8(uint("fwPatch", m.fwPatch, 0xff))
-        .u16(uint("meshWidth", m.meshWidth, 0xffff, 1)).u16(uint("meshHeight", m.meshHeight, 0xffff, 1))
-        .u16(uint("pesPerTile", m.pesPerTile, 0xffff)).u16(uint("clockMhz", m.clockMhz, 0xffff))
-        .u16(uint("maxTasks", m.maxTasks, 0xffff)).u16(uint("flags", m.flags, 0xffff))
-        .u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS)).u8(m.boardId.length).ascii(m.boardId);
+        .u8(uint("fwMajor", m.fwMajor, 0xff))
+        .u8(uint("fwMinor", m.fwMinor, 0xff))
+        .u8(uint("fwPatch", m.fwPatch, 0xff))
+        .u16(uint("meshWidth", m.meshWidth, 0xffff, 1))
+        .u16(uint("meshHeight", m.meshHeight, 0xffff, 1))
+        .u16(uint("pesPerTile", m.pesPerTile, 0xffff))
+        .u16(uint("clockMhz", m.clockMhz, 0xffff))
+        .u16(uint("maxTasks", m.maxTasks, 0xffff))
+        .u16(uint("flags", m.flags, 0xffff))
+        .u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS))
+        .u8(m.boardId.length)
+        .ascii(m.boardId);
       return;
     case "hello_request":
       return;
     case "arrival":
-      w.u32(uint("taskId", m.taskId, 0xffff_ffff)).u16(uint("modelId", m.modelId, 0xffff))
-        .u8(uint("priority", m.priority, 0xff)).u32(uint("frame", m.frame, 0xffff_ffff))
-        .u64(uint("arrivalNs", m.arrivalNs, MAX_NS)).u64(uint("deadlineNs", m.deadlineNs, MAX_NS));
+      w.u32(uint("taskId", m.taskId, 0xffff_ffff))
+        .u16(uint("modelId", m.modelId, 0xffff))
+        .u8(uint("priority", m.priority, 0xff))
+        .u32(uint("frame", m.frame, 0xffff_ffff))
+        .u64(uint("arrivalNs", m.arrivalNs, MAX_NS))
+        .u64(uint("deadlineNs", m.deadlineNs, MAX_NS));
       return;
     case "stage_done":
-      w.u32(uint("taskId", m.taskId, 0xffff_ffff)).u16(uint("stage", m.stage, MAX_STEPS - 1))
-        .u64(uint("busyNs", m.busyNs, MAX_NS)).u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS));
+      w.u32(uint("taskId", m.taskId, 0xffff_ffff))
+        .u16(uint("stage", m.stage, MAX_STEPS - 1))
+        .u64(uint("busyNs", m.busyNs, MAX_NS))
+        .u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS));
       return;
     case "task_done":
-      w.u32(uint("taskId", m.taskId, 0xffff_ffff)).u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS))
+      w.u32(uint("taskId", m.taskId, 0xffff_ffff))
+        .u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS))
         .f64(energy("energyPJ", m.energyPJ));
       return;
-    case "schedule": case "resume":
+    case "schedule":
+    case "resume":
       if (m.tiles.length > MAX_STAGES) throw new RangeError(`${m.tiles.length} stages: not 0..${MAX_STAGES}`);
-      w.u32(uint("epoch", m.epoch, 0xffff_ffff)).u32(uint("taskId", m.taskId, 0xffff_ffff)).u8(m.tiles.length);
+      w.u32(uint("epoch", m.epoch, 0xffff_ffff))
+        .u32(uint("taskId", m.taskId, 0xffff_ffff))
+        .u8(m.tiles.length);
       for (const t of m.tiles) w.u16(uint("tile", t, 0xffff));
       return;
     case "preempt":
@@ -112,7 +177,9 @@ function writePayload(w: Writer, m: Message): void {
     case "drop": {
       const code = DROP_REASON_CODES[m.reason];
       if (code === undefined) throw new RangeError(`drop reason "${String(m.reason)}" unknown`);
-      w.u32(uint("epoch", m.epoch, 0xffff_ffff)).u32(uint("taskId", m.taskId, 0xffff_ffff)).u8(code);
+      w.u32(uint("epoch", m.epoch, 0xffff_ffff))
+        .u32(uint("taskId", m.taskId, 0xffff_ffff))
+        .u8(code);
       return;
     }
     case "ack":
@@ -125,23 +192,29 @@ function writePayload(w: Writer, m: Message): void {
       return;
     }
     case "heartbeat":
-      w.u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS)).u32(uint("counter", m.counter, 0xffff_ffff))
+      w.u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS))
+        .u32(uint("counter", m.counter, 0xffff_ffff))
         .u32(uint("rxRejected", m.rxRejected, 0xffff_ffff));
       return;
     case "telemetry":
       if (!Number.isInteger(m.tempCentiC) || m.tempCentiC < -32768 || m.tempCentiC > 32767) {
         throw new RangeError(`tempCentiC = ${m.tempCentiC}: not an i16`);
       }
-      w.u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS)).f64(energy("energyPJ", m.energyPJ))
-        .u32(uint("powerMw", m.powerMw, 0xffff_ffff)).u16(uint("busyTiles", m.busyTiles, 0xffff))
-        .u16(uint("runningTasks", m.runningTasks, 0xffff)).u16(uint("queuedTasks", m.queuedTasks, 0xffff))
+      w.u64(uint("boardTimeNs", m.boardTimeNs, MAX_NS))
+        .f64(energy("energyPJ", m.energyPJ))
+        .u32(uint("powerMw", m.powerMw, 0xffff_ffff))
+        .u16(uint("busyTiles", m.busyTiles, 0xffff))
+        .u16(uint("runningTasks", m.runningTasks, 0xffff))
+        .u16(uint("queuedTasks", m.queuedTasks, 0xffff))
         .i16(m.tempCentiC);
       return;
     case "error":
       if (m.text.length > MAX_ERROR_TEXT || !PRINTABLE.test(m.text)) {
         throw new RangeError(`error text: not 0..${MAX_ERROR_TEXT} chars of printable ASCII`);
       }
-      w.u16(uint("code", m.code, 0xffff)).u8(m.text.length).ascii(m.text);
+      w.u16(uint("code", m.code, 0xffff))
+        .u8(m.text.length)
+        .ascii(m.text);
       return;
   }
 }
@@ -185,10 +258,29 @@ class Reader {
   constructor(bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  u8(): number { return this.view.getUint8(this.at++); }
-  u16(): number { const v = this.view.getUint16(this.at, true); this.at += 2; return v; }
-  i16(): number { const v = this.view.getInt16(this.at, true); this.at += 2; return v; }
-  u32(): number { const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
+  u8(): number {
+    return this.view.getUint8(this.at++);
+  }
+  /** Steps over a length byte already known from the frame's size, then reads that many ASCII bytes. */
+  sizedAscii(len: number): string {
+    this.at++;
+    return this.ascii(len);
+  }
+  u16(): number {
+    const v = this.view.getUint16(this.at, true);
+    this.at += 2;
+    return v;
+  }
+  i16(): number {
+    const v = this.view.getInt16(this.at, true);
+    this.at += 2;
+    return v;
+  }
+  u32(): number {
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return v;
+  }
   /** NaN when above MAX_NS, which every caller rejects as "range". */
   u64(): number {
     const lo = this.view.getUint32(this.at, true);
@@ -212,8 +304,20 @@ class Reader {
 
 /** Fixed payload sizes; the variable types give their fixed part (before the count or length byte's data). */
 const FIXED: Readonly<Record<MessageType, number>> = {
-  hello: 25, hello_request: 0, arrival: 27, stage_done: 22, task_done: 20, schedule: 9, resume: 9,
-  preempt: 8, drop: 9, ack: 6, nack: 3, heartbeat: 16, telemetry: 28, error: 3,
+  hello: 25,
+  hello_request: 0,
+  arrival: 27,
+  stage_done: 22,
+  task_done: 20,
+  schedule: 9,
+  resume: 9,
+  preempt: 8,
+  drop: 9,
+  ack: 6,
+  nack: 3,
+  heartbeat: 16,
+  telemetry: 28,
+  error: 3,
 };
 const VARIABLE = new Set<MessageType>(["hello", "schedule", "resume", "error"]);
 const NACK_BY_CODE = new Map(Object.entries(NACK_REASON_CODES).map(([k, v]) => [v as number, k as NackReason]));
@@ -234,17 +338,36 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
       if (idLen < 1 || idLen > MAX_BOARD_ID) return "range";
       if (p.length !== fixed + idLen) return "length";
       const m = {
-        type, protocolVersion: r.u8(), fwMajor: r.u8(), fwMinor: r.u8(), fwPatch: r.u8(), meshWidth: r.u16(),
-        meshHeight: r.u16(), pesPerTile: r.u16(), clockMhz: r.u16(), maxTasks: r.u16(), flags: r.u16(),
-        boardTimeNs: r.u64(), boardId: (r.u8(), r.ascii(idLen)),
+        type,
+        protocolVersion: r.u8(),
+        fwMajor: r.u8(),
+        fwMinor: r.u8(),
+        fwPatch: r.u8(),
+        meshWidth: r.u16(),
+        meshHeight: r.u16(),
+        pesPerTile: r.u16(),
+        clockMhz: r.u16(),
+        maxTasks: r.u16(),
+        flags: r.u16(),
+        boardTimeNs: r.u64(),
+        boardId: r.sizedAscii(idLen),
       } as const;
       return ok(m.protocolVersion >= 1, m.meshWidth >= 1, m.meshHeight >= 1, !Number.isNaN(m.boardTimeNs), isBoardId(m.boardId))
-        ? m : "range";
+        ? m
+        : "range";
     }
     case "hello_request":
       return { type };
     case "arrival": {
-      const m = { type, taskId: r.u32(), modelId: r.u16(), priority: r.u8(), frame: r.u32(), arrivalNs: r.u64(), deadlineNs: r.u64() } as const;
+      const m = {
+        type,
+        taskId: r.u32(),
+        modelId: r.u16(),
+        priority: r.u8(),
+        frame: r.u32(),
+        arrivalNs: r.u64(),
+        deadlineNs: r.u64(),
+      } as const;
       return ok(!Number.isNaN(m.arrivalNs), !Number.isNaN(m.deadlineNs)) ? m : "range";
     }
     case "stage_done": {
@@ -255,7 +378,8 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
       const m = { type, taskId: r.u32(), boardTimeNs: r.u64(), energyPJ: r.f64() } as const;
       return ok(!Number.isNaN(m.boardTimeNs), !Number.isNaN(m.energyPJ)) ? m : "range";
     }
-    case "schedule": case "resume": {
+    case "schedule":
+    case "resume": {
       const n = p[8]!;
       if (n > MAX_STAGES) return "range";
       if (p.length !== fixed + 2 * n) return "length";
@@ -287,8 +411,14 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
     }
     case "telemetry": {
       const m = {
-        type, boardTimeNs: r.u64(), energyPJ: r.f64(), powerMw: r.u32(), busyTiles: r.u16(), runningTasks: r.u16(),
-        queuedTasks: r.u16(), tempCentiC: r.i16(),
+        type,
+        boardTimeNs: r.u64(),
+        energyPJ: r.f64(),
+        powerMw: r.u32(),
+        busyTiles: r.u16(),
+        runningTasks: r.u16(),
+        queuedTasks: r.u16(),
+        tempCentiC: r.i16(),
       } as const;
       return ok(!Number.isNaN(m.boardTimeNs), !Number.isNaN(m.energyPJ)) ? m : "range";
     }
@@ -296,7 +426,7 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
       const len = p[2]!;
       // (b) is vacuous: a u8 length cannot exceed MAX_ERROR_TEXT = 255.
       if (p.length !== fixed + len) return "length";
-      const m = { type, code: r.u16(), text: (r.u8(), r.ascii(len)) } as const;
+      const m = { type, code: r.u16(), text: r.sizedAscii(len) } as const;
       return PRINTABLE.test(m.text) ? m : "range";
     }
   }
@@ -313,7 +443,10 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   const typeCode = n >= 2 ? bytes[1]! : undefined;
   const seq = n >= 4 ? bytes[2]! | (bytes[3]! << 8) : undefined;
   const fail = (error: DecodeError): DecodeResult => ({
-    ok: false, error, ...(seq === undefined ? {} : { seq }), ...(typeCode === undefined ? {} : { typeCode }),
+    ok: false,
+    error,
+    ...(seq === undefined ? {} : { seq }),
+    ...(typeCode === undefined ? {} : { typeCode }),
   });
   if (n < HEADER_SIZE + CRC_SIZE) return fail("truncated");
   const len = bytes[4]! | (bytes[5]! << 8);

@@ -15,9 +15,11 @@ export type CommandMessage = Schedule | Preempt | Drop;
 /** place -> SCHEDULE, resume -> RESUME, preempt -> PREEMPT, drop -> DROP. Throws when stages != tiles.length. */
 export function commandToMessage(c: Command): CommandMessage {
   switch (c.kind) {
-    case "place": case "resume":
+    case "place":
+    case "resume":
       // The wire carries one tile per stage; a count that disagrees would be silently lost.
-      if (c.stages !== c.tiles.length) throw new RangeError(`${c.kind} of task ${c.taskId}: ${c.stages} stages but ${c.tiles.length} tiles`);
+      if (c.stages !== c.tiles.length)
+        throw new RangeError(`${c.kind} of task ${c.taskId}: ${c.stages} stages but ${c.tiles.length} tiles`);
       return { type: c.kind === "place" ? "schedule" : "resume", epoch: c.epoch, taskId: c.taskId, tiles: [...c.tiles] };
     case "preempt":
       return { type: "preempt", epoch: c.epoch, taskId: c.taskId };
@@ -30,8 +32,15 @@ export function commandToMessage(c: Command): CommandMessage {
 /** The command a board applies for a message, or null for a message that is not a command. */
 export function messageToCommand(m: Message): Command | null {
   switch (m.type) {
-    case "schedule": case "resume":
-      return { kind: m.type === "schedule" ? "place" : "resume", epoch: m.epoch, taskId: m.taskId, stages: m.tiles.length, tiles: [...m.tiles] };
+    case "schedule":
+    case "resume":
+      return {
+        kind: m.type === "schedule" ? "place" : "resume",
+        epoch: m.epoch,
+        taskId: m.taskId,
+        stages: m.tiles.length,
+        tiles: [...m.tiles],
+      };
     case "preempt":
       return { kind: "preempt", epoch: m.epoch, taskId: m.taskId };
     case "drop":

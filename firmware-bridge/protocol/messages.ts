@@ -24,13 +24,31 @@ export const MSG_BY_CODE: ReadonlyMap<number, MessageType> = new Map(MESSAGE_TYP
 
 /** Messages the receiver ACKs and the sender retries (PROTOCOL.md "Reliability"). */
 export const RELIABLE: ReadonlySet<MessageType> = new Set<MessageType>([
-  "hello", "arrival", "stage_done", "task_done", "schedule", "preempt", "resume", "drop",
+  "hello",
+  "arrival",
+  "stage_done",
+  "task_done",
+  "schedule",
+  "preempt",
+  "resume",
+  "drop",
 ]);
 /** Who may send each type. */
 export const SENDER: Readonly<Record<MessageType, "board" | "host" | "both">> = {
-  hello: "board", hello_request: "host", arrival: "board", stage_done: "board", task_done: "board",
-  schedule: "host", preempt: "host", resume: "host", drop: "host", ack: "both", nack: "both",
-  heartbeat: "board", telemetry: "board", error: "board",
+  hello: "board",
+  hello_request: "host",
+  arrival: "board",
+  stage_done: "board",
+  task_done: "board",
+  schedule: "host",
+  preempt: "host",
+  resume: "host",
+  drop: "host",
+  ack: "both",
+  nack: "both",
+  heartbeat: "board",
+  telemetry: "board",
+  error: "board",
 };
 
 /**
@@ -162,9 +180,27 @@ export interface ErrorMsg {
 }
 
 export type Message =
-  | Hello | HelloRequest | Arrival | StageDone | TaskDone | Schedule | Preempt | Drop
-  | Ack | Nack | Heartbeat | Telemetry | ErrorMsg;
+  | Hello
+  | HelloRequest
+  | Arrival
+  | StageDone
+  | TaskDone
+  | Schedule
+  | Preempt
+  | Drop
+  | Ack
+  | Nack
+  | Heartbeat
+  | Telemetry
+  | ErrorMsg;
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
 /** Board ERROR codes (u16); 0x8000.. is free for vendor codes. */
-export const ERROR_CODES = { internal: 1, outOfMemory: 2, acceleratorFault: 3, watchdogReset: 4, badCommand: 5, overTemperature: 6 } as const;
+export const ERROR_CODES = {
+  internal: 1,
+  outOfMemory: 2,
+  acceleratorFault: 3,
+  watchdogReset: 4,
+  badCommand: 5,
+  overTemperature: 6,
+} as const;

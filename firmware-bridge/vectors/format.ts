@@ -23,7 +23,13 @@
 //   error          code textHex
 
 import {
-  DROP_REASON_CODES, MSG, NACK_REASON_CODES, type DecodeError, type DropReason, type Message, type MessageType,
+  DROP_REASON_CODES,
+  MSG,
+  NACK_REASON_CODES,
+  type DecodeError,
+  type DropReason,
+  type Message,
+  type MessageType,
   type NackReason,
 } from "../protocol/index.js";
 
@@ -50,27 +56,66 @@ export function messageTokens(m: Message): string[] {
   const n = (...v: number[]): string[] => v.map(String);
   switch (m.type) {
     case "hello":
-      return [m.type, ...n(m.protocolVersion, m.fwMajor, m.fwMinor, m.fwPatch, m.meshWidth, m.meshHeight, m.pesPerTile,
-        m.clockMhz, m.maxTasks, m.flags, m.boardTimeNs), asciiHex(m.boardId)];
-    case "hello_request": return [m.type];
-    case "arrival": return [m.type, ...n(m.taskId, m.modelId, m.priority, m.frame, m.arrivalNs, m.deadlineNs)];
-    case "stage_done": return [m.type, ...n(m.taskId, m.stage, m.busyNs, m.boardTimeNs)];
-    case "task_done": return [m.type, ...n(m.taskId, m.boardTimeNs, m.energyPJ)];
-    case "schedule": case "resume": return [m.type, ...n(m.epoch, m.taskId, m.tiles.length, ...m.tiles)];
-    case "preempt": return [m.type, ...n(m.epoch, m.taskId)];
-    case "drop": return [m.type, ...n(m.epoch, m.taskId, DROP_REASON_CODES[m.reason])];
-    case "ack": return [m.type, ...n(m.ackedSeq, m.epoch)];
-    case "nack": return [m.type, ...n(m.ackedSeq, NACK_REASON_CODES[m.reason])];
-    case "heartbeat": return [m.type, ...n(m.boardTimeNs, m.counter, m.rxRejected)];
+      return [
+        m.type,
+        ...n(
+          m.protocolVersion,
+          m.fwMajor,
+          m.fwMinor,
+          m.fwPatch,
+          m.meshWidth,
+          m.meshHeight,
+          m.pesPerTile,
+          m.clockMhz,
+          m.maxTasks,
+          m.flags,
+          m.boardTimeNs,
+        ),
+        asciiHex(m.boardId),
+      ];
+    case "hello_request":
+      return [m.type];
+    case "arrival":
+      return [m.type, ...n(m.taskId, m.modelId, m.priority, m.frame, m.arrivalNs, m.deadlineNs)];
+    case "stage_done":
+      return [m.type, ...n(m.taskId, m.stage, m.busyNs, m.boardTimeNs)];
+    case "task_done":
+      return [m.type, ...n(m.taskId, m.boardTimeNs, m.energyPJ)];
+    case "schedule":
+    case "resume":
+      return [m.type, ...n(m.epoch, m.taskId, m.tiles.length, ...m.tiles)];
+    case "preempt":
+      return [m.type, ...n(m.epoch, m.taskId)];
+    case "drop":
+      return [m.type, ...n(m.epoch, m.taskId, DROP_REASON_CODES[m.reason])];
+    case "ack":
+      return [m.type, ...n(m.ackedSeq, m.epoch)];
+    case "nack":
+      return [m.type, ...n(m.ackedSeq, NACK_REASON_CODES[m.reason])];
+    case "heartbeat":
+      return [m.type, ...n(m.boardTimeNs, m.counter, m.rxRejected)];
     case "telemetry":
       return [m.type, ...n(m.boardTimeNs, m.energyPJ, m.powerMw, m.busyTiles, m.runningTasks, m.queuedTasks, m.tempCentiC)];
-    case "error": return [m.type, ...n(m.code), asciiHex(m.text)];
+    case "error":
+      return [m.type, ...n(m.code), asciiHex(m.text)];
   }
 }
 
 const ARITY: Readonly<Record<MessageType, number>> = {
-  hello: 12, hello_request: 0, arrival: 6, stage_done: 4, task_done: 3, schedule: -1, resume: -1, preempt: 2,
-  drop: 3, ack: 2, nack: 2, heartbeat: 3, telemetry: 7, error: 2,
+  hello: 12,
+  hello_request: 0,
+  arrival: 6,
+  stage_done: 4,
+  task_done: 3,
+  schedule: -1,
+  resume: -1,
+  preempt: 2,
+  drop: 3,
+  ack: 2,
+  nack: 2,
+  heartbeat: 3,
+  telemetry: 7,
+  error: 2,
 };
 const DROP_BY_CODE = new Map(Object.entries(DROP_REASON_CODES).map(([k, v]) => [String(v), k as DropReason]));
 const NACK_BY_CODE = new Map(Object.entries(NACK_REASON_CODES).map(([k, v]) => [String(v), k as NackReason]));
@@ -90,45 +135,72 @@ export function tokensMessage(tokens: string[]): Message {
   switch (type) {
     case "hello":
       return {
-        type, protocolVersion: num(0), fwMajor: num(1), fwMinor: num(2), fwPatch: num(3), meshWidth: num(4),
-        meshHeight: num(5), pesPerTile: num(6), clockMhz: num(7), maxTasks: num(8), flags: num(9), boardTimeNs: num(10),
+        type,
+        protocolVersion: num(0),
+        fwMajor: num(1),
+        fwMinor: num(2),
+        fwPatch: num(3),
+        meshWidth: num(4),
+        meshHeight: num(5),
+        pesPerTile: num(6),
+        clockMhz: num(7),
+        maxTasks: num(8),
+        flags: num(9),
+        boardTimeNs: num(10),
         boardId: hexAscii(f[11]!),
       };
-    case "hello_request": return { type };
+    case "hello_request":
+      return { type };
     case "arrival":
       return { type, taskId: num(0), modelId: num(1), priority: num(2), frame: num(3), arrivalNs: num(4), deadlineNs: num(5) };
-    case "stage_done": return { type, taskId: num(0), stage: num(1), busyNs: num(2), boardTimeNs: num(3) };
-    case "task_done": return { type, taskId: num(0), boardTimeNs: num(1), energyPJ: num(2) };
-    case "schedule": case "resume":
+    case "stage_done":
+      return { type, taskId: num(0), stage: num(1), busyNs: num(2), boardTimeNs: num(3) };
+    case "task_done":
+      return { type, taskId: num(0), boardTimeNs: num(1), energyPJ: num(2) };
+    case "schedule":
+    case "resume":
       return { type, epoch: num(0), taskId: num(1), tiles: f.slice(3).map((_, i) => num(3 + i)) };
-    case "preempt": return { type, epoch: num(0), taskId: num(1) };
+    case "preempt":
+      return { type, epoch: num(0), taskId: num(1) };
     case "drop": {
       const reason = DROP_BY_CODE.get(f[2]!);
       if (reason === undefined) throw new Error(`drop reason code ${f[2]} unknown`);
       return { type, epoch: num(0), taskId: num(1), reason };
     }
-    case "ack": return { type, ackedSeq: num(0), epoch: num(1) };
+    case "ack":
+      return { type, ackedSeq: num(0), epoch: num(1) };
     case "nack": {
       const reason = NACK_BY_CODE.get(f[1]!);
       if (reason === undefined) throw new Error(`nack reason code ${f[1]} unknown`);
       return { type, ackedSeq: num(0), reason };
     }
-    case "heartbeat": return { type, boardTimeNs: num(0), counter: num(1), rxRejected: num(2) };
+    case "heartbeat":
+      return { type, boardTimeNs: num(0), counter: num(1), rxRejected: num(2) };
     case "telemetry":
       return {
-        type, boardTimeNs: num(0), energyPJ: num(1), powerMw: num(2), busyTiles: num(3), runningTasks: num(4),
-        queuedTasks: num(5), tempCentiC: num(6),
+        type,
+        boardTimeNs: num(0),
+        energyPJ: num(1),
+        powerMw: num(2),
+        busyTiles: num(3),
+        runningTasks: num(4),
+        queuedTasks: num(5),
+        tempCentiC: num(6),
       };
-    case "error": return { type, code: num(0), text: hexAscii(f[1]!) };
+    case "error":
+      return { type, code: num(0), text: hexAscii(f[1]!) };
   }
 }
 
 export function formatVector(v: Vector): string {
   const tail = ["raw", toHex(v.raw), "wire", toHex(v.wire)];
   switch (v.kind) {
-    case "ok": return ["ok", v.name, String(v.seq), ...messageTokens(v.message), ...tail].join(" ");
-    case "bad": return ["bad", v.name, v.error, v.seq === undefined ? "-" : String(v.seq), ...tail].join(" ");
-    case "cobs": return ["cobs", v.name, ...tail].join(" ");
+    case "ok":
+      return ["ok", v.name, String(v.seq), ...messageTokens(v.message), ...tail].join(" ");
+    case "bad":
+      return ["bad", v.name, v.error, v.seq === undefined ? "-" : String(v.seq), ...tail].join(" ");
+    case "cobs":
+      return ["cobs", v.name, ...tail].join(" ");
   }
 }
 

@@ -6,8 +6,20 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
-  MAX_NS, MAX_STAGES, MAX_STEPS, MSG, NO_FRAME, TEMP_UNKNOWN, HELLO_FLAGS, cobsEncode, decodeFrame, encodeMessage, frameBytes,
-  toWire, type DecodeError, type Message,
+  MAX_NS,
+  MAX_STAGES,
+  MAX_STEPS,
+  MSG,
+  NO_FRAME,
+  TEMP_UNKNOWN,
+  HELLO_FLAGS,
+  cobsEncode,
+  decodeFrame,
+  encodeMessage,
+  frameBytes,
+  toWire,
+  type DecodeError,
+  type Message,
 } from "../protocol/index.js";
 import { formatVector, type Vector } from "./format.js";
 
@@ -32,7 +44,8 @@ function cobs(name: string, raw: Uint8Array): void {
   vectors.push({ kind: "cobs", name, raw, wire });
 }
 
-/** A valid message's payload, edited, in a frame with a correct CRC. */
+/** A valid message's payload, edited (in place, or replaced by what `edit` returns), in a frame with a correct CRC. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an in-place edit returns nothing, a resizing one the new payload
 function edited(m: Message, seq: number, edit: (p: Uint8Array, v: DataView) => Uint8Array | void): Uint8Array {
   const f = encodeMessage(m, seq);
   const p = f.slice(6, f.length - 2);
@@ -45,22 +58,55 @@ const ascii = (n: number): string => Array.from({ length: n }, (_, i) => String.
 
 // ---- one or more per message type ---------------------------------------------------------------
 const hello: Message = {
-  type: "hello", protocolVersion: 1, fwMajor: 1, fwMinor: 4, fwPatch: 2, meshWidth: 8, meshHeight: 8, pesPerTile: 256,
-  clockMhz: 800, maxTasks: 32, flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal, boardTimeNs: 1_234_567_890,
+  type: "hello",
+  protocolVersion: 1,
+  fwMajor: 1,
+  fwMinor: 4,
+  fwPatch: 2,
+  meshWidth: 8,
+  meshHeight: 8,
+  pesPerTile: 256,
+  clockMhz: 800,
+  maxTasks: 32,
+  flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal,
+  boardTimeNs: 1_234_567_890,
   boardId: "board-01",
 };
 ok("hello_basic", 0, hello);
 ok("hello_max", 65535, {
-  type: "hello", protocolVersion: 255, fwMajor: 255, fwMinor: 255, fwPatch: 255, meshWidth: 16, meshHeight: 16,
-  pesPerTile: 65535, clockMhz: 65535, maxTasks: 65535, flags: 0xffff, boardTimeNs: MAX_NS, boardId: "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-0123",
+  type: "hello",
+  protocolVersion: 255,
+  fwMajor: 255,
+  fwMinor: 255,
+  fwPatch: 255,
+  meshWidth: 16,
+  meshHeight: 16,
+  pesPerTile: 65535,
+  clockMhz: 65535,
+  maxTasks: 65535,
+  flags: 0xffff,
+  boardTimeNs: MAX_NS,
+  boardId: "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-0123",
 });
 ok("hello_request_empty_payload", 7, { type: "hello_request" });
 const arrival: Message = {
-  type: "arrival", taskId: 42, modelId: 3, priority: 2, frame: 17, arrivalNs: 5_000_000_000, deadlineNs: 5_033_333_333,
+  type: "arrival",
+  taskId: 42,
+  modelId: 3,
+  priority: 2,
+  frame: 17,
+  arrivalNs: 5_000_000_000,
+  deadlineNs: 5_033_333_333,
 };
 ok("arrival_basic", 1, arrival);
 ok("arrival_no_frame_max_ids", 0x1234, {
-  type: "arrival", taskId: 0xffff_ffff, modelId: 0xffff, priority: 255, frame: NO_FRAME, arrivalNs: MAX_NS - 1, deadlineNs: MAX_NS,
+  type: "arrival",
+  taskId: 0xffff_ffff,
+  modelId: 0xffff,
+  priority: 255,
+  frame: NO_FRAME,
+  arrivalNs: MAX_NS - 1,
+  deadlineNs: MAX_NS,
 });
 ok("arrival_all_zero", 0, { type: "arrival", taskId: 0, modelId: 0, priority: 0, frame: 0, arrivalNs: 0, deadlineNs: 0 });
 ok("stage_done_basic", 2, { type: "stage_done", taskId: 42, stage: 3, busyNs: 812_500, boardTimeNs: 5_002_000_000 });
@@ -72,7 +118,10 @@ ok("task_done_tiny_energy", 6, { type: "task_done", taskId: 2, boardTimeNs: 3, e
 ok("schedule_basic", 10, { type: "schedule", epoch: 9, taskId: 42, tiles: [0, 1, 9, 10, 18] });
 ok("schedule_one_stage", 11, { type: "schedule", epoch: 1, taskId: 5, tiles: [255] });
 ok("schedule_max_stages", 12, {
-  type: "schedule", epoch: 0xffff_ffff, taskId: 77, tiles: Array.from({ length: MAX_STAGES }, (_, i) => 255 - i),
+  type: "schedule",
+  epoch: 0xffff_ffff,
+  taskId: 77,
+  tiles: Array.from({ length: MAX_STAGES }, (_, i) => 255 - i),
 });
 ok("schedule_wide_tiles", 13, { type: "schedule", epoch: 2, taskId: 6, tiles: [256, 0, 65535, 512] });
 ok("resume_basic", 14, { type: "resume", epoch: 12, taskId: 42, tiles: [27, 28, 36] });
@@ -88,14 +137,33 @@ ok("nack_crc", 101, { type: "nack", ackedSeq: 16, reason: "crc" });
 ok("nack_busy", 102, { type: "nack", ackedSeq: 65535, reason: "busy" });
 ok("heartbeat_basic", 30, { type: "heartbeat", boardTimeNs: 60_000_000_000, counter: 60, rxRejected: 2 });
 ok("telemetry_basic", 31, {
-  type: "telemetry", boardTimeNs: 61_000_000_000, energyPJ: 9.87654321e12, powerMw: 4200, busyTiles: 41, runningTasks: 3,
-  queuedTasks: 5, tempCentiC: 4525,
+  type: "telemetry",
+  boardTimeNs: 61_000_000_000,
+  energyPJ: 9.87654321e12,
+  powerMw: 4200,
+  busyTiles: 41,
+  runningTasks: 3,
+  queuedTasks: 5,
+  tempCentiC: 4525,
 });
 ok("telemetry_no_sensor", 32, {
-  type: "telemetry", boardTimeNs: 0, energyPJ: 0, powerMw: 0, busyTiles: 0, runningTasks: 0, queuedTasks: 0, tempCentiC: TEMP_UNKNOWN,
+  type: "telemetry",
+  boardTimeNs: 0,
+  energyPJ: 0,
+  powerMw: 0,
+  busyTiles: 0,
+  runningTasks: 0,
+  queuedTasks: 0,
+  tempCentiC: TEMP_UNKNOWN,
 });
 ok("telemetry_below_zero", 33, {
-  type: "telemetry", boardTimeNs: 1, energyPJ: 0.5, powerMw: 0xffff_ffff, busyTiles: 256, runningTasks: 65535, queuedTasks: 65535,
+  type: "telemetry",
+  boardTimeNs: 1,
+  energyPJ: 0.5,
+  powerMw: 0xffff_ffff,
+  busyTiles: 256,
+  runningTasks: 65535,
+  queuedTasks: 65535,
   tempCentiC: -1050,
 });
 ok("error_basic", 40, { type: "error", code: 3, text: "accelerator fault on tile 12" });
@@ -129,35 +197,168 @@ bad("length_preempt_short", "length", frameBytes(1, MSG.preempt, 8, preempt.slic
 bad("length_ack_long", "length", frameBytes(1, MSG.ack, 8, new Uint8Array(7)));
 bad("length_hello_request_payload", "length", frameBytes(1, MSG.hello_request, 8, new Uint8Array(1)));
 bad("length_hello_short_fixed", "length", frameBytes(1, MSG.hello, 8, new Uint8Array(24)));
-bad("length_hello_id_short", "length", edited(hello, 9, (p) => p.slice(0, p.length - 1)));
-bad("length_schedule_count", "length", edited({ type: "schedule", epoch: 1, taskId: 2, tiles: [3, 4, 5] }, 10, (p) => p.slice(0, p.length - 2)));
-bad("length_error_text", "length", edited({ type: "error", code: 1, text: "abc" }, 11, (p) => { p[2] = 4; }));
+bad(
+  "length_hello_id_short",
+  "length",
+  edited(hello, 9, (p) => p.slice(0, p.length - 1)),
+);
+bad(
+  "length_schedule_count",
+  "length",
+  edited({ type: "schedule", epoch: 1, taskId: 2, tiles: [3, 4, 5] }, 10, (p) => p.slice(0, p.length - 2)),
+);
+bad(
+  "length_error_text",
+  "length",
+  edited({ type: "error", code: 1, text: "abc" }, 11, (p) => {
+    p[2] = 4;
+  }),
+);
 ok("schedule_temporal_zero_stages", 12, { type: "schedule", epoch: 3, taskId: 9, tiles: [] });
-bad("range_schedule_65_stages", "range", edited({ type: "schedule", epoch: 1, taskId: 2, tiles: new Array<number>(64).fill(1) }, 13,
-  (p) => { const q = new Uint8Array(p.length + 2); q.set(p); q[8] = 65; return q; }));
-bad("range_resume_count_before_length", "range", edited({ type: "resume", epoch: 1, taskId: 2, tiles: [1] }, 14, (p) => { p[8] = 200; }));
-bad("range_stage_8192", "range", edited({ type: "stage_done", taskId: 1, stage: 0, busyNs: 1, boardTimeNs: 1 }, 15, (p) => { p[4] = 0x00; p[5] = 0x20; }));
-bad("range_drop_reason_0", "range", edited({ type: "drop", epoch: 1, taskId: 1, reason: "deadline" }, 16, (p) => { p[8] = 0; }));
-bad("range_drop_reason_5", "range", edited({ type: "drop", epoch: 1, taskId: 1, reason: "deadline" }, 17, (p) => { p[8] = 5; }));
-bad("range_nack_reason_8", "range", edited({ type: "nack", ackedSeq: 1, reason: "crc" }, 18, (p) => { p[2] = 8; }));
-bad("range_time_2_pow_53", "range", edited({ type: "heartbeat", boardTimeNs: 0, counter: 1, rxRejected: 0 }, 19,
-  (_p, v) => { v.setUint32(4, 0x20_0000, true); }));
-bad("range_deadline_max_u64", "range", edited(arrival, 20, (p) => { p.fill(0xff, 19, 27); }));
-bad("range_energy_nan", "range", edited({ type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: 0 }, 21,
-  (_p, v) => { v.setFloat64(12, NaN, true); }));
-bad("range_energy_infinity", "range", edited({ type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: 0 }, 22,
-  (_p, v) => { v.setFloat64(12, Infinity, true); }));
-bad("range_energy_negative", "range", edited({ type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: 0 }, 23,
-  (_p, v) => { v.setFloat64(12, -1.5, true); }));
-bad("range_energy_negative_zero", "range", edited({ type: "telemetry", boardTimeNs: 1, energyPJ: 0, powerMw: 0, busyTiles: 0,
-  runningTasks: 0, queuedTasks: 0, tempCentiC: 0 }, 24, (_p, v) => { v.setFloat64(8, -0, true); }));
-bad("range_error_text_control", "range", edited({ type: "error", code: 1, text: "abc" }, 25, (p) => { p[4] = 0x07; }));
-bad("range_error_text_high", "range", edited({ type: "error", code: 1, text: "abc" }, 26, (p) => { p[5] = 0x80; }));
-bad("range_hello_id_slash", "range", edited(hello, 27, (p) => { p[25 + 5] = 0x2f; }));
-bad("range_hello_id_len_0", "range", edited(hello, 28, (p) => { const q = p.slice(0, 25); q[24] = 0; return q; }));
-bad("range_hello_id_len_33", "range", edited(hello, 29, (p) => { p[24] = 33; }));
-bad("range_hello_width_0", "range", edited(hello, 30, (p) => { p[4] = 0; p[5] = 0; }));
-bad("range_hello_version_0", "range", edited(hello, 31, (p) => { p[0] = 0; }));
+bad(
+  "range_schedule_65_stages",
+  "range",
+  edited({ type: "schedule", epoch: 1, taskId: 2, tiles: new Array<number>(64).fill(1) }, 13, (p) => {
+    const q = new Uint8Array(p.length + 2);
+    q.set(p);
+    q[8] = 65;
+    return q;
+  }),
+);
+bad(
+  "range_resume_count_before_length",
+  "range",
+  edited({ type: "resume", epoch: 1, taskId: 2, tiles: [1] }, 14, (p) => {
+    p[8] = 200;
+  }),
+);
+bad(
+  "range_stage_8192",
+  "range",
+  edited({ type: "stage_done", taskId: 1, stage: 0, busyNs: 1, boardTimeNs: 1 }, 15, (p) => {
+    p[4] = 0x00;
+    p[5] = 0x20;
+  }),
+);
+bad(
+  "range_drop_reason_0",
+  "range",
+  edited({ type: "drop", epoch: 1, taskId: 1, reason: "deadline" }, 16, (p) => {
+    p[8] = 0;
+  }),
+);
+bad(
+  "range_drop_reason_5",
+  "range",
+  edited({ type: "drop", epoch: 1, taskId: 1, reason: "deadline" }, 17, (p) => {
+    p[8] = 5;
+  }),
+);
+bad(
+  "range_nack_reason_8",
+  "range",
+  edited({ type: "nack", ackedSeq: 1, reason: "crc" }, 18, (p) => {
+    p[2] = 8;
+  }),
+);
+bad(
+  "range_time_2_pow_53",
+  "range",
+  edited({ type: "heartbeat", boardTimeNs: 0, counter: 1, rxRejected: 0 }, 19, (_p, v) => {
+    v.setUint32(4, 0x20_0000, true);
+  }),
+);
+bad(
+  "range_deadline_max_u64",
+  "range",
+  edited(arrival, 20, (p) => {
+    p.fill(0xff, 19, 27);
+  }),
+);
+bad(
+  "range_energy_nan",
+  "range",
+  edited({ type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: 0 }, 21, (_p, v) => {
+    v.setFloat64(12, NaN, true);
+  }),
+);
+bad(
+  "range_energy_infinity",
+  "range",
+  edited({ type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: 0 }, 22, (_p, v) => {
+    v.setFloat64(12, Infinity, true);
+  }),
+);
+bad(
+  "range_energy_negative",
+  "range",
+  edited({ type: "task_done", taskId: 1, boardTimeNs: 1, energyPJ: 0 }, 23, (_p, v) => {
+    v.setFloat64(12, -1.5, true);
+  }),
+);
+bad(
+  "range_energy_negative_zero",
+  "range",
+  edited(
+    { type: "telemetry", boardTimeNs: 1, energyPJ: 0, powerMw: 0, busyTiles: 0, runningTasks: 0, queuedTasks: 0, tempCentiC: 0 },
+    24,
+    (_p, v) => {
+      v.setFloat64(8, -0, true);
+    },
+  ),
+);
+bad(
+  "range_error_text_control",
+  "range",
+  edited({ type: "error", code: 1, text: "abc" }, 25, (p) => {
+    p[4] = 0x07;
+  }),
+);
+bad(
+  "range_error_text_high",
+  "range",
+  edited({ type: "error", code: 1, text: "abc" }, 26, (p) => {
+    p[5] = 0x80;
+  }),
+);
+bad(
+  "range_hello_id_slash",
+  "range",
+  edited(hello, 27, (p) => {
+    p[25 + 5] = 0x2f;
+  }),
+);
+bad(
+  "range_hello_id_len_0",
+  "range",
+  edited(hello, 28, (p) => {
+    const q = p.slice(0, 25);
+    q[24] = 0;
+    return q;
+  }),
+);
+bad(
+  "range_hello_id_len_33",
+  "range",
+  edited(hello, 29, (p) => {
+    p[24] = 33;
+  }),
+);
+bad(
+  "range_hello_width_0",
+  "range",
+  edited(hello, 30, (p) => {
+    p[4] = 0;
+    p[5] = 0;
+  }),
+);
+bad(
+  "range_hello_version_0",
+  "range",
+  edited(hello, 31, (p) => {
+    p[0] = 0;
+  }),
+);
 
 // ---- COBS alone ---------------------------------------------------------------------------------
 cobs("cobs_empty", new Uint8Array(0));
@@ -181,5 +382,5 @@ const header = `# immsched wire protocol v1 test vectors (firmware-bridge/PROTOC
 # raw = header + payload + CRC (the MQTT payload); wire = COBS(raw) + 00 (the serial bytes).
 `;
 const out = fileURLToPath(new URL("./vectors.txt", import.meta.url));
-writeFileSync(out, header + vectors.map(formatVector).join("\n") + "\n");
+writeFileSync(out, `${header + vectors.map(formatVector).join("\n")}\n`);
 console.log(`${vectors.length} vectors -> ${out}`);

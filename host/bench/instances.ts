@@ -19,7 +19,9 @@ export interface Instance {
 export function meshTarget(rand: Random, width: number, height: number, occupiedShare: number): Target {
   const tiles = width * height;
   const count = Math.round(tiles * occupiedShare);
-  const occupied = shuffle(rand, [...Array(tiles).keys()]).slice(0, count).sort((a, b) => a - b);
+  const occupied = shuffle(rand, [...Array(tiles).keys()])
+    .slice(0, count)
+    .sort((a, b) => a - b);
   return { mesh: { width, height }, occupied };
 }
 
@@ -106,7 +108,7 @@ export function randomSubgraphPattern(rand: Random, target: Target, n: number, e
     }
     if (chosen.length < n) continue;
     const label = new Map<number, number>();
-    shuffle(rand, [...chosen]).forEach((t, i) => label.set(t, i));
+    for (const [i, t] of shuffle(rand, [...chosen]).entries()) label.set(t, i);
     const edges: Array<[number, number]> = [];
     const seen = new Set<string>();
     const add = (a: number, b: number) => {
@@ -126,14 +128,7 @@ export function randomSubgraphPattern(rand: Random, target: Target, n: number, e
 }
 
 /** One instance of a family on a width x height mesh with a share of tiles occupied. */
-export function makeInstance(
-  rand: Random,
-  family: Family,
-  width: number,
-  height: number,
-  occupiedShare: number,
-  maxStages = 24,
-): Instance {
+export function makeInstance(rand: Random, family: Family, width: number, height: number, occupiedShare: number, maxStages = 24): Instance {
   const target = meshTarget(rand, width, height, occupiedShare);
   const freeTiles = width * height - (target.occupied?.length ?? 0);
   const cap = Math.max(2, Math.min(maxStages, Math.floor(freeTiles * 0.6)));

@@ -12,9 +12,16 @@ import { paceAt } from "./pace.js";
 
 const rate = Number(process.argv[2] ?? 5000);
 const broker = await startMosquitto();
-const host = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "host" }), { side: "host", retryMs: MQTT_RETRY_MS });
+const host = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "host" }), {
+  side: "host",
+  retryMs: MQTT_RETRY_MS,
+});
 host.on("message", () => {}); // ACKs are the endpoint's own: nothing else to do
-const board = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "board" }), { side: "board", retryMs: MQTT_RETRY_MS, window: 1024 });
+const board = new Endpoint(await MqttTransport.open({ url: broker.url, boardId: "e1", side: "board" }), {
+  side: "board",
+  retryMs: MQTT_RETRY_MS,
+  window: 1024,
+});
 const sentAt = new Map<number, number>();
 const lat: number[] = [];
 board.on("acked", (m) => {

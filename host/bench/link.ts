@@ -51,12 +51,32 @@ const url = broker.url;
 const FAR = 10e9; // deadlines far away: every arrival is placed or queued, none dropped as hopeless
 
 console.log(`## MQTT: arrivals the host sustains (Mosquitto 2 with set_tcp_nodelay, MQTT 5, QoS 1, loopback)\n`);
-console.log("| offered /s | arrivals sent | answered (ACK) | sustained /s | ACK p50 ms | ACK p99 ms | first command p50 ms | first command p99 ms | host p50 µs | host p99 µs | retries |");
+console.log(
+  "| offered /s | arrivals sent | answered (ACK) | sustained /s | ACK p50 ms | ACK p99 ms | first command p50 ms | first command p99 ms | host p50 µs | host p99 µs | retries |",
+);
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const rate of opts.rates.split(",").map(Number)) {
   const id = `bench${rate}`;
   const json = join(dir, `run-${rate}.json`);
-  const host = spawn(process.execPath, [BIN, "run", "--board", `${url}/${id}`, "--scenario", "VR_gaming", "--policy", "immsched", "--duration", String(opts.seconds + 4), "--json", json, "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });
+  const host = spawn(
+    process.execPath,
+    [
+      BIN,
+      "run",
+      "--board",
+      `${url}/${id}`,
+      "--scenario",
+      "VR_gaming",
+      "--policy",
+      "immsched",
+      "--duration",
+      String(opts.seconds + 4),
+      "--json",
+      json,
+      "--quiet",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let hostErr = "";
   host.stderr!.on("data", (d) => (hostErr += d));
   const hostExit = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)));
@@ -95,7 +115,15 @@ for (const rate of opts.rates.split(",").map(Number)) {
     const id = FIRST + i;
     const now = boardNow();
     sentAt.set(id, performance.now());
-    ep.send({ type: "arrival", taskId: id, modelId: id % 3, priority: [1, 3, 9][id % 3]!, frame: id, arrivalNs: now, deadlineNs: now + FAR });
+    ep.send({
+      type: "arrival",
+      taskId: id,
+      modelId: id % 3,
+      priority: [1, 3, 9][id % 3]!,
+      frame: id,
+      arrivalNs: now,
+      deadlineNs: now + FAR,
+    });
   });
   await sleep(1000);
   const elapsed = opts.seconds;
@@ -151,8 +179,19 @@ async function roundTrips(u: string, n: number): Promise<number[]> {
 
 function hello(boardId: string, boardTimeNs: number): Message {
   return {
-    type: "hello", protocolVersion: 1, fwMajor: 0, fwMinor: 1, fwPatch: 0, meshWidth: 8, meshHeight: 8, pesPerTile: 64,
-    clockMhz: 1000, maxTasks: 256, flags: 2, boardTimeNs, boardId,
+    type: "hello",
+    protocolVersion: 1,
+    fwMajor: 0,
+    fwMinor: 1,
+    fwPatch: 0,
+    meshWidth: 8,
+    meshHeight: 8,
+    pesPerTile: 64,
+    clockMhz: 1000,
+    maxTasks: 256,
+    flags: 2,
+    boardTimeNs,
+    boardId,
   };
 }
 
@@ -168,7 +207,7 @@ let got = 0;
 let bad = 0;
 const frame = encodeMessage({ type: "stage_done", taskId: 7, stage: 3, busyNs: 123456, boardTimeNs: 987654321 }, 1);
 rx.onFrame((f) => (f.length === frame.length ? got++ : bad++));
-const wireBytes = (frame.length + 2) ; // COBS adds one byte here (no run over 254) plus the delimiter
+const wireBytes = frame.length + 2; // COBS adds one byte here (no run over 254) plus the delimiter
 const sEnd = performance.now() + opts.serialSeconds * 1000;
 let sent = 0;
 while (performance.now() < sEnd) {
@@ -181,7 +220,9 @@ const fps = got / opts.serialSeconds;
 const lineBytes = 921600 / 10;
 console.log("| frame | wire bytes | frames sent | frames received | rejected | frames/s | bytes/s | share of 921600 baud |");
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
-console.log(`| STAGE_DONE | ${wireBytes} | ${sent} | ${got} | ${bad + rx.stats.malformed} | ${Math.round(fps)} | ${Math.round(fps * wireBytes)} | ${((100 * fps * wireBytes) / lineBytes).toFixed(0)} % |`);
+console.log(
+  `| STAGE_DONE | ${wireBytes} | ${sent} | ${got} | ${bad + rx.stats.malformed} | ${Math.round(fps)} | ${Math.round(fps * wireBytes)} | ${((100 * fps * wireBytes) / lineBytes).toFixed(0)} % |`,
+);
 console.log(`\nA real UART at 921600 baud carries at most ${Math.floor(lineBytes / wireBytes)} such frames per second.`);
 await tx.close();
 await rx.close();

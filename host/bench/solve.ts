@@ -22,7 +22,10 @@ const opts = new Command()
   .option("--solvers <list>", "solvers to compare (the first should be ullmann: ratios are to it)", SOLVERS.join(","))
   .option("--polish <n>", "pso/auto quality iterations after the first placement", (v) => Number(v), 0)
   .option("--json <file>", "also write the rows as JSON")
-  .option("--placements <file>", "also write every instance's answer per solver (found, complete, mapping, work) as JSON lines, to compare builds")
+  .option(
+    "--placements <file>",
+    "also write every instance's answer per solver (found, complete, mapping, work) as JSON lines, to compare builds",
+  )
   .parse(process.argv)
   .opts<{ perCell: number; seed: number; solvers: string; polish: number; json?: string; placements?: string }>();
 
@@ -42,7 +45,16 @@ for (const family of FAMILIES) {
 const solvers = opts.solvers.split(",") as SolverName[];
 const core = await Core.load();
 
-interface Sample { family: string; side: number; micros: number; work: number; found: boolean; complete: boolean; quality?: number; mapping: number[] | null }
+interface Sample {
+  family: string;
+  side: number;
+  micros: number;
+  work: number;
+  found: boolean;
+  complete: boolean;
+  quality?: number;
+  mapping: number[] | null;
+}
 function runAll(solver: SolverName): Sample[] {
   return instances.map((inst) => {
     core.loadTarget(inst.target);
@@ -54,7 +66,16 @@ function runAll(solver: SolverName): Sample[] {
       if (err) throw new Error(`${solver} returned an invalid placement (${err}) on ${JSON.stringify(inst)}`);
       quality = freeSpaceQuality(inst.target, r.mapping!);
     }
-    return { family: inst.family, side: inst.side, micros: r.micros, work: r.work, found: r.found, complete: r.complete, quality, mapping: r.mapping };
+    return {
+      family: inst.family,
+      side: inst.side,
+      micros: r.micros,
+      work: r.work,
+      found: r.found,
+      complete: r.complete,
+      quality,
+      mapping: r.mapping,
+    };
   });
 }
 
@@ -62,7 +83,9 @@ console.log(`# bench:solve\n`);
 console.log(`command: npm run bench:solve -- ${process.argv.slice(2).join(" ")}`.trimEnd());
 console.log(`machine: ${machineLine()}`);
 console.log(`core: ${RELEASE_WASM} (${fileBytes(RELEASE_WASM)} bytes)`);
-console.log(`instances: ${instances.length} (${FAMILIES.length} families x meshes ${SIDES.map((s) => `${s}x${s}`).join("/")} x occupied ${SHARES.map((s) => s * 100 + "%").join("/")} x ${opts.perCell}), seed ${opts.seed}\n`);
+console.log(
+  `instances: ${instances.length} (${FAMILIES.length} families x meshes ${SIDES.map((s) => `${s}x${s}`).join("/")} x occupied ${SHARES.map((s) => `${s * 100}%`).join("/")} x ${opts.perCell}), seed ${opts.seed}\n`,
+);
 
 const results = new Map<SolverName, Sample[]>();
 for (const solver of solvers) {
@@ -111,16 +134,35 @@ for (const solver of solvers) {
   }
 }
 
-const cols = ["solver", "family", "n", "found", "settled", "p50us", "p99us", "p50 vs ullmann", "p99 vs ullmann", "p50work", "p99work", "quality"];
+const cols = [
+  "solver",
+  "family",
+  "n",
+  "found",
+  "settled",
+  "p50us",
+  "p99us",
+  "p50 vs ullmann",
+  "p99 vs ullmann",
+  "p50work",
+  "p99work",
+  "quality",
+];
 console.log(`| ${cols.join(" | ")} |`);
 console.log(`| ${cols.map(() => "---").join(" | ")} |`);
 for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(" | ")} |`);
-console.log(`\nfound: placements found (each verified) / feasible instances (placed by some solver); settled: definitive answers (found, or proven none)`);
-console.log(`quality: mean free-space compactness Q = links among free tiles - 2 x free regions (higher is better), over the ${placedByAll.filter(Boolean).length} instances every solver placed`);
+console.log(
+  `\nfound: placements found (each verified) / feasible instances (placed by some solver); settled: definitive answers (found, or proven none)`,
+);
+console.log(
+  `quality: mean free-space compactness Q = links among free tiles - 2 x free regions (higher is better), over the ${placedByAll.filter(Boolean).length} instances every solver placed`,
+);
 if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: machineLine(), rows }, null, 2));
 if (opts.placements) {
   const lines = solvers.flatMap((solver) =>
-    results.get(solver)!.map((s, k) => JSON.stringify({ solver, instance: k, found: s.found, complete: s.complete, work: s.work, mapping: s.mapping })),
+    results
+      .get(solver)!
+      .map((s, k) => JSON.stringify({ solver, instance: k, found: s.found, complete: s.complete, work: s.work, mapping: s.mapping })),
   );
-  writeFileSync(opts.placements, lines.join("\n") + "\n");
+  writeFileSync(opts.placements, `${lines.join("\n")}\n`);
 }

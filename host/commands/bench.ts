@@ -57,7 +57,7 @@ export function benchTable(result: BenchResult): string {
 export function benchCsv(result: BenchResult): string {
   const rows = [["scenario", "policy", "seed", ...METRIC_NAMES].join(",")];
   for (const r of result.runs) rows.push([r.scenario, r.policy, r.seed, ...METRIC_NAMES.map((k) => r.metrics[k])].join(","));
-  return rows.join("\n") + "\n";
+  return `${rows.join("\n")}\n`;
 }
 
 export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
@@ -102,7 +102,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
   );
   if (opts.costs) out.write(`costs: whole-array latency and energy per model from ${opts.costs}\n`);
   out.write(`runs: ${result.runs.length} in ${seconds.toFixed(1)} s · metrics: mean over seeds\n\n`);
-  out.write(benchTable(result) + "\n");
+  out.write(`${benchTable(result)}\n`);
   out.write(
     `\nviol %: tasks late, dropped or lost per task arrived · xrbench: XRBench score (0-100) · ANTT: mean turnaround / isolated · STP: normalised progress per second · dec: arrival -> commands ready in the core\n`,
   );
@@ -110,11 +110,14 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
   if (result.lbt) {
     out.write(
       `\nlatency-bound throughput (highest rate swept with at most 5% violations): ` +
-        Object.entries(result.lbt).map(([p, r]) => `${p} ${r}/s`).join(" · ") + "\n",
+        Object.entries(result.lbt)
+          .map(([p, r]) => `${p} ${r}/s`)
+          .join(" · ") +
+        "\n",
     );
   }
   const json = { runs: result.runs, summary: result.summary, scenarios: result.scenarios, ...(result.lbt ? { lbt: result.lbt } : {}) };
-  if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(json, null, 2) + "\n");
+  if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(json, null, 2)}\n`);
   if (opts.csv) await writeFileAtomic(opts.csv, benchCsv(result));
   if (opts.html) await writeHtmlReport(opts.html, json, result.decisionMicros);
   return EXIT_OK;

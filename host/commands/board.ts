@@ -3,7 +3,7 @@
 // connects (`immsched run` on the other end of a pty pair or broker), so the host runtime can be
 // tested end to end without hardware.
 
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { boardId, meshSize, mqttUrl, positiveInteger, positiveNumber, seedValue } from "./options.js";
 import { VirtualBoard, type BoardStats, type BoardSummary } from "../../firmware-bridge/board/virtual-board.js";
 import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
@@ -56,7 +56,7 @@ export function registerBoardCommand(program: Command): Command {
     .option("--mqtt <url>", "MQTT broker URL, e.g. mqtt://127.0.0.1:1883")
     .addOption(new Option("--id <id>", "board id (HELLO, MQTT topics)").argParser(boardId).default(DEFAULT_BOARD_ID))
     .addOption(new Option("--mesh <WxH>", "mesh of tiles").argParser(meshSize("--mesh")).default({ width: 8, height: 8 }, "8x8"))
-    .option("--scenario <spec>", "XRBench scenario name or .m file, JSON trace file, or \"dysta\"", DEFAULT_SCENARIO)
+    .option("--scenario <spec>", 'XRBench scenario name or .m file, JSON trace file, or "dysta"', DEFAULT_SCENARIO)
     .option("--seed <n>", "workload seed", seedValue, 1)
     .option("--duration-ms <t>", "length of the arrival window in ms (default: the scenario's)", positiveNumber("--duration-ms"))
     .option("--time-scale <x>", "board ns per wall ns (2 runs the board twice as fast as real time)", positiveNumber("--time-scale"), 1)
@@ -85,11 +85,25 @@ function checkOptions(o: BoardCommandOptions): string | null {
     return (e as Error).message;
   }
   const positive: Array<[string, number | undefined]> = [
-    ["--time-scale", o.timeScale], ["--retry-ms", o.retryMs], ["--heartbeat-ms", o.heartbeatMs],
-    ["--telemetry-ms", o.telemetryMs], ["--duration-ms", o.durationMs], ["--baud", o.baud],
+    ["--time-scale", o.timeScale],
+    ["--retry-ms", o.retryMs],
+    ["--heartbeat-ms", o.heartbeatMs],
+    ["--telemetry-ms", o.telemetryMs],
+    ["--duration-ms", o.durationMs],
+    ["--baud", o.baud],
   ];
-  for (const [flag, v] of positive) if (v !== undefined && !(Number.isFinite(v) && v > 0)) return `${flag} must be a positive number, got ${v}`;
-  if (o.mesh && !(Number.isInteger(o.mesh.width) && Number.isInteger(o.mesh.height) && o.mesh.width >= 1 && o.mesh.height >= 1 && o.mesh.width * o.mesh.height <= 256)) {
+  for (const [flag, v] of positive)
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) return `${flag} must be a positive number, got ${v}`;
+  if (
+    o.mesh &&
+    !(
+      Number.isInteger(o.mesh.width) &&
+      Number.isInteger(o.mesh.height) &&
+      o.mesh.width >= 1 &&
+      o.mesh.height >= 1 &&
+      o.mesh.width * o.mesh.height <= 256
+    )
+  ) {
     return `--mesh must have integer sides and at most 256 tiles, got ${o.mesh.width}x${o.mesh.height}`;
   }
   return null;
@@ -149,9 +163,10 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
 
   let transport: FrameTransport;
   try {
-    transport = opts.serial !== undefined
-      ? await SerialTransport.open(opts.serial, opts.baud ?? DEFAULT_BAUD)
-      : await MqttTransport.open({ url: opts.mqtt!, boardId: id, side: "board", externalArrivals: opts.externalArrivals ?? false });
+    transport =
+      opts.serial !== undefined
+        ? await SerialTransport.open(opts.serial, opts.baud ?? DEFAULT_BAUD)
+        : await MqttTransport.open({ url: opts.mqtt!, boardId: id, side: "board", externalArrivals: opts.externalArrivals ?? false });
   } catch (e) {
     return fail(EXIT_FAILURE, (e as Error).message);
   }

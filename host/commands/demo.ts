@@ -14,7 +14,17 @@ import { EXIT_OK } from "./exit.js";
  */
 export const DEMO_PATTERN: Pattern = {
   nodes: 9,
-  edges: [[0, 1], [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 6], [6, 7], [7, 8]],
+  edges: [
+    [0, 1],
+    [1, 2],
+    [1, 3],
+    [2, 4],
+    [3, 5],
+    [4, 6],
+    [5, 6],
+    [6, 7],
+    [7, 8],
+  ],
 };
 
 /** Busy tiles drawn from a small LCG so that the demo is the same for the same seed. */

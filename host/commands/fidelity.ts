@@ -26,7 +26,12 @@ export const FIDELITY_SCENARIOS = ["AR_gaming", "VR_gaming", "outdoor_activity_A
 export const FIDELITY_HARDWARE = [
   { hw: "Single_4K", width: 8, height: 8, config: {} as Partial<AcceleratorConfig> },
   // Single_8K.m: 8192 PEs, 8 MiB global buffer, 16 KiB per PE; offchip_bw and NoC as Single_4K
-  { hw: "Single_8K", width: 16, height: 8, config: { globalBufferBytes: 8 * 1024 * 1024, peLocalBytes: 16 * 1024 } as Partial<AcceleratorConfig> },
+  {
+    hw: "Single_8K",
+    width: 16,
+    height: 8,
+    config: { globalBufferBytes: 8 * 1024 * 1024, peLocalBytes: 16 * 1024 } as Partial<AcceleratorConfig>,
+  },
 ] as const;
 
 export interface FidelityPair {
@@ -57,7 +62,11 @@ export interface FidelityResult {
 }
 
 function csvRows(file: string): string[][] {
-  return readFileSync(DATA + file, "utf8").trim().split("\n").slice(1).map((r) => r.split(","));
+  return readFileSync(DATA + file, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((r) => r.split(","));
 }
 
 export async function runFidelity(seedCount: number): Promise<FidelityResult> {
@@ -67,7 +76,7 @@ export async function runFidelity(seedCount: number): Promise<FidelityResult> {
   const models: FidelityModel[] = [];
   for (const h of FIDELITY_HARDWARE) {
     const board = { mesh: { width: h.width, height: h.height, torus: false } };
-    const costsFile = DATA + `reference_models_${h.hw}_WS.csv`;
+    const costsFile = `${DATA}reference_models_${h.hw}_WS.csv`;
     const costs = readCostsCsv(costsFile);
     const seen = new Set<string>();
     for (const scenario of FIDELITY_SCENARIOS) {
@@ -112,10 +121,13 @@ export function fidelityTables(r: FidelityResult): string {
   ];
   for (const p of r.pairs) {
     const d = (v: number) => (v - p.reference >= 0 ? "+" : "") + (v - p.reference).toFixed(2);
-    lines.push(`| ${p.scenario} | ${p.hw} | ${p.seeds} | ${p.withXrbenchCosts.toFixed(2)} | ${p.withEngineCosts.toFixed(2)} | ${p.reference.toFixed(2)} | ${p.referenceKind} | ${d(p.withXrbenchCosts)} | ${d(p.withEngineCosts)} |`);
+    lines.push(
+      `| ${p.scenario} | ${p.hw} | ${p.seeds} | ${p.withXrbenchCosts.toFixed(2)} | ${p.withEngineCosts.toFixed(2)} | ${p.reference.toFixed(2)} | ${p.referenceKind} | ${d(p.withXrbenchCosts)} | ${d(p.withEngineCosts)} |`,
+    );
   }
   lines.push("", "| hardware | model | engine ms | XRBench ms | engine / XRBench |", "| --- | --- | --- | --- | --- |");
-  for (const m of r.models) lines.push(`| ${m.hw} | ${m.model} | ${m.engineMs.toFixed(3)} | ${m.xrbenchMs.toFixed(3)} | ${m.ratio.toFixed(2)} |`);
+  for (const m of r.models)
+    lines.push(`| ${m.hw} | ${m.model} | ${m.engineMs.toFixed(3)} | ${m.xrbenchMs.toFixed(3)} | ${m.ratio.toFixed(2)} |`);
   return lines.join("\n");
 }
 
@@ -127,10 +139,10 @@ export async function fidelityCommand(opts: { json?: string; seeds: number }): P
   out.write(`command: immsched fidelity ${process.argv.slice(3).join(" ")}\n`.replace(/ +\n$/, "\n"));
   out.write(`machine: ${machineLine()}\n`);
   out.write(`runs: xrbench policy, decisions charged nothing (as in XRBench), ${((performance.now() - t0) / 1000).toFixed(1)} s\n\n`);
-  out.write(fidelityTables(r) + "\n");
+  out.write(`${fidelityTables(r)}\n`);
   out.write(
     "\nXRBench: its published score (reference_scores_WS.csv); where a model runs with a Probability below 1 XRBench's score is one clock-seeded draw, so the engine's mean over seeds is compared with XRBench's 60-seed mean (reference_scores_seed_sweep_WS.csv) where it exists (Single_4K), else with that one draw.\n",
   );
-  if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(r, null, 2) + "\n");
+  if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(r, null, 2)}\n`);
   return EXIT_OK;
 }

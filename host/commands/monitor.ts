@@ -3,7 +3,7 @@
 // and /metrics for them, exactly as `immsched run --monitor` does for its own board.
 
 import { startMonitor, DEFAULT_MONITOR_PORT } from "../monitor/server.js";
-import { watchMqtt } from "../monitor/mqtt-watch.js";
+import { type MqttWatch, watchMqtt } from "../monitor/mqtt-watch.js";
 import { loadScenario } from "../workloads/scenario.js";
 import { EXIT_FAILURE, EXIT_OK } from "./exit.js";
 
@@ -21,8 +21,13 @@ export interface MonitorCommandOptions {
 
 export async function monitorCommand(opts: MonitorCommandOptions): Promise<number> {
   const models = loadScenario(opts.scenario, { seed: 1, board: { mesh: { width: 8, height: 8, torus: false } } }).models.map((m) => m.name);
-  const monitor = await startMonitor({ port: opts.port ?? DEFAULT_MONITOR_PORT, host: opts.host, board: opts.board ?? "all", policy: opts.policy ?? "unknown" });
-  let watch;
+  const monitor = await startMonitor({
+    port: opts.port ?? DEFAULT_MONITOR_PORT,
+    host: opts.host,
+    board: opts.board ?? "all",
+    policy: opts.policy ?? "unknown",
+  });
+  let watch: MqttWatch;
   try {
     watch = await watchMqtt(opts.mqtt, monitor, { board: opts.board, models, policy: opts.policy });
   } catch (err) {

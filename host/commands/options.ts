@@ -28,7 +28,8 @@ export function nonNegativeInteger(flag: string) {
 export function positiveNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got "${value}"`);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${flag} must be a positive number, got "${value}"`);
     return n;
   };
 }
@@ -41,7 +42,13 @@ export function numberList(flag: string) {
 
 /** A repeatable, comma-separable option: every value given, in order. */
 export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function particleCount(value: string): number {
@@ -73,9 +80,13 @@ export function seedList(value: string): number[] {
 }
 
 export function policyList(value: string): PolicyName[] {
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
-    if (!(ALL_POLICIES as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown policy "${n}" (known: ${ALL_POLICIES.join(", ")})`);
+    if (!(ALL_POLICIES as readonly string[]).includes(n))
+      throw new InvalidArgumentError(`unknown policy "${n}" (known: ${ALL_POLICIES.join(", ")})`);
   }
   if (names.length === 0) throw new InvalidArgumentError("--policy needs at least one policy");
   return names as PolicyName[];

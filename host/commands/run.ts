@@ -59,8 +59,16 @@ function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRe
     const parentGone = deps.parent(a.after) ? deps.fate(a.after) === "drop" : final;
     if (!parentGone) continue;
     const rec: TaskRecord = {
-      id: a.id, model: a.model, frame: a.frame, priority: a.priority, arrivalNs: a.arrivalNs, deadlineNs: a.deadlineNs,
-      isolatedNs: a.isolatedNs, isolatedEnergyPJ: a.isolatedEnergyPJ, dropped: "dependency", preemptions: 0,
+      id: a.id,
+      model: a.model,
+      frame: a.frame,
+      priority: a.priority,
+      arrivalNs: a.arrivalNs,
+      deadlineNs: a.deadlineNs,
+      isolatedNs: a.isolatedNs,
+      isolatedEnergyPJ: a.isolatedEnergyPJ,
+      dropped: "dependency",
+      preemptions: 0,
     };
     out.push(rec);
     deps.register(rec);
@@ -113,7 +121,7 @@ function meshPicture(owners: number[], width: number): string[] {
   const rows: string[] = [];
   for (let y = 0; y * width < owners.length; y++) {
     const cells = owners.slice(y * width, (y + 1) * width).map((o) => (o < 0 ? "   ·" : String(o % 10000).padStart(4)));
-    rows.push("   " + cells.join(""));
+    rows.push(`   ${cells.join("")}`);
   }
   return rows;
 }
@@ -143,7 +151,10 @@ async function openLink(spec: BoardSpec): Promise<Link> {
     case "serial":
       return { host: await SerialTransport.open(spec.path, spec.baud), retryMs: SERIAL_RETRY_MS };
     case "mqtt":
-      return { host: await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true }), retryMs: MQTT_RETRY_MS };
+      return {
+        host: await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true }),
+        retryMs: MQTT_RETRY_MS,
+      };
   }
 }
 
@@ -189,7 +200,12 @@ function virtualBoard(link: Link, scenario: Scenario, opts: RunCommandOptions): 
 }
 
 /** The progress view: one line (and on a terminal the mesh under it), redrawn in place on a terminal. */
-function progressView(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario, opts: RunCommandOptions): { draw(): void; tty: boolean } {
+function progressView(
+  runtime: HostRuntime,
+  endpoint: Endpoint,
+  scenario: Scenario,
+  opts: RunCommandOptions,
+): { draw(): void; tty: boolean } {
   const out = process.stdout;
   const tty = out.isTTY && !opts.quiet;
   let drawn = 0;
@@ -205,9 +221,9 @@ function progressView(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenar
       const rows = meshPicture(runtime.tileMap(), run.hello?.meshWidth ?? opts.mesh.width);
       if (drawn) out.write(`\x1b[${drawn}F\x1b[J`);
       const block = [line, ...rows];
-      out.write(block.join("\n") + "\n");
+      out.write(`${block.join("\n")}\n`);
       drawn = block.length;
-    } else if (!opts.quiet) out.write(line + "\n");
+    } else if (!opts.quiet) out.write(`${line}\n`);
   };
   return { draw, tty };
 }
@@ -216,7 +232,14 @@ function progressView(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenar
  * Waits for the end of the run: every scenario task settled (and every command ACKed), the
  * duration up, or Ctrl-C; redraws the progress view meanwhile.
  */
-async function untilRunEnds(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario, opts: RunCommandOptions, view: { draw(): void; tty: boolean }, started: number): Promise<void> {
+async function untilRunEnds(
+  runtime: HostRuntime,
+  endpoint: Endpoint,
+  scenario: Scenario,
+  opts: RunCommandOptions,
+  view: { draw(): void; tty: boolean },
+  started: number,
+): Promise<void> {
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -245,7 +268,15 @@ async function untilRunEnds(runtime: HostRuntime, endpoint: Endpoint, scenario: 
 }
 
 /** The closing summary lines. */
-function summaryText(summary: RunSummary, scenario: Scenario, opts: RunCommandOptions, wallS: number, link: Link, run: RuntimeSummary, externalRefused: number): string {
+function summaryText(
+  summary: RunSummary,
+  scenario: Scenario,
+  opts: RunCommandOptions,
+  wallS: number,
+  link: Link,
+  run: RuntimeSummary,
+  externalRefused: number,
+): string {
   const m = summary.metrics;
   return [
     "",
@@ -293,7 +324,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const summary = summarize(runtime, endpoint, scenario);
   const run = runtime.summary;
   process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
-  if (opts.json) await writeFileAtomic(opts.json, JSON.stringify(summary, null, 2) + "\n");
+  if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
   if (!run.hello) {
     process.stderr.write(`immsched: no HELLO from the board within ${opts.duration} s (${where})\n`);
     return EXIT_FAILURE;

@@ -46,13 +46,19 @@ const BatchLine = z.strictObject({ pattern: z.unknown(), target: z.unknown() });
 
 /** Parses one batch line into a pattern and a target; errors name the field inside the line. */
 export function parseBatchLine(text: string, file: string, line: number): { pattern: Pattern; target: Target } {
-  if (text.trim() === "") throw new InputError("empty line: expected {\"pattern\": ..., \"target\": ...}", { file, line });
+  if (text.trim() === "") throw new InputError('empty line: expected {"pattern": ..., "target": ...}', { file, line });
   const value = parseJson(text, { file, line });
   const shape = BatchLine.safeParse(value);
   if (!shape.success || shape.data.pattern === undefined || shape.data.target === undefined) {
     const issue = shape.success ? undefined : shape.error.issues[0];
     const reason = issue ? issue.message : "missing";
-    const field = issue?.path.length ? fieldPath(issue.path) : shape.success ? (shape.data.pattern === undefined ? "pattern" : "target") : undefined;
+    const field = issue?.path.length
+      ? fieldPath(issue.path)
+      : shape.success
+        ? shape.data.pattern === undefined
+          ? "pattern"
+          : "target"
+        : undefined;
     throw new InputError(`expected {"pattern": ..., "target": ...}: ${reason}`, { file, line, field });
   }
   const where = (field: string) => (err: unknown) => {
@@ -101,7 +107,7 @@ export async function solveCommand(opts: SolveCommandOptions): Promise<number> {
   const pattern = withFile(opts.pattern, () => parsePattern(readJsonFile(opts.pattern!)));
   const target = withFile(opts.target, () => parseTarget(readJsonFile(opts.target!)));
   const result = solveOne(core, pattern, target, opts);
-  process.stdout.write(opts.json ? JSON.stringify(result) + "\n" : describeResult(result, pattern, target) + "\n");
+  process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${describeResult(result, pattern, target)}\n`);
   return EXIT_OK;
 }
 
@@ -113,12 +119,12 @@ async function solveBatch(core: Core, opts: SolveCommandOptions): Promise<number
   lines.forEach((text, k) => {
     try {
       const { pattern, target } = parseBatchLine(text.replace(/\r$/, ""), file, k + 1);
-      process.stdout.write(JSON.stringify(solveOne(core, pattern, target, opts)) + "\n");
+      process.stdout.write(`${JSON.stringify(solveOne(core, pattern, target, opts))}\n`);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       bad++;
-      process.stderr.write(err.message + "\n");
-      process.stdout.write(JSON.stringify({ error: err.message }) + "\n");
+      process.stderr.write(`${err.message}\n`);
+      process.stdout.write(`${JSON.stringify({ error: err.message })}\n`);
     }
   });
   return bad ? EXIT_BAD_INPUT : EXIT_OK;

@@ -147,16 +147,15 @@ export class Core {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in 0..2^32-1, got ${seed}`);
     const particles = opts.particles ?? DEFAULT_PARTICLES;
     const polish = opts.polish ?? 0;
-    if (!Number.isInteger(particles) || particles < 1 || particles > 16) throw new Error(`particles must be an integer in 1..16, got ${particles}`);
+    if (!Number.isInteger(particles) || particles < 1 || particles > 16)
+      throw new Error(`particles must be an integer in 1..16, got ${particles}`);
     if (!Number.isInteger(polish) || polish < 0) throw new Error(`polish must be a non-negative integer, got ${polish}`);
     check(this.x.configureParticles(particles, polish), "particle settings");
     const t0 = process.hrtime.bigint();
     const status = check(this.x.solve(SOLVER_ID[solver], budget, seed >>> 0), "solve");
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
     const found = status === Status.FOUND;
-    const mapping = found
-      ? Array.from(new Int32Array(this.x.memory.buffer, this.x.resultMapping(), this.stages))
-      : null;
+    const mapping = found ? Array.from(new Int32Array(this.x.memory.buffer, this.x.resultMapping(), this.stages)) : null;
     return {
       found,
       complete: status !== Status.BUDGET_SPENT,

@@ -83,9 +83,7 @@ function fromZod(err: z.ZodError): InputError {
     if (deeper && deeper.path.length > 0) {
       return new InputError(deeper.message, { field: fieldPath(deeper.path) });
     }
-    return new InputError(
-      'expected {"mesh": {"width", "height", "torus"?}} or {"nodes", "edges"}, with optional "occupied" and "labels"',
-    );
+    return new InputError('expected {"mesh": {"width", "height", "torus"?}} or {"nodes", "edges"}, with optional "occupied" and "labels"');
   }
   return new InputError(issue.message, issue.path.length ? { field: fieldPath(issue.path) } : {});
 }

@@ -30,8 +30,7 @@ export class InputError extends Error {
 
   /** The same error seen from a wider context (a file, a line, an enclosing field). */
   within(where: InputLocation): InputError {
-    const field =
-      where.field && this.field ? joinField(where.field, this.field) : (this.field ?? where.field);
+    const field = where.field && this.field ? joinField(where.field, this.field) : (this.field ?? where.field);
     return new InputError(this.reason, {
       file: this.file ?? where.file,
       line: this.line ?? where.line,
@@ -77,7 +76,9 @@ export function parseJson(text: string, where: InputLocation = {}): unknown {
     const line = before.split("\n").length;
     const column = first.offset - before.lastIndexOf("\n");
     const at = where.line === undefined ? `line ${line}, column ${column}` : `column ${column}`;
-    const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+    const what = printParseErrorCode(first.error)
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .toLowerCase();
     throw new InputError(`malformed JSON: ${what} at ${at}`, where);
   }
 }

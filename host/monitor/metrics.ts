@@ -48,7 +48,9 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): MonitorM
   const drops = counter("immsched_drops_total", "Tasks dropped by the controller, by reason.", ["reason"]);
   const preemptions = counter("immsched_preemptions_total", "Pre-emptions the controller ordered.");
   const frames = counter("immsched_link_frames_total", "Frames over the board link, by direction.", ["direction"]);
-  const linkErrors = counter("immsched_link_errors_total", "Link errors: frames rejected (bad CRC/COBS/length) and retries (lost ACK).", ["kind"]);
+  const linkErrors = counter("immsched_link_errors_total", "Link errors: frames rejected (bad CRC/COBS/length) and retries (lost ACK).", [
+    "kind",
+  ]);
   const events = counter("immsched_monitor_events_total", "Events the monitor folded into its state.");
   const latency = new Histogram({
     name: "immsched_decision_latency_seconds",
@@ -57,7 +59,12 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): MonitorM
     buckets: DECISION_BUCKETS,
     registers: [registry],
   });
-  const tilesBusy = new Gauge({ name: "immsched_tiles_busy", help: "Tiles a task holds now.", labelNames: [...base], registers: [registry] });
+  const tilesBusy = new Gauge({
+    name: "immsched_tiles_busy",
+    help: "Tiles a task holds now.",
+    labelNames: [...base],
+    registers: [registry],
+  });
   const tiles = new Gauge({ name: "immsched_tiles", help: "Tiles on the board.", labelNames: [...base], registers: [registry] });
   const gauge = (name: string, help: string, extra: string[] = []) =>
     new Gauge({ name, help, labelNames: [...base, ...extra], registers: [registry] });

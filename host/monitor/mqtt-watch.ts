@@ -10,7 +10,15 @@
 
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Socket } from "node:net";
-import { decodeFrame, messageToCommand, parseTopic, NO_FRAME, STATUS_OFFLINE, TOPIC_ROOT, type Message } from "../../firmware-bridge/protocol/index.js";
+import {
+  decodeFrame,
+  messageToCommand,
+  parseTopic,
+  NO_FRAME,
+  STATUS_OFFLINE,
+  TOPIC_ROOT,
+  type Message,
+} from "../../firmware-bridge/protocol/index.js";
 import { type LinkCounters, type RuntimeEvent, doneEvent, stageEvent, telemetryInfo } from "../runtime/events.js";
 import type { MonitorSink } from "./sink.js";
 
@@ -58,10 +66,19 @@ export function protocolDecoder(opts: { models?: readonly string[]; policy?: str
   };
 }
 
-function toEvents(m: Message, boardId: string, at: (t: number) => number, now: () => number, opts: { models?: readonly string[]; policy?: string }): RuntimeEvent | undefined {
+function toEvents(
+  m: Message,
+  boardId: string,
+  at: (t: number) => number,
+  now: () => number,
+  opts: { models?: readonly string[]; policy?: string },
+): RuntimeEvent | undefined {
   switch (m.type) {
     case "hello":
-      return { time: at(m.boardTimeNs), hello: { board: boardId, policy: opts.policy ?? "unknown", width: m.meshWidth, height: m.meshHeight } };
+      return {
+        time: at(m.boardTimeNs),
+        hello: { board: boardId, policy: opts.policy ?? "unknown", width: m.meshWidth, height: m.meshHeight },
+      };
     case "arrival": {
       const a = {
         id: m.taskId,

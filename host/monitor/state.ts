@@ -228,9 +228,20 @@ export function initialState(config: Partial<MonitorConfig> = {}, labels: { boar
     logSeq: 0,
     totals: {
       // no prototype: a reason off the wire such as "__proto__" is just a key
-      events: 0, arrivals: 0, placements: 0, resumes: 0, completions: 0, late: 0, violations: 0, drops: Object.create(null) as Record<string, number>,
-      preemptions: 0, decisions: 0, decisionMicros: 0, decisionWork: 0,
-      link: { framesSent: 0, framesReceived: 0, framesRejected: 0, retries: 0 }, badTiles: 0,
+      events: 0,
+      arrivals: 0,
+      placements: 0,
+      resumes: 0,
+      completions: 0,
+      late: 0,
+      violations: 0,
+      drops: Object.create(null) as Record<string, number>,
+      preemptions: 0,
+      decisions: 0,
+      decisionMicros: 0,
+      decisionWork: 0,
+      link: { framesSent: 0, framesReceived: 0, framesRejected: 0, retries: 0 },
+      badTiles: 0,
     },
     lastLink: null,
     warnedBadTile: false,
@@ -292,8 +303,20 @@ function task(s: MonitorState, id: number, time: number): TaskEntry {
   let t = s.tasks.get(id);
   if (!t) {
     t = {
-      id, model: "?", priority: 0, arrival: time, deadline: Infinity, late: false, preemptions: 0, stage: -1,
-      phase: "waiting", segments: [], rev: s.rev, tiles: [], marked: [], violated: false,
+      id,
+      model: "?",
+      priority: 0,
+      arrival: time,
+      deadline: Infinity,
+      late: false,
+      preemptions: 0,
+      stage: -1,
+      phase: "waiting",
+      segments: [],
+      rev: s.rev,
+      tiles: [],
+      marked: [],
+      violated: false,
     };
     track(s, t);
   }
@@ -385,7 +408,12 @@ export function reduce(s: MonitorState, e: RuntimeEvent): MonitorState {
     s.now = time;
     s.resetRev = s.rev;
     s.tilesRev = s.rev;
-    addLog(s, time, ok ? "info" : "warn", `hello: board ${h.board}, policy ${h.policy}, ${w}x${hh} tiles${ok ? "" : ` (bad size ${h.width}x${h.height} ignored)`}`);
+    addLog(
+      s,
+      time,
+      ok ? "info" : "warn",
+      `hello: board ${h.board}, policy ${h.policy}, ${w}x${hh} tiles${ok ? "" : ` (bad size ${h.width}x${h.height} ignored)`}`,
+    );
     return s;
   }
   if (time > s.now) s.now = time;
@@ -420,7 +448,13 @@ export function reduce(s: MonitorState, e: RuntimeEvent): MonitorState {
       openSegment(t, time);
       if (c.kind === "place") s.totals.placements++;
       else s.totals.resumes++;
-      addLog(s, time, "info", `${c.kind} #${c.taskId} on ${c.tiles.length ? `${tiles.length} tile${tiles.length === 1 ? "" : "s"}` : "the whole array"}`, c.taskId);
+      addLog(
+        s,
+        time,
+        "info",
+        `${c.kind} #${c.taskId} on ${c.tiles.length ? `${tiles.length} tile${tiles.length === 1 ? "" : "s"}` : "the whole array"}`,
+        c.taskId,
+      );
     } else if (c.kind === "preempt") {
       closeSegment(t, time);
       const marked: number[] = [];
@@ -512,10 +546,16 @@ export function reduce(s: MonitorState, e: RuntimeEvent): MonitorState {
 
 function view(t: TaskEntry): TaskView {
   const v: TaskView = {
-    id: t.id, model: t.model, priority: t.priority, arrival: t.arrival,
+    id: t.id,
+    model: t.model,
+    priority: t.priority,
+    arrival: t.arrival,
     // JSON has no Infinity: a task known only from commands has no known deadline
     deadline: Number.isFinite(t.deadline) ? t.deadline : null,
-    late: t.late, preemptions: t.preemptions, stage: t.stage, phase: t.phase,
+    late: t.late,
+    preemptions: t.preemptions,
+    stage: t.stage,
+    phase: t.phase,
     segments: t.segments.map((x) => [x[0], x[1]] as [number, number | null]),
   };
   if (t.start !== undefined) v.start = t.start;
@@ -586,8 +626,15 @@ export function snapshot(s: MonitorState): Snapshot {
 export function delta(s: MonitorState, since: number): Delta | Snapshot {
   if (s.resetRev > since) return snapshot(s);
   const d: Delta = {
-    kind: "delta", rev: s.rev, since, now: s.now, totals: cloneTotals(s.totals), telemetry: s.telemetry && { ...s.telemetry },
-    tasks: [], series: [], log: [],
+    kind: "delta",
+    rev: s.rev,
+    since,
+    now: s.now,
+    totals: cloneTotals(s.totals),
+    telemetry: s.telemetry && { ...s.telemetry },
+    tasks: [],
+    series: [],
+    log: [],
   };
   if (s.tilesRev > since) {
     d.tiles = [...s.tiles];

@@ -12,7 +12,7 @@ export function renderPlacement(pattern: Pattern, target: Target, mapping: reado
   const { width: w, height: h } = target.mesh;
   const occupied = new Set(target.occupied ?? []);
   const stageAt = new Map<number, number>();
-  mapping?.forEach((tile, stage) => stageAt.set(tile, stage));
+  for (const [stage, tile] of (mapping ?? []).entries()) stageAt.set(tile, stage);
   const used = new Set<string>();
   if (mapping) {
     for (const [u, v] of pattern.edges) {

@@ -53,13 +53,23 @@ export function formatMetric(name: keyof Metrics, v: number): string {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON safe inside <script>: no "</script>" or "<!--" can end or confuse the element. */
-const inlineJson = (x: unknown) => JSON.stringify(x).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+const inlineJson = (x: unknown) =>
+  JSON.stringify(x)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 const inlineScript = (js: string) => js.replace(/<\/script/gi, "<\\/script");
 
 const PALETTE = ["#0a84ff", "#ff9f0a", "#30d158", "#ff375f", "#bf5af2", "#64d2ff", "#ffd60a", "#ac8e68", "#5e5ce6", "#8e8e93"];
 
 /** Horizontal bars, one per policy, as inline SVG. */
-function barChart(title: string, rows: Array<[string, number]>, fmt: (v: number) => string, id: string, colour: (policy: string) => string): string {
+function barChart(
+  title: string,
+  rows: Array<[string, number]>,
+  fmt: (v: number) => string,
+  id: string,
+  colour: (policy: string) => string,
+): string {
   const W = 520;
   const gutter = 110;
   const valueW = 70;
@@ -83,7 +93,10 @@ function barChart(title: string, rows: Array<[string, number]>, fmt: (v: number)
 }
 
 /** Latency at each percentile 0..100 (step 0.5), per policy: small whatever the sample count. */
-function latencyCurves(decisionMicros: Record<string, number[]>): { p: number[]; series: Array<{ policy: string; us: number[]; n: number }> } {
+function latencyCurves(decisionMicros: Record<string, number[]>): {
+  p: number[];
+  series: Array<{ policy: string; us: number[]; n: number }>;
+} {
   const p = Array.from({ length: 201 }, (_, i) => i / 2);
   const series = Object.entries(decisionMicros)
     .filter(([, v]) => v.length > 0)
@@ -104,7 +117,12 @@ function metricsTable(rows: Array<{ key: string[]; m: Metrics }>, keyHeads: stri
       if (vals.length > 1) best.set(k, HEAD[k].higherIsBetter ? Math.max(...vals) : Math.min(...vals));
     }
   }
-  const head = [...keyHeads.map((h) => `<th>${esc(h)}</th>`), ...METRIC_NAMES.map((k) => `<th data-metric="${k}" title="${k}">${esc(HEAD[k].label)}${HEAD[k].unit ? ` <small>${esc(HEAD[k].unit)}</small>` : ""}</th>`)].join("");
+  const head = [
+    ...keyHeads.map((h) => `<th>${esc(h)}</th>`),
+    ...METRIC_NAMES.map(
+      (k) => `<th data-metric="${k}" title="${k}">${esc(HEAD[k].label)}${HEAD[k].unit ? ` <small>${esc(HEAD[k].unit)}</small>` : ""}</th>`,
+    ),
+  ].join("");
   const body = rows
     .map(
       (r) =>
@@ -120,7 +138,11 @@ function metricsTable(rows: Array<{ key: string[]; m: Metrics }>, keyHeads: stri
 const require = createRequire(import.meta.url);
 
 /** The report's HTML (pure apart from reading uPlot from node_modules). */
-export async function renderHtmlReport(bench: BenchResult, decisionMicros?: Record<string, number[]>, opts: ReportOptions = {}): Promise<string> {
+export async function renderHtmlReport(
+  bench: BenchResult,
+  decisionMicros?: Record<string, number[]>,
+  opts: ReportOptions = {},
+): Promise<string> {
   const [localeGuardJs, uplotJs, uplotCss] = await Promise.all([
     readFile(new URL("../monitor/page/locale-guard.js", import.meta.url), "utf8"),
     readFile(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8"),
@@ -134,7 +156,10 @@ export async function renderHtmlReport(bench: BenchResult, decisionMicros?: Reco
   // p50/p90/p99/max are points of the curve (index = 2 x percentile)
   const us = (v: number) => esc(formatMetric("decisionMicrosP50", v));
   const latencyStats = curves.series
-    .map((s) => `<tr><th scope="row">${esc(s.policy)}</th><td>${s.n}</td><td>${us(s.us[100]!)}</td><td>${us(s.us[180]!)}</td><td>${us(s.us[198]!)}</td><td>${us(s.us[200]!)}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><th scope="row">${esc(s.policy)}</th><td>${s.n}</td><td>${us(s.us[100]!)}</td><td>${us(s.us[180]!)}</td><td>${us(s.us[198]!)}</td><td>${us(s.us[200]!)}</td></tr>`,
+    )
     .join("\n");
   // one colour per policy across the bars and the latency chart
   const order = [...new Set([...policies, ...Object.keys(decisionMicros ?? {})])];
@@ -176,8 +201,20 @@ ${(opts.notes ?? []).map((n) => `<p class="meta">${esc(n)}</p>`).join("\n")}
 
 <h2>Violation rate and ANTT</h2>
 <div class="charts">
-${barChart("violation rate (late + dropped) / arrived", policies.map((p) => [p, bench.summary[p]!.violationRate]), (v) => formatMetric("violationRate", v), "bars-violations", colour)}
-${barChart("ANTT (turnaround / isolated latency)", policies.map((p) => [p, bench.summary[p]!.antt]), (v) => formatMetric("antt", v), "bars-antt", colour)}
+${barChart(
+  "violation rate (late + dropped) / arrived",
+  policies.map((p) => [p, bench.summary[p]!.violationRate]),
+  (v) => formatMetric("violationRate", v),
+  "bars-violations",
+  colour,
+)}
+${barChart(
+  "ANTT (turnaround / isolated latency)",
+  policies.map((p) => [p, bench.summary[p]!.antt]),
+  (v) => formatMetric("antt", v),
+  "bars-antt",
+  colour,
+)}
 </div>
 
 <h2>Decision latency <small class="meta">one call into the core, µs, by percentile (log scale)</small></h2>
@@ -227,6 +264,11 @@ ${latencyStats}
 }
 
 /** Writes the report atomically (a reader never sees half a file). */
-export async function writeHtmlReport(file: string, bench: BenchResult, decisionMicros?: Record<string, number[]>, opts: ReportOptions = {}): Promise<void> {
+export async function writeHtmlReport(
+  file: string,
+  bench: BenchResult,
+  decisionMicros?: Record<string, number[]>,
+  opts: ReportOptions = {},
+): Promise<void> {
   await writeFileAtomic(file, await renderHtmlReport(bench, decisionMicros, opts));
 }

@@ -105,7 +105,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       } else if (this.live && now - this.lastHeardMs >= BOARD_LOST_AFTER_MS) {
         this.live = false;
         this.boardLost++;
-        this.emit("event", { time: this.lastNs, note: { level: "error", text: `board silent for ${BOARD_LOST_AFTER_MS / 1000} s: lost, asking for a new session` } });
+        this.emit("event", {
+          time: this.lastNs,
+          note: { level: "error", text: `board silent for ${BOARD_LOST_AFTER_MS / 1000} s: lost, asking for a new session` },
+        });
       }
       if (!this.live) this.opts.endpoint.send({ type: "hello_request" });
     };
@@ -170,16 +173,20 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private onMessage(m: Message): void {
     switch (m.type) {
       case "hello":
-        return this.onHello(m);
+        this.onHello(m);
+        return;
       case "arrival":
         this.clock.sample(m.arrivalNs);
-        return this.onArrival(m);
+        this.onArrival(m);
+        return;
       case "stage_done":
         this.clock.sample(m.boardTimeNs);
-        return this.onStageDone(m);
+        this.onStageDone(m);
+        return;
       case "task_done":
         this.clock.sample(m.boardTimeNs);
-        return this.onTaskDone(m);
+        this.onTaskDone(m);
+        return;
       case "heartbeat":
         this.clock.sample(m.boardTimeNs);
         return;
@@ -209,7 +216,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       solveBudget: this.opts.solveBudget,
     });
     this.emit("session", m);
-    this.emit("event", { time: m.boardTimeNs, hello: { board: m.boardId, policy: this.opts.policy, width: m.meshWidth, height: m.meshHeight } });
+    this.emit("event", {
+      time: m.boardTimeNs,
+      hello: { board: m.boardId, policy: this.opts.policy, width: m.meshWidth, height: m.meshHeight },
+    });
   }
 
   /** Board time of an event: its own timestamp, never behind what the controller has seen. */
@@ -218,7 +228,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     return this.lastNs;
   }
 
-  private onArrival(m: { taskId: number; modelId?: number; model?: string; priority: number; frame?: number; arrivalNs: number; deadlineNs: number }, receivedNs = process.hrtime.bigint()): void {
+  private onArrival(
+    m: { taskId: number; modelId?: number; model?: string; priority: number; frame?: number; arrivalNs: number; deadlineNs: number },
+    receivedNs = process.hrtime.bigint(),
+  ): void {
     const ctl = this.controller;
     const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
     if (this.records.has(m.taskId)) return; // the same task reported twice (feed and board)
@@ -308,7 +321,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       decisionWallMicros: this.decisionWallMicros,
       // the board's running total as of its last TELEMETRY, or the tasks' own energies when those
       // already add up to more (TELEMETRY is periodic, so the last one may predate the end)
-      energyPJ: Math.max(this.lastEnergyPJ, tasks.reduce((s, t) => s + (t.energyPJ ?? 0), 0)),
+      energyPJ: Math.max(
+        this.lastEnergyPJ,
+        tasks.reduce((s, t) => s + (t.energyPJ ?? 0), 0),
+      ),
       spanNs: Math.max(0, last - (this.firstNs === Infinity ? 0 : this.firstNs)),
       preemptions: this.preemptions,
     };

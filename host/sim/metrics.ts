@@ -38,8 +38,17 @@ export interface Metrics {
 }
 
 export const METRIC_NAMES: ReadonlyArray<keyof Metrics> = [
-  "antt", "stp", "violationRate", "latencyP50Ms", "latencyP99Ms", "energyMJ", "uxCost",
-  "xrbenchScore", "dropped", "decisionMicrosP50", "decisionMicrosP99",
+  "antt",
+  "stp",
+  "violationRate",
+  "latencyP50Ms",
+  "latencyP99Ms",
+  "energyMJ",
+  "uxCost",
+  "xrbenchScore",
+  "dropped",
+  "decisionMicrosP50",
+  "decisionMicrosP99",
 ];
 
 export function percentile(values: readonly number[], p: number): number {

@@ -34,7 +34,12 @@ export interface SimOptions {
   tickNs?: number;
   /** Called for every command and board event, in time order (live views, traces). */
   observe?: (
-    e: { time: number } & ({ command: Command } | { board: BoardEvent } | { arrival: TaskArrival } | { decision: { micros: number; work: number } }),
+    e: { time: number } & (
+      | { command: Command }
+      | { board: BoardEvent }
+      | { arrival: TaskArrival }
+      | { decision: { micros: number; work: number } }
+    ),
   ) => void;
 }
 

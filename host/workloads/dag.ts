@@ -44,7 +44,8 @@ export function checkModel(m: ModelSpec, where: InputLocation = {}): ModelSpec {
         throw new InputError(`expected a positive integer, got ${l[d]}`, at(`layers[${i}].${d}`));
       }
     }
-    if (l.kind === "DSCONV" && l.C !== l.K) throw new InputError(`a depthwise layer needs C = K, got C ${l.C}, K ${l.K}`, at(`layers[${i}]`));
+    if (l.kind === "DSCONV" && l.C !== l.K)
+      throw new InputError(`a depthwise layer needs C = K, got C ${l.C}, K ${l.K}`, at(`layers[${i}]`));
   });
   if (m.sparsity !== undefined && !(m.sparsity >= 0 && m.sparsity < 1)) {
     throw new InputError(`sparsity must be in [0, 1), got ${m.sparsity}`, at("sparsity"));
@@ -54,7 +55,8 @@ export function checkModel(m: ModelSpec, where: InputLocation = {}): ModelSpec {
     const n = m.layers.length;
     if (!(Number.isInteger(a) && a >= 0 && a < n)) throw new InputError(`layer ${a} does not exist (0..${n - 1})`, at(`edges[${k}][0]`));
     if (!(Number.isInteger(b) && b >= 0 && b < n)) throw new InputError(`layer ${b} does not exist (0..${n - 1})`, at(`edges[${k}][1]`));
-    if (a >= b) throw new InputError(`edge ${a}->${b} goes backwards: layers must be listed in a topological order (u < v)`, at(`edges[${k}]`));
+    if (a >= b)
+      throw new InputError(`edge ${a}->${b} goes backwards: layers must be listed in a topological order (u < v)`, at(`edges[${k}]`));
     const key = `${a},${b}`;
     if (seen.has(key)) throw new InputError(`edge ${a}->${b} is listed twice`, at(`edges[${k}]`));
     seen.add(key);
@@ -90,14 +92,26 @@ export function resnet18(): ModelSpec {
   const stem = g.add(conv("conv1", { K: 64, C: 3, Y: padded(112, 7, 2), X: padded(112, 7, 2), R: 7, S: 7, stride: 2 }), []);
   let prev = stem; // after the 3x3/2 max-pool the map is 56x56
   let ch = 64;
-  const stages: Array<[number, number]> = [[64, 56], [128, 28], [256, 14], [512, 7]];
+  const stages: Array<[number, number]> = [
+    [64, 56],
+    [128, 28],
+    [256, 14],
+    [512, 7],
+  ];
   stages.forEach(([out, outSize], s) => {
     for (let b = 0; b < 2; b++) {
       const down = b === 0 && s > 0;
       const stride = down ? 2 : 1;
       const tag = `layer${s + 1}.${b}`;
-      const a = g.add(conv(`${tag}.conv1`, { K: out, C: ch, Y: padded(outSize, 3, stride), X: padded(outSize, 3, stride), R: 3, S: 3, stride }), [prev]);
-      const skip = down ? g.add(conv(`${tag}.downsample`, { K: out, C: ch, Y: padded(outSize, 1, 2), X: padded(outSize, 1, 2), R: 1, S: 1, stride: 2 }), [prev]) : prev;
+      const a = g.add(
+        conv(`${tag}.conv1`, { K: out, C: ch, Y: padded(outSize, 3, stride), X: padded(outSize, 3, stride), R: 3, S: 3, stride }),
+        [prev],
+      );
+      const skip = down
+        ? g.add(conv(`${tag}.downsample`, { K: out, C: ch, Y: padded(outSize, 1, 2), X: padded(outSize, 1, 2), R: 1, S: 1, stride: 2 }), [
+            prev,
+          ])
+        : prev;
       prev = g.add(conv(`${tag}.conv2`, { K: out, C: out, Y: outSize + 2, X: outSize + 2, R: 3, S: 3 }), [a, skip]);
       ch = out;
     }

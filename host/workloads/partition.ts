@@ -119,7 +119,11 @@ export function stageOfLayers(starts: readonly number[], layers: number): Int32A
 }
 
 /** Stage edges from layer edges: one per pair of stages some layer edge crosses. */
-export function stageGraph(layers: number, layerEdges: ReadonlyArray<readonly [number, number]>, starts: readonly number[]): Array<[number, number]> {
+export function stageGraph(
+  layers: number,
+  layerEdges: ReadonlyArray<readonly [number, number]>,
+  starts: readonly number[],
+): Array<[number, number]> {
   const of = stageOfLayers(starts, layers);
   const seen = new Set<number>();
   const out: Array<[number, number]> = [];

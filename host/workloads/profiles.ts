@@ -152,13 +152,24 @@ export function compileModel(spec: ModelSpec, cfg: AcceleratorConfig, opts: Comp
   );
   const laneCounts = (opts.laneCounts ?? DEFAULT_LANE_COUNTS).filter((m) => lanesFit(1, m, cfg.meshWidth, cfg.meshHeight));
   const laneCosts = new Map<number, LaneLayerCost[]>();
-  for (const m of laneCounts) laneCosts.set(m, spec.layers.map((l) => laneLayerCost(l, m, cfg)));
+  for (const m of laneCounts)
+    laneCosts.set(
+      m,
+      spec.layers.map((l) => laneLayerCost(l, m, cfg)),
+    );
 
   const build = (plan: StagePlan, m: number): CompiledVariant => {
     const k = plan.stages;
     const lane = laneCosts.get(m)!;
     const layerStage = stageOfLayers(plan.starts, n);
-    const stageBytes = Array.from({ length: k }, () => ({ weightBytes: 0, dramInBytes: 0, dramOutBytes: 0, activationBytes: 0, innerBytes: 0, exchangeBytes: 0 }));
+    const stageBytes = Array.from({ length: k }, () => ({
+      weightBytes: 0,
+      dramInBytes: 0,
+      dramOutBytes: 0,
+      activationBytes: 0,
+      innerBytes: 0,
+      exchangeBytes: 0,
+    }));
     for (let i = 0; i < n; i++) {
       const b = stageBytes[layerStage[i]!]!;
       const c = lane[i]!.lane;
@@ -226,7 +237,10 @@ export function compileModel(spec: ModelSpec, cfg: AcceleratorConfig, opts: Comp
     if (faster) kept.push(v);
     else {
       const best = Math.min(...kept.map((w) => w.estimate.totalNs));
-      dropped.push({ stages: v.tiles, reason: `dominated: ${v.plan.stages} stages x ${v.lanes} lanes take ${(v.estimate.totalNs / 1e6).toFixed(3)} ms, not ${MIN_VARIANT_GAIN * 100}% faster than ${(best / 1e6).toFixed(3)} ms on fewer tiles` });
+      dropped.push({
+        stages: v.tiles,
+        reason: `dominated: ${v.plan.stages} stages x ${v.lanes} lanes take ${(v.estimate.totalNs / 1e6).toFixed(3)} ms, not ${MIN_VARIANT_GAIN * 100}% faster than ${(best / 1e6).toFixed(3)} ms on fewer tiles`,
+      });
     }
   }
   const layerEstNs = temporal.map((c) => temporalLayerAt(c, 1).ns);

@@ -169,7 +169,9 @@ export function listScenarios(): ScenarioListing[] {
     description: `Dysta recipe: Poisson arrivals (--rate, default ${DYSTA_DEFAULTS.rate}/s), priorities 1/3/9, deadline = arrival + sloMult x isolated (default ${DYSTA_DEFAULTS.sloMult}), over the XRBench models`,
   });
   if (existsSync(EXAMPLES_DIR)) {
-    for (const f of readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith(".json")).sort()) {
+    for (const f of readdirSync(EXAMPLES_DIR)
+      .filter((f) => f.endsWith(".json"))
+      .sort()) {
       const p = resolve(EXAMPLES_DIR, f);
       out.push({ name: p, kind: "example", source: p, description: `example scenario ${f}` });
     }
@@ -182,7 +184,10 @@ function resolveModel(ref: ModelRef, file: string | undefined, field: string): M
     const name = typeof ref === "string" ? ref : ref.name;
     const known = modelPool().get(name);
     if (!known) {
-      throw new InputError(`unknown model '${name}' (give its "layers", or one of: ${[...modelPool().keys()].join(", ")})`, { file, field });
+      throw new InputError(`unknown model '${name}' (give its "layers", or one of: ${[...modelPool().keys()].join(", ")})`, {
+        file,
+        field,
+      });
     }
     return typeof ref !== "string" && ref.sparsity !== undefined ? { ...known, sparsity: ref.sparsity } : known;
   }
@@ -195,7 +200,12 @@ function resolveModel(ref: ModelRef, file: string | undefined, field: string): M
  */
 const compiledCache = new WeakMap<ModelSpec, Map<string, CompiledModel>>();
 
-function compileAll(specs: readonly ModelSpec[], cfg: AcceleratorConfig, board: Target, stageCounts: readonly number[] | undefined): Map<string, CompiledModel> {
+function compileAll(
+  specs: readonly ModelSpec[],
+  cfg: AcceleratorConfig,
+  board: Target,
+  stageCounts: readonly number[] | undefined,
+): Map<string, CompiledModel> {
   const rules = rulesForBoard(board);
   const key = JSON.stringify([cfg, rules, stageCounts ?? null]);
   const out = new Map<string, CompiledModel>();
@@ -248,7 +258,15 @@ function fromXrbench(path: string, opts: ScenarioOptions, durationMs?: number): 
     if (JSON.stringify(specs[i]!.layers) !== JSON.stringify(n.layers)) specs[i] = { name: n.name, layers: n.layers };
   });
   const duration = durationMs ?? opts.durationMs ?? XRBENCH_DURATION_MS;
-  const s = build(basename(path, ".m"), path, specs, () => xrbenchArrivals(file.networks, { durationMs: duration, seed: opts.seed }), opts, {}, opts.stageCounts);
+  const s = build(
+    basename(path, ".m"),
+    path,
+    specs,
+    () => xrbenchArrivals(file.networks, { durationMs: duration, seed: opts.seed }),
+    opts,
+    {},
+    opts.stageCounts,
+  );
   return { ...s, xrbench: { networks: file.networks, durationMs: duration } };
 }
 
@@ -279,7 +297,11 @@ function fromJson(path: string, opts: ScenarioOptions): Scenario {
   if (doc.kind === "xrbench") {
     const m = doc.scenario.endsWith(".m") ? resolve(dirname(path), doc.scenario) : xrbenchFile(doc.scenario);
     if (!m || !existsSync(m)) throw new InputError(`no XRBench scenario '${doc.scenario}'`, { file: path, field: "scenario" });
-    const s = fromXrbench(m, { ...opts, seed: doc.seed ?? opts.seed, config: { ...fileConfig, ...(opts.config ?? {}) }, stageCounts }, opts.durationMs ?? doc.durationMs);
+    const s = fromXrbench(
+      m,
+      { ...opts, seed: doc.seed ?? opts.seed, config: { ...fileConfig, ...(opts.config ?? {}) }, stageCounts },
+      opts.durationMs ?? doc.durationMs,
+    );
     return { ...s, name, source: path, traceBoard };
   }
   const specs = doc.models.map((m, i) => resolveModel(m, path, `models[${i}]`));
@@ -293,7 +315,13 @@ function fromJson(path: string, opts: ScenarioOptions): Scenario {
       name,
       path,
       specs,
-      { rate: opts.rate ?? doc.rate, sloMult: opts.sloMult ?? doc.sloMult, durationMs: opts.durationMs ?? doc.durationMs, seed: doc.seed ?? opts.seed, priorities: doc.priorities },
+      {
+        rate: opts.rate ?? doc.rate,
+        sloMult: opts.sloMult ?? doc.sloMult,
+        durationMs: opts.durationMs ?? doc.durationMs,
+        seed: doc.seed ?? opts.seed,
+        priorities: doc.priorities,
+      },
       opts,
       fileConfig,
       stageCounts,
@@ -318,8 +346,13 @@ function fromTrace(
     doc.arrivals.map((a, i): ArrivalSpec => {
       const field = `arrivals[${i}]`;
       const cm = compiled.get(a.model);
-      if (!cm) throw new InputError(`unknown model '${a.model}' (the trace's models are ${[...compiled.keys()].join(", ")})`, { file: path, field: `${field}.model` });
-      if (a.after && !compiled.has(a.after.model)) throw new InputError(`unknown model '${a.after.model}'`, { file: path, field: `${field}.after.model` });
+      if (!cm)
+        throw new InputError(`unknown model '${a.model}' (the trace's models are ${[...compiled.keys()].join(", ")})`, {
+          file: path,
+          field: `${field}.model`,
+        });
+      if (a.after && !compiled.has(a.after.model))
+        throw new InputError(`unknown model '${a.after.model}'`, { file: path, field: `${field}.after.model` });
       const tNs = Math.round(a.t_ms * 1e6);
       const slo = a.slo_mult ?? doc.sloMult ?? opts.sloMult ?? DYSTA_DEFAULTS.sloMult;
       const deadlineNs = a.deadline_ms !== undefined ? Math.round(a.deadline_ms * 1e6) : tNs + Math.round(slo * cm.entry.isolatedNs);
@@ -377,7 +410,14 @@ export function loadScenario(spec: string, opts: ScenarioOptions): Scenario {
 /** The trace form of a loaded scenario (docs/SCENARIO.md): replaying it gives the same arrivals. */
 export function saveScenarioTrace(s: Scenario, board?: Target): TraceDoc {
   return toTraceDoc(
-    { name: s.name, specs: s.specs, arrivals: s.arrivals, board: board ?? s.traceBoard, config: s.configOverrides, stageCounts: s.stageCounts },
+    {
+      name: s.name,
+      specs: s.specs,
+      arrivals: s.arrivals,
+      board: board ?? s.traceBoard,
+      config: s.configOverrides,
+      stageCounts: s.stageCounts,
+    },
     modelPool(),
   );
 }

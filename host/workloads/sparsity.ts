@@ -74,7 +74,12 @@ export function densityScale(s: number, m: number, e: number): number {
 }
 
 /** The per-layer compute scales of the sample seeded by `sampleSeed`. */
-export function sampleScales(medians: readonly number[], sampleSeed: number, zeroSkip: number, opts: SparsityOptions = DEFAULT_SPARSITY_OPTIONS): { sparsity: number[]; scales: number[] } {
+export function sampleScales(
+  medians: readonly number[],
+  sampleSeed: number,
+  zeroSkip: number,
+  opts: SparsityOptions = DEFAULT_SPARSITY_OPTIONS,
+): { sparsity: number[]; scales: number[] } {
   const sparsity = sampleSparsity(medians, mulberry32(sampleSeed), opts);
   return { sparsity, scales: sparsity.map((s, i) => densityScale(s, medians[i]!, zeroSkip)) };
 }

@@ -59,7 +59,11 @@ export const ArrivalSchema = z
       ctx.addIssue({ code: "custom", message: "give deadline_ms or slo_mult, not both", path: ["deadline_ms"] });
     }
     if (a.deadline_ms !== undefined && a.deadline_ms < a.t_ms) {
-      ctx.addIssue({ code: "custom", message: `deadline ${a.deadline_ms} ms is before the arrival at ${a.t_ms} ms`, path: ["deadline_ms"] });
+      ctx.addIssue({
+        code: "custom",
+        message: `deadline ${a.deadline_ms} ms is before the arrival at ${a.t_ms} ms`,
+        path: ["deadline_ms"],
+      });
     }
   });
 
@@ -105,7 +109,10 @@ export const XrbenchGeneratorSchema = z.strictObject({
 export type TraceDoc = z.infer<typeof TraceSchema>;
 export type DystaGeneratorDoc = z.infer<typeof DystaGeneratorSchema>;
 export type XrbenchGeneratorDoc = z.infer<typeof XrbenchGeneratorSchema>;
-export type ScenarioDoc = ({ kind: "trace" } & TraceDoc) | ({ kind: "dysta" } & DystaGeneratorDoc) | ({ kind: "xrbench" } & XrbenchGeneratorDoc);
+export type ScenarioDoc =
+  | ({ kind: "trace" } & TraceDoc)
+  | ({ kind: "dysta" } & DystaGeneratorDoc)
+  | ({ kind: "xrbench" } & XrbenchGeneratorDoc);
 export type ModelRef = z.infer<typeof ModelSchema>;
 export type LayerDoc = z.infer<typeof LayerSchema>;
 
@@ -249,7 +256,14 @@ const ms = (ns: number) => ns / 1e6;
  * seed, so that loading it gives the same arrivals and the same profiles.
  */
 export function toTraceDoc(
-  w: { name: string; specs: readonly ModelSpec[]; arrivals: readonly WorkloadArrival[]; board?: Target; config?: Partial<AcceleratorConfig>; stageCounts?: readonly number[] },
+  w: {
+    name: string;
+    specs: readonly ModelSpec[];
+    arrivals: readonly WorkloadArrival[];
+    board?: Target;
+    config?: Partial<AcceleratorConfig>;
+    stageCounts?: readonly number[];
+  },
   pool: ReadonlyMap<string, ModelSpec>,
 ): TraceDoc {
   const doc: TraceDoc = {
@@ -257,7 +271,13 @@ export function toTraceDoc(
     name: w.name,
     models: w.specs.map((s) => modelToDoc(s, pool)),
     arrivals: w.arrivals.map((a) => {
-      const out: z.infer<typeof ArrivalSchema> = { t_ms: ms(a.arrivalNs), model: a.model, priority: a.priority, deadline_ms: ms(a.deadlineNs), sample: a.sample };
+      const out: z.infer<typeof ArrivalSchema> = {
+        t_ms: ms(a.arrivalNs),
+        model: a.model,
+        priority: a.priority,
+        deadline_ms: ms(a.deadlineNs),
+        sample: a.sample,
+      };
       if (a.frame !== undefined) out.frame = a.frame;
       if (a.after) out.after = { ...a.after };
       return out;

@@ -30,7 +30,8 @@ export function parseCostsCsv(text: string, file = "<inline>"): Map<string, Mode
     const line = i + 2;
     if (raw.trim() === "") return;
     const cells = raw.split(",").map((s) => s.trim());
-    if (cells.length !== HEADER.length) throw new InputError(`expected ${HEADER.length} fields (${HEADER.join(",")}), got ${cells.length}`, { file, line });
+    if (cells.length !== HEADER.length)
+      throw new InputError(`expected ${HEADER.length} fields (${HEADER.join(",")}), got ${cells.length}`, { file, line });
     const [model, lat, en] = cells as [string, string, string];
     if (model === "") throw new InputError("empty model name", { file, line, field: "model" });
     if (out.has(model)) throw new InputError(`model '${model}' is listed twice`, { file, line, field: "model" });
@@ -71,7 +72,13 @@ export function withCosts(s: Scenario, costs: ReadonlyMap<string, ModelCost>, fi
     if (!c) throw new InputError(`no row for model '${cm.name}', which scenario ${s.name} runs`, { file, field: "model" });
     const rl = (c.latencyMs * 1e6) / cm.entry.isolatedNs;
     const re = (c.energyMJ * 1e9) / cm.isolatedEnergyPJ;
-    const temporal = cm.temporal.map((t) => ({ ...t, computeNs: t.computeNs * rl, dramNs: t.dramNs * rl, computePJ: t.computePJ * re, memoryPJ: t.memoryPJ * re }));
+    const temporal = cm.temporal.map((t) => ({
+      ...t,
+      computeNs: t.computeNs * rl,
+      dramNs: t.dramNs * rl,
+      computePJ: t.computePJ * re,
+      memoryPJ: t.memoryPJ * re,
+    }));
     const layerEstNs = cm.entry.layerEstNs.map((ns) => ns * rl);
     return {
       ...cm,

@@ -26,10 +26,12 @@ export function xrbenchTickNs(networks: readonly XrbenchNetwork[]): number {
 
 /** When XRBench generates its last frame, before any completion is considered (ns): the latest k * interval over models, k < floor(duration / interval). */
 export function xrbenchLastFrameNs(networks: readonly XrbenchNetwork[], durationMs: number): number {
-  return Math.max(...networks.map((n) => {
-    const p = framePeriodMs(n.fps);
-    return (Math.floor(durationMs / p) - 1) * p * NS_PER_MS;
-  }));
+  return Math.max(
+    ...networks.map((n) => {
+      const p = framePeriodMs(n.fps);
+      return (Math.floor(durationMs / p) - 1) * p * NS_PER_MS;
+    }),
+  );
 }
 
 /** XRBench's last event (ns): the first tick or completion at or after its last frame is due. */
@@ -51,5 +53,8 @@ export function xrbenchArrivalsOf(s: Scenario): WorkloadArrival[] {
     return { ...a, profile: est.profile, isolatedNs: est.isolatedNs, isolatedEnergyPJ: est.isolatedEnergyPJ };
   });
   // stable: equal times keep their order within a model (frames in order)
-  return fixed.map((a, i) => ({ a, i })).sort((x, y) => x.a.arrivalNs - y.a.arrivalNs || (x.a.model < y.a.model ? -1 : x.a.model > y.a.model ? 1 : x.i - y.i)).map((x) => x.a);
+  return fixed
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => x.a.arrivalNs - y.a.arrivalNs || (x.a.model < y.a.model ? -1 : x.a.model > y.a.model ? 1 : x.i - y.i))
+    .map((x) => x.a);
 }

@@ -71,7 +71,7 @@ function tokenize(text: string, file: string): Token[] {
       let j = i;
       while (j < text.length && /[A-Za-z0-9_.+\-']/.test(text[j]!)) j++;
       const word = text.slice(i, j);
-      out.push({ kind: /^[0-9.+\-]/.test(word) ? "number" : "word", text: word, line });
+      out.push({ kind: /^[0-9.+-]/.test(word) ? "number" : "word", text: word, line });
       i = j;
     } else {
       throw new InputError(`unexpected character '${ch}'`, { file, line });

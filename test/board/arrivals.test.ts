@@ -105,7 +105,14 @@ describe("virtual board arrivals", () => {
     expect(done.energyPJ).toBeGreaterThan(0);
     expect(outcomes).toContain("77:applied");
     const summary = await board.finished;
-    expect(summary).toMatchObject({ complete: true, tasksRaised: 1, externalTasks: 1, externalRejected: 3, tasksDone: 2, commandsApplied: 2 });
+    expect(summary).toMatchObject({
+      complete: true,
+      tasksRaised: 1,
+      externalTasks: 1,
+      externalRejected: 3,
+      tasksDone: 2,
+      commandsApplied: 2,
+    });
     expect(r.host.messages("arrival").map((a) => a.taskId)).toEqual([1]);
   });
 

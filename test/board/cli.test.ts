@@ -47,11 +47,41 @@ describe("immsched board: options", () => {
       return got!;
     };
     expect(await parse(["board", "--serial", "/dev/ttyUSB0"])).toEqual({
-      serial: "/dev/ttyUSB0", id: "vboard", mesh: { width: 8, height: 8 }, scenario: "VR_gaming", seed: 1, timeScale: 1,
+      serial: "/dev/ttyUSB0",
+      id: "vboard",
+      mesh: { width: 8, height: 8 },
+      scenario: "VR_gaming",
+      seed: 1,
+      timeScale: 1,
     });
     expect(
-      await parse(["board", "--mqtt", "mqtt://h:1883", "--id", "b7", "--mesh", "4x2", "--time-scale", "2.5", "--duration-ms", "50", "--retry-ms", "200", "--external-arrivals", "--quiet"]),
-    ).toMatchObject({ mqtt: "mqtt://h:1883", id: "b7", mesh: { width: 4, height: 2 }, timeScale: 2.5, durationMs: 50, retryMs: 200, externalArrivals: true, quiet: true });
+      await parse([
+        "board",
+        "--mqtt",
+        "mqtt://h:1883",
+        "--id",
+        "b7",
+        "--mesh",
+        "4x2",
+        "--time-scale",
+        "2.5",
+        "--duration-ms",
+        "50",
+        "--retry-ms",
+        "200",
+        "--external-arrivals",
+        "--quiet",
+      ]),
+    ).toMatchObject({
+      mqtt: "mqtt://h:1883",
+      id: "b7",
+      mesh: { width: 4, height: 2 },
+      timeScale: 2.5,
+      durationMs: 50,
+      retryMs: 200,
+      externalArrivals: true,
+      quiet: true,
+    });
     await expect(parse(["board", "--serial", "x", "--mesh", "20x20"])).rejects.toBeInstanceOf(CommanderError);
     await expect(parse(["board", "--serial", "x", "--baud", "fast"])).rejects.toBeInstanceOf(CommanderError);
   });
@@ -85,8 +115,15 @@ describe("immsched board: a run over MQTT", () => {
     });
     const c = capture();
     const code = await boardCommand({
-      mqtt: broker.url, id: "cli1", scenario: "VR_gaming", durationMs: 40, timeScale: 10, retryMs: 100,
-      externalArrivals: true, quiet: true, io: c.io,
+      mqtt: broker.url,
+      id: "cli1",
+      scenario: "VR_gaming",
+      durationMs: 40,
+      timeScale: 10,
+      retryMs: 100,
+      externalArrivals: true,
+      quiet: true,
+      io: c.io,
     });
     expect(code).toBe(0);
     const text = c.out.join("");
@@ -113,7 +150,15 @@ describe("immsched board: a run over MQTT", () => {
       if (m.type === "arrival") stop.abort();
     });
     const c = capture();
-    const code = await boardCommand({ mqtt: broker.url, id: "cli2", durationMs: 40, timeScale: 10, retryMs: 100, abort: stop.signal, io: c.io });
+    const code = await boardCommand({
+      mqtt: broker.url,
+      id: "cli2",
+      durationMs: 40,
+      timeScale: 10,
+      retryMs: 100,
+      abort: stop.signal,
+      io: c.io,
+    });
     expect(code).toBe(0);
     expect(c.out.join("")).toMatch(/^stopped after/m);
     expect(c.err.join("")).toMatch(/board: mqtt:\/\/127\.0\.0\.1:\d+ .*board cli2/);

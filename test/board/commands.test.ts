@@ -35,7 +35,13 @@ describe("virtual board commands", () => {
   });
 
   it("runs a SCHEDULE without tiles layer by layer on the whole array (layer-temporal)", async () => {
-    const r = rig({ scenario: tinyScenario([{ id: 1, model: "small", scale: 100 }, { id: 2, model: "medium", scale: 100 }]), timeScale: 10 });
+    const r = rig({
+      scenario: tinyScenario([
+        { id: 1, model: "small", scale: 100 },
+        { id: 2, model: "medium", scale: 100 },
+      ]),
+      timeScale: 10,
+    });
     board = r.board;
     r.host.ep.on("message", (m) => {
       if (m.type === "arrival") r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: m.taskId, tiles: [] });
@@ -47,9 +53,17 @@ describe("virtual board commands", () => {
     const s1 = r.host.messages("stage_done").filter((s) => s.taskId === 1);
     expect(s1.map((s) => s.stage)).toEqual([0, 1, 2]);
     expect(s1.map((s) => s.busyNs)).toEqual(p1.layerNs);
-    expect(r.host.messages("stage_done").filter((s) => s.taskId === 2).map((s) => s.stage)).toEqual([0, 1, 2, 3]);
+    expect(
+      r.host
+        .messages("stage_done")
+        .filter((s) => s.taskId === 2)
+        .map((s) => s.stage),
+    ).toEqual([0, 1, 2, 3]);
     const d1 = r.host.messages("task_done").find((d) => d.taskId === 1)!;
-    expect(d1.energyPJ).toBeCloseTo(p1.layerEnergyPJ.reduce((a, b) => a + b, 0), 6);
+    expect(d1.energyPJ).toBeCloseTo(
+      p1.layerEnergyPJ.reduce((a, b) => a + b, 0),
+      6,
+    );
     // one task on the whole array at a time: task 2's first layer ends after task 1 finished
     const s2first = r.host.messages("stage_done").find((s) => s.taskId === 2)!;
     expect(s2first.boardTimeNs).toBeGreaterThanOrEqual(d1.boardTimeNs);
@@ -78,7 +92,13 @@ describe("virtual board commands", () => {
   });
 
   it("DROP ends a task: it never runs, later commands for it are ignored and counted", async () => {
-    const r = rig({ scenario: tinyScenario([{ id: 1, model: "small" }, { id: 2, model: "small" }]), timeScale: 10 });
+    const r = rig({
+      scenario: tinyScenario([
+        { id: 1, model: "small" },
+        { id: 2, model: "small" },
+      ]),
+      timeScale: 10,
+    });
     board = r.board;
     r.host.ep.on("message", (m) => {
       if (m.type !== "arrival") return;
@@ -89,7 +109,14 @@ describe("virtual board commands", () => {
     });
     board.start();
     const summary = await board.finished;
-    expect(summary).toMatchObject({ complete: true, tasksRaised: 2, tasksDone: 1, tasksDropped: 1, commandsApplied: 2, unknownCommands: 1 });
+    expect(summary).toMatchObject({
+      complete: true,
+      tasksRaised: 2,
+      tasksDone: 1,
+      tasksDropped: 1,
+      commandsApplied: 2,
+      unknownCommands: 1,
+    });
     expect(r.host.messages("task_done").map((d) => d.taskId)).toEqual([2]);
     expect(r.host.messages("stage_done").some((s) => s.taskId === 1)).toBe(false);
   });

@@ -7,7 +7,12 @@ import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { transportPair } from "../../firmware-bridge/link/pair.js";
 import type { FrameTransport, TransportStats } from "../../firmware-bridge/link/transport.js";
 import { type Message, type MessageOf, type MessageType, decodeFrame } from "../../firmware-bridge/protocol/index.js";
-import { VirtualBoard, type BoardArrival, type BoardScenario, type VirtualBoardOptions } from "../../firmware-bridge/board/virtual-board.js";
+import {
+  VirtualBoard,
+  type BoardArrival,
+  type BoardScenario,
+  type VirtualBoardOptions,
+} from "../../firmware-bridge/board/virtual-board.js";
 import { MODELS, profile } from "../support/synthetic.js";
 
 export interface Seen {
@@ -68,7 +73,13 @@ function see(frame: Uint8Array): Seen | null {
 }
 
 /** Resolves with the first value `probe` returns that is not undefined, checked now and on every `event`. */
-export function waitUntil<T>(emitter: EventEmitter, event: string, probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+export function waitUntil<T>(
+  emitter: EventEmitter,
+  event: string,
+  probe: () => T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const now = probe();
     if (now !== undefined) return resolve(now);
@@ -138,7 +149,13 @@ export function rig(
     ? Object.assign(boardTap, { onExternal: (handler: (payload: Buffer) => void) => void (feed = handler) })
     : boardTap;
   const host = new TestHost(h, opts.retryMs ?? 20);
-  const board = new VirtualBoard({ retryMs: 20, boardId: "tb1", mesh: { width: 8, height: 8 }, ...opts, transport: opts.transport ?? transport });
+  const board = new VirtualBoard({
+    retryMs: 20,
+    boardId: "tb1",
+    mesh: { width: 8, height: 8 },
+    ...opts,
+    transport: opts.transport ?? transport,
+  });
   const external = (v: unknown) => feed(Buffer.from(typeof v === "string" ? v : JSON.stringify(v)));
   return { board, host, boardTap, external };
 }
@@ -161,7 +178,14 @@ export function tinyScenario(arrivals: TinyArrival[]): BoardScenario {
     const m = MODELS.find((x) => x.name === a.model)!;
     const iso = m.layerNs.reduce((s, v) => s + v, 0);
     const t = a.t ?? 0;
-    const r: BoardArrival = { id: a.id, model: a.model, arrivalNs: t, deadlineNs: t + 100 * iso * (a.scale ?? 1), priority: a.priority ?? 1, profile: profile(m, a.scale ?? 1) };
+    const r: BoardArrival = {
+      id: a.id,
+      model: a.model,
+      arrivalNs: t,
+      deadlineNs: t + 100 * iso * (a.scale ?? 1),
+      priority: a.priority ?? 1,
+      profile: profile(m, a.scale ?? 1),
+    };
     if (a.frame !== undefined) r.frame = a.frame;
     if (a.after) r.after = a.after;
     return r;

@@ -32,8 +32,15 @@ describe("virtual board session", () => {
     const firstOther = r.host.tap.received.findIndex((s) => s.message.type !== "hello");
     expect(firstOther === -1 || firstOther >= 3).toBe(true);
     expect(hellos[0]!.message).toMatchObject({
-      type: "hello", protocolVersion: 1, meshWidth: 8, meshHeight: 8, pesPerTile: 64, clockMhz: 1000, maxTasks: 256,
-      flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal, boardId: "tb1",
+      type: "hello",
+      protocolVersion: 1,
+      meshWidth: 8,
+      meshHeight: 8,
+      pesPerTile: 64,
+      clockMhz: 1000,
+      maxTasks: 256,
+      flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal,
+      boardId: "tb1",
     });
     expect(board.stats.link.retries).toBeGreaterThanOrEqual(2);
     expect(board.stats.sessions).toBe(1);
@@ -59,7 +66,10 @@ describe("virtual board session", () => {
   it("answers HELLO_REQUEST with a new session: HELLO from seq 0, tasks held are aborted, arrivals go on", async () => {
     const r = rig({
       // task 2 comes 100 ms (wall) later: well after the new session
-      scenario: tinyScenario([{ id: 1, model: "small", t: 0 }, { id: 2, model: "small", t: 200e6 }]),
+      scenario: tinyScenario([
+        { id: 1, model: "small", t: 0 },
+        { id: 2, model: "small", t: 200e6 },
+      ]),
       timeScale: 2,
       helloRequestGraceMs: 0,
     });
@@ -68,7 +78,13 @@ describe("virtual board session", () => {
     await r.host.waitFor("arrival", (m) => m.taskId === 1);
     const before = r.host.tap.received.length;
     r.host.ep.send({ type: "hello_request" });
-    await waitUntil(r.host.tap.events, "in", () => r.host.tap.received.slice(before).find((s) => s.message.type === "hello"), 1000, "a new HELLO");
+    await waitUntil(
+      r.host.tap.events,
+      "in",
+      () => r.host.tap.received.slice(before).find((s) => s.message.type === "hello"),
+      1000,
+      "a new HELLO",
+    );
     const again = r.host.tap.received.slice(before).find((s) => s.message.type === "hello")!;
     expect(again.seq).toBe(0);
     await waitUntil(board, "session", () => (board!.stats.sessionsUp >= 2 ? true : undefined), 1000, "the second session");
@@ -89,7 +105,13 @@ describe("virtual board session", () => {
     board.start();
     await r.host.waitFor("arrival");
     r.host.ep.send({ type: "hello_request" });
-    await waitUntil(r.boardTap.events, "in", () => r.boardTap.received.find((s) => s.message.type === "hello_request"), 1000, "the request at the board");
+    await waitUntil(
+      r.boardTap.events,
+      "in",
+      () => r.boardTap.received.find((s) => s.message.type === "hello_request"),
+      1000,
+      "the request at the board",
+    );
     expect(board.stats).toMatchObject({ sessions: 1, tasksAborted: 0 });
   });
 

@@ -18,7 +18,18 @@ describe("immsched bench", () => {
     const json = join(dir, "b.json");
     const csv = join(dir, "b.csv");
     const html = join(dir, "b.html");
-    const args = ["bench", "--scenario", "VR_gaming", "--policy", "fcfs,dysta,immsched", "--seeds", "1-2", "--duration-ms", "200", "--quiet"];
+    const args = [
+      "bench",
+      "--scenario",
+      "VR_gaming",
+      "--policy",
+      "fcfs,dysta,immsched",
+      "--seeds",
+      "1-2",
+      "--duration-ms",
+      "200",
+      "--quiet",
+    ];
     const r = immsched([...args, "--json", json, "--csv", csv, "--html", html]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| VR_gaming \| immsched \|/);
@@ -46,7 +57,24 @@ describe("immsched bench", () => {
 
   it("sweeps Dysta-recipe rates, one scenario per rate", () => {
     const json = join(dir, "d.json");
-    const r = immsched(["bench", "--scenario", "dysta", "--rate", "20,80", "--slo-mult", "10", "--duration-ms", "300", "--policy", "dysta,immsched", "--seeds", "1", "--json", json, "--quiet"]);
+    const r = immsched([
+      "bench",
+      "--scenario",
+      "dysta",
+      "--rate",
+      "20,80",
+      "--slo-mult",
+      "10",
+      "--duration-ms",
+      "300",
+      "--policy",
+      "dysta,immsched",
+      "--seeds",
+      "1",
+      "--json",
+      json,
+      "--quiet",
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(readFileSync(json, "utf8"));
     expect(out.runs.map((x: { scenario: string }) => x.scenario)).toEqual(["dysta@20/s", "dysta@20/s", "dysta@80/s", "dysta@80/s"]);

@@ -14,7 +14,14 @@ const file = (name: string, content: unknown) => {
   return path;
 };
 
-const chain: Pattern = { nodes: 4, edges: [[0, 1], [1, 2], [2, 3]] };
+const chain: Pattern = {
+  nodes: 4,
+  edges: [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ],
+};
 const board = { mesh: { width: 4, height: 4 }, occupied: [0, 5, 10] };
 
 beforeAll(() => {
@@ -36,7 +43,18 @@ describe("immsched solve", () => {
 
   it("runs the particle solver and the portfolio in the same format, deterministic per seed", () => {
     for (const solver of ["pso", "auto"]) {
-      const args = ["solve", "--pattern", file("p.json", chain), "--target", file("t.json", board), "--solver", solver, "--seed", "5", "--json"];
+      const args = [
+        "solve",
+        "--pattern",
+        file("p.json", chain),
+        "--target",
+        file("t.json", board),
+        "--solver",
+        solver,
+        "--seed",
+        "5",
+        "--json",
+      ];
       const r = immsched(args);
       expect(r.status).toBe(0);
       const out = JSON.parse(r.stdout);
@@ -45,7 +63,17 @@ describe("immsched solve", () => {
       expect(placementError(chain, board as never, out.mapping)).toBeNull();
       expect(JSON.parse(immsched(args).stdout).mapping).toEqual(out.mapping);
     }
-    const bad = immsched(["solve", "--pattern", file("p.json", chain), "--target", file("t.json", board), "--solver", "pso", "--particles", "40"]);
+    const bad = immsched([
+      "solve",
+      "--pattern",
+      file("p.json", chain),
+      "--target",
+      file("t.json", board),
+      "--solver",
+      "pso",
+      "--particles",
+      "40",
+    ]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--particles must be in 1..16/);
   });
@@ -59,21 +87,58 @@ describe("immsched solve", () => {
   });
 
   it("reports an incomplete search when the budget is too small", () => {
-    const triangle = { nodes: 3, edges: [[0, 1], [1, 2], [2, 0]] };
-    const r = immsched(["solve", "--pattern", file("tri.json", triangle), "--target", file("big.json", { mesh: { width: 16, height: 16 } }), "--budget", "5", "--json"]);
+    const triangle = {
+      nodes: 3,
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 0],
+      ],
+    };
+    const r = immsched([
+      "solve",
+      "--pattern",
+      file("tri.json", triangle),
+      "--target",
+      file("big.json", { mesh: { width: 16, height: 16 } }),
+      "--budget",
+      "5",
+      "--json",
+    ]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ found: false, complete: false, mapping: null });
   });
 
   const bad: Array<[string, unknown, unknown, RegExp]> = [
     ["malformed JSON", '{"nodes": 3,\n "edges": [[0, 1],]}', board, /p\.json: malformed JSON.*line 2/],
-    ["an edge naming a missing stage", { nodes: 3, edges: [[0, 1], [1, 3]] }, board, /p\.json: field "edges\[1\]\[1\]": stage 3 does not exist/],
+    [
+      "an edge naming a missing stage",
+      {
+        nodes: 3,
+        edges: [
+          [0, 1],
+          [1, 3],
+        ],
+      },
+      board,
+      /p\.json: field "edges\[1\]\[1\]": stage 3 does not exist/,
+    ],
     ["a self-loop", { nodes: 3, edges: [[2, 2]] }, board, /field "edges\[0\]": self-loop/],
     ["a pattern over 64 stages", { nodes: 65, edges: [] }, board, /field "nodes": 65 stages exceed/],
     ["a target over 256 tiles", chain, { nodes: 300, edges: [] }, /t\.json: field "nodes": 300 tiles exceed/],
-    ["an occupied tile out of range", chain, { mesh: { width: 4, height: 4 }, occupied: [3, 16] }, /t\.json: field "occupied\[1\]": occupied tile 16 does not exist/],
+    [
+      "an occupied tile out of range",
+      chain,
+      { mesh: { width: 4, height: 4 }, occupied: [3, 16] },
+      /t\.json: field "occupied\[1\]": occupied tile 16 does not exist/,
+    ],
     ["an empty mesh", chain, { mesh: { width: 0, height: 4 } }, /t\.json: field "mesh.width": an empty mesh/],
-    ["a target edge naming a missing tile", chain, { nodes: 4, edges: [[0, 9]] }, /t\.json: field "edges\[0\]\[1\]": tile 9 does not exist/],
+    [
+      "a target edge naming a missing tile",
+      chain,
+      { nodes: 4, edges: [[0, 9]] },
+      /t\.json: field "edges\[0\]\[1\]": tile 9 does not exist/,
+    ],
   ];
   for (const [what, pattern, target, message] of bad) {
     it(`exits 2 naming file and field for ${what}`, () => {
@@ -105,13 +170,26 @@ describe("immsched solve --batch", () => {
       JSON.stringify({ pattern: chain, target: board }),
       JSON.stringify({ pattern: { nodes: 2, edges: [[0, 5]] }, target: board }),
       "{not json",
-      JSON.stringify({ pattern: { nodes: 3, edges: [[0, 1], [1, 2], [2, 0]] }, target: board }),
+      JSON.stringify({
+        pattern: {
+          nodes: 3,
+          edges: [
+            [0, 1],
+            [1, 2],
+            [2, 0],
+          ],
+        },
+        target: board,
+      }),
       JSON.stringify({ pattern: chain, target: { mesh: { width: 2, height: 2 }, occupied: [9] } }),
     ];
-    const path = file("batch.jsonl", lines.join("\n") + "\n");
+    const path = file("batch.jsonl", `${lines.join("\n")}\n`);
     const r = immsched(["solve", "--batch", path]);
     expect(r.status).toBe(2);
-    const out = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out).toHaveLength(5);
     expect(out[0]).toMatchObject({ found: true, complete: true, solver: "ullmann" });
     expect(out[1].error).toMatch(/batch\.jsonl:2: field "pattern\.edges\[0\]\[1\]": stage 5 does not exist/);

@@ -56,7 +56,10 @@ describe("global controller memory", () => {
       const running: number[] = [];
       for (let id = 1; id <= 3000; id++) {
         now += 5000;
-        const d = c.arrival({ id, model: MODELS[id % MODELS.length]!.name, priority: [1, 3, 9][id % 3]!, arrivalNs: now, deadlineNs: now + 200_000 }, now);
+        const d = c.arrival(
+          { id, model: MODELS[id % MODELS.length]!.name, priority: [1, 3, 9][id % 3]!, arrivalNs: now, deadlineNs: now + 200_000 },
+          now,
+        );
         for (const cmd of d.commands) if (cmd.kind === "place" || cmd.kind === "resume") running.push(cmd.taskId);
         // finish the oldest running task now and then, so the tables turn over
         if (id % 2 === 0 && running.length) {

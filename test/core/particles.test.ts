@@ -115,11 +115,27 @@ describe("particle solver (pso) and portfolio (auto)", () => {
   });
 
   it("auto reports complete only with a proof, and reports which solver answered", () => {
-    const triangle: Pattern = { nodes: 3, edges: [[0, 1], [1, 2], [2, 0]] };
+    const triangle: Pattern = {
+      nodes: 3,
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 0],
+      ],
+    };
     const mesh: Target = { mesh: { width: 8, height: 8 } };
     expect(solve(simd, triangle, mesh, { solver: "pso", budget: 50_000 })).toMatchObject({ found: false, complete: false });
     expect(solve(simd, triangle, mesh, { solver: "auto" })).toMatchObject({ found: false, complete: true, solver: "ullmann" });
-    const chain: Pattern = { nodes: 6, edges: [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]] };
+    const chain: Pattern = {
+      nodes: 6,
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [4, 5],
+      ],
+    };
     expect(solve(simd, chain, mesh, { solver: "auto" })).toMatchObject({ found: true, complete: true, solver: "pso" });
   });
 

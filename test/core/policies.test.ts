@@ -18,7 +18,13 @@ async function controller(policy: PolicyName, models: ModelEntry[], board = { me
 
 const started = (cmds: Command[]) => cmds.filter((c) => c.kind === "place" || c.kind === "resume").map((c) => c.taskId);
 const preempted = (cmds: Command[]) => cmds.filter((c) => c.kind === "preempt").map((c) => c.taskId);
-const task = (id: number, m: string, priority: number, arrivalNs: number, deadlineNs: number) => ({ id, model: m, priority, arrivalNs, deadlineNs });
+const task = (id: number, m: string, priority: number, arrivalNs: number, deadlineNs: number) => ({
+  id,
+  model: m,
+  priority,
+  arrivalNs,
+  deadlineNs,
+});
 
 describe("layer-temporal policies", () => {
   const models = [model("long", [4000, 4000, 4000]), model("short", [1000, 1000]), model("mid", [3000, 3000])];

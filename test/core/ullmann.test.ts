@@ -70,7 +70,14 @@ describe("exact Ullmann solver (release Wasm)", () => {
 
   it("reports complete: false when the budget stops it early, and a proof with the default budget", () => {
     // a triangle never fits a mesh, but refinement alone cannot see it: the search must run
-    const triangle: Pattern = { nodes: 3, edges: [[0, 1], [1, 2], [2, 0]] };
+    const triangle: Pattern = {
+      nodes: 3,
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 0],
+      ],
+    };
     const mesh: Target = { mesh: { width: 16, height: 16 } };
     const early = solve(triangle, mesh, 10);
     expect(early).toMatchObject({ found: false, complete: false, mapping: null });
@@ -104,7 +111,15 @@ describe("exact Ullmann solver (release Wasm)", () => {
 
   it("uses torus wrap-around links", () => {
     // a 4-cycle along a row needs the wrap link on a 4x1 torus
-    const ring: Pattern = { nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0]] };
+    const ring: Pattern = {
+      nodes: 4,
+      edges: [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 0],
+      ],
+    };
     expect(solve(ring, { mesh: { width: 4, height: 1 } }).found).toBe(false);
     const torus: Target = { mesh: { width: 4, height: 1, torus: true } };
     const r = solve(ring, torus);

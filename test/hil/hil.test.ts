@@ -76,55 +76,77 @@ function matchesBench(run: RunJson): void {
 }
 
 describe("hardware in the loop", () => {
-  it.skipIf(NO_SOCAT)("serial: immsched run against immsched board over a socat pty at 921600 baud", async () => {
-    const pty = await ptyPair(dir);
-    procs.push(pty.proc);
-    const board = immschedProc(["board", "--serial", pty.b, "--baud", "921600", ...SCENARIO, ...SLOW, "--quiet"]);
-    procs.push(board);
-    const { json, stdout } = await host(`serial:${pty.a}@921600`, "serial");
-    expect(stdout).toMatch(/serial .*pty-a @ 921600/);
-    matchesBench(json);
-  }, 60_000);
-
-  it.skipIf(NO_BROKER_1883)("MQTT 5 through Mosquitto on 127.0.0.1:1883, with external arrivals from another service", async () => {
-    expect(await listening(1883), "Mosquitto must listen on 127.0.0.1:1883 (.ci/run starts it)").toBe(true);
-    const id = `hil${process.pid}`;
-    const board = immschedProc(["board", "--mqtt", "mqtt://127.0.0.1:1883", "--id", id, ...SCENARIO, ...SLOW, "--external-arrivals", "--quiet"]);
-    procs.push(board);
-    // another service: publishes three tasks on the arrivals feed once the run is under way (it
-    // listens to the board's topics, without answering, to see the first ARRIVAL go by)
-    const feed = await MqttTransport.open({ url: "mqtt://127.0.0.1:1883", boardId: id, side: "host" });
-    let boardFrames = 0;
-    feed.onFrame(() => boardFrames++);
-    const run = host(`mqtt://127.0.0.1:1883/${id}`, "mosquitto");
-    await waitFor(() => boardFrames > 20, 20_000, "the board's first frames");
-    for (const n of [1, 2, 3]) {
-      await feed.publishRaw(arrivalsTopic(id), JSON.stringify({ id: 900000 + n, model: "ES_RITNet", priority: 9, deadlineMs: 50 }));
-    }
-    const { json, stdout } = await run;
-    await feed.close();
-    expect(stdout).toMatch(/MQTT 5/);
-    expect(json.link.framesRejected).toBe(0);
-    expect(json.tasks.lost).toBe(0);
-    // the three external tasks were scheduled and settled on top of the scenario's 120
-    expect(json.tasks.arrived).toBe(123);
-    expect(json.tasks.completed + json.tasks.dropped).toBe(123);
-    expect(json.tasks.completed).toBeGreaterThan(60);
-    console.log(`mosquitto :1883 run: ${JSON.stringify(json.metrics)} host ${JSON.stringify(json.host)}`);
-  }, 60_000);
-
-  it.skipIf(NO_MOSQUITTO)("MQTT 5 through a Mosquitto with no-delay sockets: metrics match the virtual-time bench", async () => {
-    const broker = await startMosquitto();
-    try {
-      const board = immschedProc(["board", "--mqtt", broker.url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
+  it.skipIf(NO_SOCAT)(
+    "serial: immsched run against immsched board over a socat pty at 921600 baud",
+    async () => {
+      const pty = await ptyPair(dir);
+      procs.push(pty.proc);
+      const board = immschedProc(["board", "--serial", pty.b, "--baud", "921600", ...SCENARIO, ...SLOW, "--quiet"]);
       procs.push(board);
-      const { json, stdout } = await host(`${broker.url}/nd1`, "mosquitto-nodelay");
-      expect(stdout).toMatch(/MQTT 5/);
+      const { json, stdout } = await host(`serial:${pty.a}@921600`, "serial");
+      expect(stdout).toMatch(/serial .*pty-a @ 921600/);
       matchesBench(json);
-    } finally {
-      broker.close();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
+
+  it.skipIf(NO_BROKER_1883)(
+    "MQTT 5 through Mosquitto on 127.0.0.1:1883, with external arrivals from another service",
+    async () => {
+      expect(await listening(1883), "Mosquitto must listen on 127.0.0.1:1883 (.ci/run starts it)").toBe(true);
+      const id = `hil${process.pid}`;
+      const board = immschedProc([
+        "board",
+        "--mqtt",
+        "mqtt://127.0.0.1:1883",
+        "--id",
+        id,
+        ...SCENARIO,
+        ...SLOW,
+        "--external-arrivals",
+        "--quiet",
+      ]);
+      procs.push(board);
+      // another service: publishes three tasks on the arrivals feed once the run is under way (it
+      // listens to the board's topics, without answering, to see the first ARRIVAL go by)
+      const feed = await MqttTransport.open({ url: "mqtt://127.0.0.1:1883", boardId: id, side: "host" });
+      let boardFrames = 0;
+      feed.onFrame(() => boardFrames++);
+      const run = host(`mqtt://127.0.0.1:1883/${id}`, "mosquitto");
+      await waitFor(() => boardFrames > 20, 20_000, "the board's first frames");
+      for (const n of [1, 2, 3]) {
+        await feed.publishRaw(arrivalsTopic(id), JSON.stringify({ id: 900000 + n, model: "ES_RITNet", priority: 9, deadlineMs: 50 }));
+      }
+      const { json, stdout } = await run;
+      await feed.close();
+      expect(stdout).toMatch(/MQTT 5/);
+      expect(json.link.framesRejected).toBe(0);
+      expect(json.tasks.lost).toBe(0);
+      // the three external tasks were scheduled and settled on top of the scenario's 120
+      expect(json.tasks.arrived).toBe(123);
+      expect(json.tasks.completed + json.tasks.dropped).toBe(123);
+      expect(json.tasks.completed).toBeGreaterThan(60);
+      console.log(`mosquitto :1883 run: ${JSON.stringify(json.metrics)} host ${JSON.stringify(json.host)}`);
+    },
+    60_000,
+  );
+
+  it.skipIf(NO_MOSQUITTO)(
+    "MQTT 5 through a Mosquitto with no-delay sockets: metrics match the virtual-time bench",
+    async () => {
+      const broker = await startMosquitto();
+      try {
+        const board = immschedProc(["board", "--mqtt", broker.url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
+        procs.push(board);
+        const { json, stdout } = await host(`${broker.url}/nd1`, "mosquitto-nodelay");
+        expect(stdout).toMatch(/MQTT 5/);
+        matchesBench(json);
+      } finally {
+        broker.close();
+      }
+    },
+    60_000,
+  );
 
   describe("MQTT 3.1.1 through the embedded aedes broker", () => {
     let broker: EmbeddedBroker;

@@ -50,5 +50,4 @@ export async function ptyPair(dir: string): Promise<{ a: string; b: string; proc
   return { a, b, proc };
 }
 
-
 export { listening } from "../../host/net/ports.js";

@@ -37,7 +37,13 @@ describe.each(BROWSER_LANGS)("live dashboard (LANG=%s)", (lang) => {
   beforeAll(async () => {
     ({ events } = await simulationEvents(2500, 9000, 11));
     // board time runs ~1,000x slower than a real board at this pace: 200 µs buckets give a chart point every ~0.2 s
-    monitor = await startMonitor({ port: 0, board: "virtual-8x8", policy: "isosched", config: { bucketNs: 200_000 }, processMetrics: false });
+    monitor = await startMonitor({
+      port: 0,
+      board: "virtual-8x8",
+      policy: "isosched",
+      config: { bucketNs: 200_000 },
+      processMetrics: false,
+    });
     browser = await launchChromium(lang);
   });
 

@@ -20,7 +20,21 @@ describe.skipIf(NO_BROKER_1883)("immsched monitor --mqtt", () => {
     await waitFor(() => mon!.stdout().includes(`monitor: http://127.0.0.1:${port}/`), 20_000, "the monitor to start");
     const board = await MqttTransport.open({ url: "mqtt://127.0.0.1:1883", boardId: id, side: "board" });
     const hello = encodeMessage(
-      { type: "hello", protocolVersion: 1, fwMajor: 1, fwMinor: 0, fwPatch: 0, meshWidth: 4, meshHeight: 4, pesPerTile: 64, clockMhz: 1000, maxTasks: 64, flags: 2, boardTimeNs: 1000, boardId: id },
+      {
+        type: "hello",
+        protocolVersion: 1,
+        fwMajor: 1,
+        fwMinor: 0,
+        fwPatch: 0,
+        meshWidth: 4,
+        meshHeight: 4,
+        pesPerTile: 64,
+        clockMhz: 1000,
+        maxTasks: 64,
+        flags: 2,
+        boardTimeNs: 1000,
+        boardId: id,
+      },
       0,
     );
     // the board's HELLO names its 4x4 mesh; the monitor starts with none

@@ -45,9 +45,28 @@ describe("watchMqtt", () => {
     watch = await watchMqtt(url, monitor, { board: "b1", models: ["small", "large"], policy: "isosched" });
     pub = await mqtt.connectAsync(url);
     let seq = 0;
-    const send = (board: string, msg: Message, from: "board" | "host") => pub.publishAsync(topicFor(board, msg.type, from), Buffer.from(encodeMessage(msg, seq++)), { qos: 1 });
+    const send = (board: string, msg: Message, from: "board" | "host") =>
+      pub.publishAsync(topicFor(board, msg.type, from), Buffer.from(encodeMessage(msg, seq++)), { qos: 1 });
 
-    await send("b1", { type: "hello", protocolVersion: 1, fwMajor: 1, fwMinor: 0, fwPatch: 0, meshWidth: 4, meshHeight: 4, pesPerTile: 64, clockMhz: 1000, maxTasks: 64, flags: 2, boardTimeNs: 100, boardId: "b1" }, "board");
+    await send(
+      "b1",
+      {
+        type: "hello",
+        protocolVersion: 1,
+        fwMajor: 1,
+        fwMinor: 0,
+        fwPatch: 0,
+        meshWidth: 4,
+        meshHeight: 4,
+        pesPerTile: 64,
+        clockMhz: 1000,
+        maxTasks: 64,
+        flags: 2,
+        boardTimeNs: 100,
+        boardId: "b1",
+      },
+      "board",
+    );
     await send("b1", { type: "arrival", taskId: 5, modelId: 1, priority: 9, frame: NO_FRAME, arrivalNs: 200, deadlineNs: 5000 }, "board");
     // commands carry no time: they take the latest board time seen (the arrival's, 200)
     await send("b1", { type: "schedule", epoch: 1, taskId: 5, tiles: [1, 2] }, "host");
@@ -56,7 +75,20 @@ describe("watchMqtt", () => {
     expect(monitor.snapshot().tiles.slice(0, 4)).toEqual([-1, 5, 5, -1]);
 
     await send("b1", { type: "stage_done", taskId: 5, stage: 0, busyNs: 100, boardTimeNs: 300 }, "board");
-    await send("b1", { type: "telemetry", boardTimeNs: 400, energyPJ: 2e12, powerMw: 1500, busyTiles: 2, runningTasks: 1, queuedTasks: 3, tempCentiC: 4250 }, "board");
+    await send(
+      "b1",
+      {
+        type: "telemetry",
+        boardTimeNs: 400,
+        energyPJ: 2e12,
+        powerMw: 1500,
+        busyTiles: 2,
+        runningTasks: 1,
+        queuedTasks: 3,
+        tempCentiC: 4250,
+      },
+      "board",
+    );
     // another board on the same broker: not ours
     await send("b2", { type: "arrival", taskId: 77, modelId: 0, priority: 1, frame: 3, arrivalNs: 1, deadlineNs: 2 }, "board");
     // a frame with a broken CRC
@@ -69,12 +101,25 @@ describe("watchMqtt", () => {
     await until(() => monitor.snapshot().log.some((l) => l.text.includes("offline")), "status offline logged");
     const s = monitor.snapshot();
     expect(s.tasks).toEqual([
-      expect.objectContaining({ id: 5, model: "large", priority: 9, arrival: 200, deadline: 5000, start: 200, finish: 6000, late: true, stage: 0, phase: "done" }),
+      expect.objectContaining({
+        id: 5,
+        model: "large",
+        priority: 9,
+        arrival: 200,
+        deadline: 5000,
+        start: 200,
+        finish: 6000,
+        late: true,
+        stage: 0,
+        phase: "done",
+      }),
     ]);
     expect(s.tiles.every((o) => o === -1)).toBe(true);
     expect(s.telemetry).toMatchObject({ powerMw: 1500, tempC: 42.5, queuedTasks: 3, time: 400 });
     expect(s.totals).toMatchObject({ arrivals: 1, completions: 1, late: 1, violations: 1 });
-    expect(s.log.map((l) => l.text)).toEqual(expect.arrayContaining([expect.stringContaining("frame rejected (crc)"), "board b1 is offline"]));
+    expect(s.log.map((l) => l.text)).toEqual(
+      expect.arrayContaining([expect.stringContaining("frame rejected (crc)"), "board b1 is offline"]),
+    );
     expect(watch.counters).toMatchObject({ framesReceived: 8, framesRejected: 1 });
 
     // the counters reach the monitor (and /metrics) at the latest when the watch closes
@@ -87,10 +132,14 @@ describe("watchMqtt", () => {
 
   it("takes a custom decoder (payload -> event), e.g. another codec", async () => {
     const got: RuntimeEvent[] = [];
-    const w = await watchMqtt(url, { push: (e) => got.push(e) }, {
-      board: "json1",
-      decode: (payload) => JSON.parse(new TextDecoder().decode(payload)) as RuntimeEvent,
-    });
+    const w = await watchMqtt(
+      url,
+      { push: (e) => got.push(e) },
+      {
+        board: "json1",
+        decode: (payload) => JSON.parse(new TextDecoder().decode(payload)) as RuntimeEvent,
+      },
+    );
     const c = await mqtt.connectAsync(url);
     try {
       await c.publishAsync("immsched/json1/telemetry", JSON.stringify({ time: 9, note: { level: "info", text: "hi" } }), { qos: 1 });

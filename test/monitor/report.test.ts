@@ -67,56 +67,64 @@ describe("HTML bench report", () => {
     expect(formatMetric("dropped", 3)).toBe("3");
 
     for (const lang of BROWSER_LANGS) {
-    const browser = await launchChromium(lang);
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(m.text());
-      });
-      page.on("pageerror", (e) => errors.push(e.message));
-      page.on("request", (r) => requests.push(r.url()));
-      await page.goto(`file://${file}`);
-      await page.waitForFunction(() => "__report" in window);
+      const browser = await launchChromium(lang);
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        const requests: string[] = [];
+        page.on("console", (m) => {
+          if (m.type() === "error") errors.push(m.text());
+        });
+        page.on("pageerror", (e) => errors.push(e.message));
+        page.on("request", (r) => requests.push(r.url()));
+        await page.goto(`file://${file}`);
+        await page.waitForFunction(() => "__report" in window);
 
-      const table = await page.$$eval("#summary tbody tr", (rows) =>
-        rows.map((r) => ({
-          policy: r.querySelector("th")!.textContent,
-          cells: Object.fromEntries([...r.querySelectorAll("td")].map((td) => [td.dataset.metric, td.textContent])),
-        })),
-      );
-      expect(table.map((r) => r.policy)).toEqual(Object.keys(bench.summary));
-      for (const row of table) {
-        const m = bench.summary[row.policy!]!;
-        for (const k of METRIC_NAMES) expect(row.cells[k], `${row.policy} ${k}`).toBe(formatMetric(k, m[k]));
+        const table = await page.$$eval("#summary tbody tr", (rows) =>
+          rows.map((r) => ({
+            policy: r.querySelector("th")!.textContent,
+            cells: Object.fromEntries([...r.querySelectorAll("td")].map((td) => [td.dataset.metric, td.textContent])),
+          })),
+        );
+        expect(table.map((r) => r.policy)).toEqual(Object.keys(bench.summary));
+        for (const row of table) {
+          const m = bench.summary[row.policy!]!;
+          for (const k of METRIC_NAMES) expect(row.cells[k], `${row.policy} ${k}`).toBe(formatMetric(k, m[k]));
+        }
+        expect(await page.$$eval("#runs tbody tr", (r) => r.length)).toBe(bench.runs.length);
+
+        // bars: one per policy, lengths in proportion to the values
+        const bars = await page.$$eval("#bars-violations rect.bar", (rs) =>
+          rs.map((r) => ({ p: r.getAttribute("data-policy"), w: Number(r.getAttribute("width")) })),
+        );
+        expect(bars.map((b) => b.p)).toEqual(Object.keys(bench.summary));
+        expect(bars[1]!.w / bars[0]!.w).toBeCloseTo(bench.summary.immsched!.violationRate / bench.summary.fcfs!.violationRate, 1);
+        expect(await page.$$eval("#bars-antt rect.bar", (rs) => rs.length)).toBe(3);
+
+        // latency chart: one line per policy over 201 percentiles; the stats table matches the samples
+        const chart = await page.evaluate(() => {
+          const u = (window as unknown as { __report: { latency: { data: number[][]; series: Array<{ label: string }> } } }).__report
+            .latency;
+          return {
+            xs: u.data[0]!.length,
+            lines: u.data.length - 1,
+            labels: u.series.map((s) => s.label),
+            canvas: !!document.querySelector("#latency-chart canvas"),
+          };
+        });
+        expect(chart).toMatchObject({ xs: 201, lines: 2, canvas: true });
+        expect(chart.labels.slice(1)).toEqual(["fcfs (1000)", "immsched (5000)"]);
+        const p99 = await page.$$eval("#latency-stats tbody tr", (rows) => rows.map((r) => r.querySelectorAll("td")[3]!.textContent));
+        expect(p99).toEqual([
+          formatMetric("decisionMicrosP99", percentile(decisionMicros.fcfs, 99)),
+          formatMetric("decisionMicrosP99", percentile(decisionMicros.immsched, 99)),
+        ]);
+
+        expect(errors, `console errors under LANG=${lang}`).toEqual([]);
+        expect(requests.filter((u) => !u.startsWith("file://"))).toEqual([]);
+      } finally {
+        await browser.close();
       }
-      expect(await page.$$eval("#runs tbody tr", (r) => r.length)).toBe(bench.runs.length);
-
-      // bars: one per policy, lengths in proportion to the values
-      const bars = await page.$$eval("#bars-violations rect.bar", (rs) => rs.map((r) => ({ p: r.getAttribute("data-policy"), w: Number(r.getAttribute("width")) })));
-      expect(bars.map((b) => b.p)).toEqual(Object.keys(bench.summary));
-      expect(bars[1]!.w / bars[0]!.w).toBeCloseTo(bench.summary.immsched!.violationRate / bench.summary.fcfs!.violationRate, 1);
-      expect(await page.$$eval("#bars-antt rect.bar", (rs) => rs.length)).toBe(3);
-
-      // latency chart: one line per policy over 201 percentiles; the stats table matches the samples
-      const chart = await page.evaluate(() => {
-        const u = (window as unknown as { __report: { latency: { data: number[][]; series: Array<{ label: string }> } } }).__report.latency;
-        return { xs: u.data[0]!.length, lines: u.data.length - 1, labels: u.series.map((s) => s.label), canvas: !!document.querySelector("#latency-chart canvas") };
-      });
-      expect(chart).toMatchObject({ xs: 201, lines: 2, canvas: true });
-      expect(chart.labels.slice(1)).toEqual(["fcfs (1000)", "immsched (5000)"]);
-      const p99 = await page.$$eval("#latency-stats tbody tr", (rows) => rows.map((r) => r.querySelectorAll("td")[3]!.textContent));
-      expect(p99).toEqual([
-        formatMetric("decisionMicrosP99", percentile(decisionMicros.fcfs, 99)),
-        formatMetric("decisionMicrosP99", percentile(decisionMicros.immsched, 99)),
-      ]);
-
-      expect(errors, `console errors under LANG=${lang}`).toEqual([]);
-      expect(requests.filter((u) => !u.startsWith("file://"))).toEqual([]);
-    } finally {
-      await browser.close();
-    }
     }
   });
 

@@ -43,10 +43,15 @@ describe.each(BROWSER_LANGS)("dashboard of immsched run --monitor (LANG=%s)", (l
     await page.goto(url);
     await page.waitForFunction(() => document.querySelectorAll("#mesh .cell").length === 64, undefined, { timeout: 15_000 });
     // tasks get placed: some tile gets an owner, and later the owners change
-    await page.waitForFunction(() => document.querySelectorAll("#mesh .cell:not([data-owner='-1'])").length > 0, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#mesh .cell:not([data-owner='-1'])").length > 0, undefined, {
+      timeout: 15_000,
+    });
     const first = await page.$$eval("#mesh .cell", (cells) => cells.map((c) => c.getAttribute("data-owner")).join(","));
     await page.waitForFunction(
-      (before) => Array.from(document.querySelectorAll("#mesh .cell")).map((c) => c.getAttribute("data-owner")).join(",") !== before,
+      (before) =>
+        Array.from(document.querySelectorAll("#mesh .cell"))
+          .map((c) => c.getAttribute("data-owner"))
+          .join(",") !== before,
       first,
       { timeout: 15_000 },
     );

@@ -60,10 +60,19 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
 
 const BOARD = 'lab "A"\\1'; // quotes and a backslash: label escaping must hold
 const ev = {
-  arrival: (time: number, id: number, deadlineNs: number): RuntimeEvent => ({ time, arrival: { id, model: "m", priority: 1, arrivalNs: time, deadlineNs } }),
-  place: (time: number, taskId: number, tiles: number[]): RuntimeEvent => ({ time, command: { kind: "place", epoch: time, taskId, stages: tiles.length, tiles } }),
+  arrival: (time: number, id: number, deadlineNs: number): RuntimeEvent => ({
+    time,
+    arrival: { id, model: "m", priority: 1, arrivalNs: time, deadlineNs },
+  }),
+  place: (time: number, taskId: number, tiles: number[]): RuntimeEvent => ({
+    time,
+    command: { kind: "place", epoch: time, taskId, stages: tiles.length, tiles },
+  }),
   preempt: (time: number, taskId: number): RuntimeEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } }),
-  drop: (time: number, taskId: number, reason: string): RuntimeEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason } }),
+  drop: (time: number, taskId: number, reason: string): RuntimeEvent => ({
+    time,
+    command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason },
+  }),
   done: (time: number, taskId: number): RuntimeEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 0 } }),
 };
 
@@ -141,7 +150,11 @@ describe("monitor server", () => {
     }
     expect(buckets[buckets.length - 1]!.labels.le).toBe("+Inf");
     // process metrics come along, on the monitor's own registry
-    expect(samples.some((s) => s.name === "immsched_monitor_process_resident_memory_bytes" || s.name === "immsched_monitor_nodejs_heap_size_used_bytes")).toBe(true);
+    expect(
+      samples.some(
+        (s) => s.name === "immsched_monitor_process_resident_memory_bytes" || s.name === "immsched_monitor_nodejs_heap_size_used_bytes",
+      ),
+    ).toBe(true);
 
     // a second scrape only moves by what came in between
     m.push(ev.arrival(50_000, 99, 60_000));
@@ -155,7 +168,14 @@ describe("monitor server", () => {
     m.push(ev.arrival(5, 1, 100));
     m.push(ev.place(6, 1, [3, 4]));
     const state = (await (await fetch(`${m.url}api/state`)).json()) as Snapshot;
-    expect(state).toMatchObject({ kind: "snapshot", board: "b1", policy: "prema", width: 4, height: 2, tiles: [-1, -1, -1, 1, 1, -1, -1, -1] });
+    expect(state).toMatchObject({
+      kind: "snapshot",
+      board: "b1",
+      policy: "prema",
+      width: 4,
+      height: 2,
+      tiles: [-1, -1, -1, 1, 1, -1, -1, -1],
+    });
     expect(state.tasks).toEqual([expect.objectContaining({ id: 1, phase: "running", start: 6 })]);
     expect(state.totals.arrivals).toBe(1);
 
@@ -188,7 +208,7 @@ describe("monitor server", () => {
         const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
         if (done) return;
         buf += value;
-        let k;
+        let k: number;
         while ((k = buf.indexOf("\n\n")) >= 0) {
           const block = buf.slice(0, k);
           buf = buf.slice(k + 2);

@@ -17,7 +17,10 @@ const place = (time: number, taskId: number, tiles: number[], kind: "place" | "r
 });
 const preempt = (time: number, taskId: number): RuntimeEvent => ({ time, command: { kind: "preempt", epoch: time, taskId } });
 const done = (time: number, taskId: number): RuntimeEvent => ({ time, board: { kind: "done", taskId, time, energyPJ: 1 } });
-const drop = (time: number, taskId: number, reason = "deadline"): RuntimeEvent => ({ time, command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason } }); // any string: the monitor must cope
+const drop = (time: number, taskId: number, reason = "deadline"): RuntimeEvent => ({
+  time,
+  command: { kind: "drop", epoch: time, taskId, reason: reason as DropReason },
+}); // any string: the monitor must cope
 const hello4x4: RuntimeEvent = { time: 0, hello: { board: "b", policy: "isosched", width: 4, height: 4 } };
 const task = (s: MonitorState, id: number) => snapshot(s).tasks.find((t) => t.id === id)!;
 
@@ -43,7 +46,14 @@ describe("tile ownership", () => {
     reduce(s, place(50, 1, [5, 6, 7], "resume"));
     expect(s.tiles.slice(0, 8)).toEqual([3, 3, -1, 2, 2, 1, 1, 1]);
     expect(s.marks).toEqual(new Array(16).fill(-1));
-    expect(task(s, 1)).toMatchObject({ phase: "running", start: 10, segments: [[10, 30], [50, null]] });
+    expect(task(s, 1)).toMatchObject({
+      phase: "running",
+      start: 10,
+      segments: [
+        [10, 30],
+        [50, null],
+      ],
+    });
 
     reduce(s, done(60, 2));
     expect(s.tiles.slice(3, 5)).toEqual([-1, -1]);
@@ -51,13 +61,30 @@ describe("tile ownership", () => {
 
     reduce(s, done(2000, 1)); // deadline 1000: late
     expect(s.tiles.slice(5, 8)).toEqual([-1, -1, -1]);
-    expect(task(s, 1)).toMatchObject({ phase: "done", late: true, finish: 2000, segments: [[10, 30], [50, 2000]] });
+    expect(task(s, 1)).toMatchObject({
+      phase: "done",
+      late: true,
+      finish: 2000,
+      segments: [
+        [10, 30],
+        [50, 2000],
+      ],
+    });
 
     reduce(s, drop(2100, 3));
     expect(s.tiles).toEqual(new Array(16).fill(-1));
     expect(task(s, 3)).toMatchObject({ phase: "dropped", dropped: "deadline", end: 2100, late: false });
 
-    expect(s.totals).toMatchObject({ arrivals: 3, placements: 3, resumes: 1, completions: 2, late: 1, violations: 2, preemptions: 1, drops: { deadline: 1 } });
+    expect(s.totals).toMatchObject({
+      arrivals: 3,
+      placements: 3,
+      resumes: 1,
+      completions: 2,
+      late: 1,
+      violations: 2,
+      preemptions: 1,
+      drops: { deadline: 1 },
+    });
   });
 
   it("a layer-temporal command (no tiles) gives the whole array to the task", () => {
@@ -72,7 +99,13 @@ describe("tile ownership", () => {
   });
 
   it("a task that finishes after its deadline is marked late and counted once as a violation", () => {
-    const s = fold([hello4x4, arrival(0, 7, 500), place(10, 7, [0]), { time: 400, board: { kind: "stage", taskId: 7, stage: 0, measuredNs: 1, time: 400 } }, done(501, 7)]);
+    const s = fold([
+      hello4x4,
+      arrival(0, 7, 500),
+      place(10, 7, [0]),
+      { time: 400, board: { kind: "stage", taskId: 7, stage: 0, measuredNs: 1, time: 400 } },
+      done(501, 7),
+    ]);
     expect(task(s, 7)).toMatchObject({ late: true, stage: 0, finish: 501 });
     reduce(s, drop(600, 7)); // a stale drop after the finish must not count twice
     expect(task(s, 7)).toMatchObject({ phase: "done", late: true });
@@ -121,7 +154,8 @@ describe("drop reasons", () => {
     for (let i = 0; i < 40; i++) reduce(s, drop(i, i, i < 2 ? "__proto__" : `r${i}`));
     reduce(s, drop(50, 50, "r2")); // a known reason past the cap still counts under its name
     expect(Object.keys(s.totals.drops)).toHaveLength(17);
-    expect(s.totals.drops["__proto__"]).toBe(2);
+    // biome-ignore lint/suspicious/noProto: a drop reason named __proto__ must count as an own key
+    expect(s.totals.drops.__proto__).toBe(2);
     expect(s.totals.drops.r2).toBe(2);
     expect(s.totals.drops.other).toBe(40 - 2 - 15); // __proto__ twice and r2..r16 fill the 16 names
     expect(JSON.parse(JSON.stringify(snapshot(s).totals.drops))).toMatchObject({ ["__proto__"]: 2, other: 23 });

@@ -10,7 +10,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import {
-  FrameSplitter, decodeFrame, encodeMessage, frameBytes, toWire, type DecodeResult, type Message,
+  FrameSplitter,
+  decodeFrame,
+  encodeMessage,
+  frameBytes,
+  toWire,
+  type DecodeResult,
+  type Message,
 } from "../../firmware-bridge/protocol/index.js";
 import { messageTokens, parseVectors, tokensMessage } from "../../firmware-bridge/vectors/format.js";
 import { message, seq } from "./arbitraries.js";
@@ -33,7 +39,7 @@ function run(args: string[], input = ""): { status: number | null; out: string[]
 
 /** What the C decoder says about raw bytes, in the TS DecodeResult shape (without typeCode). */
 function cDecode(frames: Uint8Array[]): Array<{ ok: true; seq: number; message: Message } | { ok: false; error: string; seq?: number }> {
-  const { out } = run(["decode"], frames.map((f) => hex(f) + "\n").join(""));
+  const { out } = run(["decode"], frames.map((f) => `${hex(f)}\n`).join(""));
   expect(out).toHaveLength(frames.length);
   return out.map((line) => {
     const t = line.split(" ");
@@ -92,7 +98,7 @@ describe.skipIf(NO_GCC)("C codec", () => {
   it(`TS encodes -> C decodes (random messages, seed ${SEED})`, () => {
     const msgs = fc.sample(fc.tuple(message, seq), { numRuns: 1500, seed: SEED + 1 });
     const got = cDecode(msgs.map(([m, s]) => encodeMessage(m, s)));
-    msgs.forEach(([m, s], i) => expect(got[i]).toEqual({ ok: true, seq: s, message: m }));
+    for (const [i, [m, s]] of msgs.entries()) expect(got[i]).toEqual({ ok: true, seq: s, message: m });
   });
 
   it(`C and TS give the same verdict on hostile bytes (seed ${SEED})`, () => {
@@ -100,10 +106,12 @@ describe.skipIf(NO_GCC)("C codec", () => {
       fc.oneof(
         fc.uint8Array({ maxLength: 80 }),
         // Right CRC and length, arbitrary version/type/payload: reaches the type and payload checks.
-        fc.tuple(fc.constantFrom(0, 1, 1, 1, 2), fc.integer({ min: 0, max: 0x50 }), seq, fc.uint8Array({ maxLength: 160 }))
+        fc
+          .tuple(fc.constantFrom(0, 1, 1, 1, 2), fc.integer({ min: 0, max: 0x50 }), seq, fc.uint8Array({ maxLength: 160 }))
           .map(([v, t, s, p]) => frameBytes(v, t, s, p)),
         // A valid frame with a few bytes of its payload replaced, CRC recomputed.
-        fc.tuple(message, seq, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }))
+        fc
+          .tuple(message, seq, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }))
           .map(([m, s, edits]) => {
             const f = encodeMessage(m, s);
             const p = f.slice(6, -2);
@@ -120,7 +128,7 @@ describe.skipIf(NO_GCC)("C codec", () => {
       { numRuns: 3000, seed: SEED + 2 },
     );
     const c = cDecode(frames);
-    frames.forEach((f, i) => expect(c[i], hex(f)).toEqual(tsView(decodeFrame(f))));
+    for (const [i, f] of frames.entries()) expect(c[i], hex(f)).toEqual(tsView(decodeFrame(f)));
   });
 
   it("refuses to encode what the wire cannot carry, like the TS encoder", () => {
@@ -137,7 +145,7 @@ describe.skipIf(NO_GCC)("C codec", () => {
       "1 hello 0 0 0 0 8 8 1 1 1 0 0 6162",
       "1 preempt 1 2",
     ];
-    expect(run(["encode"], lines.join("\n") + "\n").out).toEqual([
+    expect(run(["encode"], `${lines.join("\n")}\n`).out).toEqual([
       ...new Array<string>(lines.length - 1).fill("err range"),
       hex(encodeMessage({ type: "preempt", epoch: 1, taskId: 2 }, 1)),
     ]);
@@ -146,11 +154,14 @@ describe.skipIf(NO_GCC)("C codec", () => {
   it(`splits a chunked serial stream with garbage exactly like the TS FrameSplitter (seed ${SEED})`, () => {
     const streams = fc.sample(
       fc.tuple(
-        fc.array(fc.oneof(
-          fc.tuple(message, seq).map(([m, s]) => toWire(encodeMessage(m, s))),
-          fc.uint8Array({ maxLength: 30 }), // garbage, possibly with delimiters
-          fc.constant(new Uint8Array(700).fill(0x41)), // over-long
-        ), { maxLength: 10 }),
+        fc.array(
+          fc.oneof(
+            fc.tuple(message, seq).map(([m, s]) => toWire(encodeMessage(m, s))),
+            fc.uint8Array({ maxLength: 30 }), // garbage, possibly with delimiters
+            fc.constant(new Uint8Array(700).fill(0x41)), // over-long
+          ),
+          { maxLength: 10 },
+        ),
         fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }),
       ),
       { numRuns: 60, seed: SEED + 3 },
@@ -166,7 +177,7 @@ describe.skipIf(NO_GCC)("C codec", () => {
       const sp = new FrameSplitter();
       const want = chunks.flatMap((c) => sp.push(c)).map((f) => `frame ${hex(f)}`);
       want.push(`stats ${sp.stats.frames} ${sp.stats.overlong} ${sp.stats.malformed}`);
-      expect(run(["split"], chunks.map((c) => hex(c) + "\n").join("")).out).toEqual(want);
+      expect(run(["split"], chunks.map((c) => `${hex(c)}\n`).join("")).out).toEqual(want);
     }
   });
 

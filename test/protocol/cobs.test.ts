@@ -19,15 +19,15 @@ describe("COBS", () => {
 
   it("closes a block after 254 data bytes, and always ends with a code byte (canonical form)", () => {
     // 254 nonzero bytes: FF block, then the closing 01.
-    expect(hex(cobsEncode(run(1, 254)))).toBe("ff" + hex(run(1, 254)) + "01");
+    expect(hex(cobsEncode(run(1, 254)))).toBe(`ff${hex(run(1, 254))}01`);
     // 255 nonzero bytes: FF block of 254, then a 2-code block of the last byte.
-    expect(hex(cobsEncode(run(1, 255)))).toBe("ff" + hex(run(1, 254)) + "02ff");
+    expect(hex(cobsEncode(run(1, 255)))).toBe(`ff${hex(run(1, 254))}02ff`);
     // A zero after a full block is a 01 block.
-    expect(hex(cobsEncode(new Uint8Array([...run(1, 254), 0])))).toBe("ff" + hex(run(1, 254)) + "0101");
+    expect(hex(cobsEncode(new Uint8Array([...run(1, 254), 0])))).toBe(`ff${hex(run(1, 254))}0101`);
   });
 
   it("decodes the shorter form other encoders emit for a frame ending in a full block", () => {
-    expect(cobsDecode(bytes("ff" + hex(run(1, 254))))).toEqual(run(1, 254));
+    expect(cobsDecode(bytes(`ff${hex(run(1, 254))}`))).toEqual(run(1, 254));
   });
 
   it("round-trips any bytes, never emits 0x00, and stays within n + floor(n/254) + 1 bytes", () => {
@@ -37,7 +37,8 @@ describe("COBS", () => {
           fc.uint8Array({ maxLength: 1200 }),
           // Long nonzero runs and zero-heavy data exercise block boundaries more than uniform bytes.
           fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 255 })), { maxLength: 1200 }).map((a) => Uint8Array.from(a)),
-          fc.tuple(fc.integer({ min: 0, max: 800 }), fc.integer({ min: 0, max: 3 }))
+          fc
+            .tuple(fc.integer({ min: 0, max: 800 }), fc.integer({ min: 0, max: 3 }))
             .map(([n, z]) => Uint8Array.from([...Array.from({ length: n }, (_, i) => (i % 255) + 1), ...new Array<number>(z).fill(0)])),
         ),
         (raw) => {

@@ -2,8 +2,19 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import {
-  FrameSplitter, MAX_NS, commandEpoch, MESSAGE_TYPES, MSG, cobsDecode, cobsEncode, decodeFrame, encodeMessage, frameBytes, toWire,
-  type DecodeError, type Message,
+  FrameSplitter,
+  MAX_NS,
+  commandEpoch,
+  MESSAGE_TYPES,
+  MSG,
+  cobsDecode,
+  cobsEncode,
+  decodeFrame,
+  encodeMessage,
+  frameBytes,
+  toWire,
+  type DecodeError,
+  type Message,
 } from "../../firmware-bridge/protocol/index.js";
 import { parseVectors } from "../../firmware-bridge/vectors/format.js";
 import { message, seq } from "./arbitraries.js";
@@ -27,7 +38,12 @@ describe("vectors.txt", () => {
     expect(ok.some((v) => v.raw.length === 8)).toBe(true); // empty payload
     expect(ok.some((v) => (v.message.type === "schedule" || v.message.type === "resume") && v.message.tiles.length === 64)).toBe(true);
     expect(ok.some((v) => v.raw.subarray(0, -2).includes(0))).toBe(true); // COBS must escape zeros
-    const longestRun = (b: Uint8Array): number => Math.max(...hex(b).match(/(?:(?!00)[0-9a-f]{2})+/g)!.map((s) => s.length / 2));
+    const longestRun = (b: Uint8Array): number =>
+      Math.max(
+        ...hex(b)
+          .match(/(?:(?!00)[0-9a-f]{2})+/g)!
+          .map((s) => s.length / 2),
+      );
     expect(ok.some((v) => longestRun(v.raw) >= 254)).toBe(true);
     expect(cobs.some((v) => v.raw.length >= 508 && !v.raw.includes(0))).toBe(true);
   });
@@ -67,7 +83,7 @@ describe("codec", () => {
     const doc = readFileSync(new URL("../../firmware-bridge/PROTOCOL.md", import.meta.url), "utf8");
     const fixedPart: Partial<Record<string, number>> = { hello: 25, schedule: 9, resume: 9, error: 3 };
     for (const type of MESSAGE_TYPES) {
-      const code = "0x" + MSG[type].toString(16).padStart(2, "0");
+      const code = `0x${MSG[type].toString(16).padStart(2, "0")}`;
       const row = doc.split("\n").find((l) => l.startsWith(`| \`${code}\` | ${type.toUpperCase()} |`));
       expect(row, type).toBeDefined();
       const size = row!.split("|")[5]!.trim();
@@ -141,14 +157,42 @@ describe("codec", () => {
       [{ type: "error", code: 1, text: "x".repeat(256) }, 1],
       [{ type: "drop", epoch: 1, taskId: 1, reason: "bored" as never }, 1],
       [{ type: "nack", ackedSeq: 1, reason: "nope" as never }, 1],
-      [{
-        type: "hello", protocolVersion: 1, fwMajor: 0, fwMinor: 0, fwPatch: 0, meshWidth: 8, meshHeight: 8, pesPerTile: 1,
-        clockMhz: 1, maxTasks: 1, flags: 0, boardTimeNs: 0, boardId: "a/b",
-      }, 1],
-      [{
-        type: "hello", protocolVersion: 1, fwMajor: 0, fwMinor: 0, fwPatch: 0, meshWidth: 0, meshHeight: 8, pesPerTile: 1,
-        clockMhz: 1, maxTasks: 1, flags: 0, boardTimeNs: 0, boardId: "ab",
-      }, 1],
+      [
+        {
+          type: "hello",
+          protocolVersion: 1,
+          fwMajor: 0,
+          fwMinor: 0,
+          fwPatch: 0,
+          meshWidth: 8,
+          meshHeight: 8,
+          pesPerTile: 1,
+          clockMhz: 1,
+          maxTasks: 1,
+          flags: 0,
+          boardTimeNs: 0,
+          boardId: "a/b",
+        },
+        1,
+      ],
+      [
+        {
+          type: "hello",
+          protocolVersion: 1,
+          fwMajor: 0,
+          fwMinor: 0,
+          fwPatch: 0,
+          meshWidth: 0,
+          meshHeight: 8,
+          pesPerTile: 1,
+          clockMhz: 1,
+          maxTasks: 1,
+          flags: 0,
+          boardTimeNs: 0,
+          boardId: "ab",
+        },
+        1,
+      ],
     ];
     for (const [m, s] of bad) expect(() => encodeMessage(m, s), JSON.stringify(m)).toThrow(RangeError);
   });
@@ -156,11 +200,13 @@ describe("codec", () => {
 
 describe("commandEpoch (the board's ACK epoch, read before decoding)", () => {
   it("is the epoch of every command frame and 0 for any other frame", () => {
-    fc.assert(fc.property(message, seq, (m, s) => {
-      const frame = encodeMessage(m, s);
-      const expected = m.type === "schedule" || m.type === "resume" || m.type === "preempt" || m.type === "drop" ? m.epoch : 0;
-      expect(commandEpoch(frame)).toBe(expected);
-    }));
+    fc.assert(
+      fc.property(message, seq, (m, s) => {
+        const frame = encodeMessage(m, s);
+        const expected = m.type === "schedule" || m.type === "resume" || m.type === "preempt" || m.type === "drop" ? m.epoch : 0;
+        expect(commandEpoch(frame)).toBe(expected);
+      }),
+    );
   });
 
   it("is 0 for a command frame too short to hold one", () => {

@@ -5,7 +5,7 @@ import { crc16 } from "../../firmware-bridge/protocol/index.js";
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe("crc16 (CRC-16/CCITT-FALSE)", () => {
-  it("gives the catalogue check value 0x29B1 for \"123456789\"", () => {
+  it('gives the catalogue check value 0x29B1 for "123456789"', () => {
     expect(crc16(ascii("123456789"))).toBe(0x29b1);
   });
 
@@ -34,8 +34,10 @@ describe("crc16 (CRC-16/CCITT-FALSE)", () => {
       }
       return c;
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
-      expect(crc16(b)).toBe(ref(b));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+        expect(crc16(b)).toBe(ref(b));
+      }),
+    );
   });
 });

@@ -1,7 +1,14 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {
-  FrameSplitter, MAX_COBS_FRAME, MAX_PAYLOAD, decodeFrame, encodeMessage, frameBytes, toWire, type Message,
+  FrameSplitter,
+  MAX_COBS_FRAME,
+  MAX_PAYLOAD,
+  decodeFrame,
+  encodeMessage,
+  frameBytes,
+  toWire,
+  type Message,
 } from "../../firmware-bridge/protocol/index.js";
 import { message, seq } from "./arbitraries.js";
 
@@ -21,7 +28,9 @@ describe("FrameSplitter", () => {
   it("recovers every frame, in order, whatever the chunking and the garbage between frames", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ m: message, seq, garbage: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined }) }), { maxLength: 12 }),
+        fc.array(fc.record({ m: message, seq, garbage: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined }) }), {
+          maxLength: 12,
+        }),
         fc.array(fc.nat(), { maxLength: 30 }),
         (items, cuts) => {
           const parts: number[] = [];

@@ -1,7 +1,14 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {
-  MESSAGE_TYPES, SENDER, commandToMessage, messageToCommand, parseTopic, subscriptions, topicFor, type Command,
+  MESSAGE_TYPES,
+  SENDER,
+  commandToMessage,
+  messageToCommand,
+  parseTopic,
+  subscriptions,
+  topicFor,
+  type Command,
 } from "../../firmware-bridge/protocol/index.js";
 
 describe("MQTT topics", () => {
@@ -19,7 +26,14 @@ describe("MQTT topics", () => {
       for (const from of sides) expect(parseTopic(topicFor("b-7", type, from))).toEqual({ boardId: "b-7", kind: "frame", type, from });
     }
     expect(parseTopic("immsched/b-7/status")).toEqual({ boardId: "b-7", kind: "status" });
-    for (const t of ["immsched/b/unknown", "other/b/hello", "immsched/b/hello/x", "immsched//hello", "immsched/b+/hello", "immsched/b/toString"]) {
+    for (const t of [
+      "immsched/b/unknown",
+      "other/b/hello",
+      "immsched/b/hello/x",
+      "immsched//hello",
+      "immsched/b+/hello",
+      "immsched/b/toString",
+    ]) {
       expect(parseTopic(t), t).toBeNull();
     }
   });
@@ -43,20 +57,32 @@ describe("controller commands <-> messages", () => {
     const cmd = fc.oneof(
       fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 64 }).chain((tiles) =>
         fc.record({
-          kind: fc.constantFrom("place" as const, "resume" as const), epoch: fc.nat(), taskId: fc.nat(),
-          stages: fc.constant(tiles.length), tiles: fc.constant(tiles),
-        })),
+          kind: fc.constantFrom("place" as const, "resume" as const),
+          epoch: fc.nat(),
+          taskId: fc.nat(),
+          stages: fc.constant(tiles.length),
+          tiles: fc.constant(tiles),
+        }),
+      ),
       fc.record({ kind: fc.constant("preempt" as const), epoch: fc.nat(), taskId: fc.nat() }),
       fc.record({
-        kind: fc.constant("drop" as const), epoch: fc.nat(), taskId: fc.nat(),
+        kind: fc.constant("drop" as const),
+        epoch: fc.nat(),
+        taskId: fc.nat(),
         reason: fc.constantFrom("deadline" as const, "queue-full" as const, "unplaceable" as const, "unknown-model" as const),
       }),
     );
-    fc.assert(fc.property(cmd, (c: Command) => {
-      expect(messageToCommand(commandToMessage(c))).toEqual(c);
-    }));
-    expect(commandToMessage({ kind: "place", epoch: 3, taskId: 4, stages: 2, tiles: [5, 6] }))
-      .toEqual({ type: "schedule", epoch: 3, taskId: 4, tiles: [5, 6] });
+    fc.assert(
+      fc.property(cmd, (c: Command) => {
+        expect(messageToCommand(commandToMessage(c))).toEqual(c);
+      }),
+    );
+    expect(commandToMessage({ kind: "place", epoch: 3, taskId: 4, stages: 2, tiles: [5, 6] })).toEqual({
+      type: "schedule",
+      epoch: 3,
+      taskId: 4,
+      tiles: [5, 6],
+    });
     expect(messageToCommand({ type: "ack", ackedSeq: 1, epoch: 1 })).toBeNull();
   });
 

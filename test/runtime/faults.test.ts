@@ -13,7 +13,11 @@ import { mulberry32 } from "../../host/workloads/random.js";
 import type { MessageType } from "../../firmware-bridge/protocol/index.js";
 
 /** Wraps a transport: each frame sent is dropped, corrupted (one byte flipped) or sent twice. */
-function faulty(inner: FrameTransport, seed: number, p: { drop: number; corrupt: number; repeat: number }): FrameTransport & { injected: { drop: number; corrupt: number; repeat: number } } {
+function faulty(
+  inner: FrameTransport,
+  seed: number,
+  p: { drop: number; corrupt: number; repeat: number },
+): FrameTransport & { injected: { drop: number; corrupt: number; repeat: number } } {
   const rand = mulberry32(seed);
   const injected = { drop: 0, corrupt: 0, repeat: 0 };
   return {
@@ -58,7 +62,14 @@ describe("a faulty link", () => {
     let runtime!: HostRuntime;
     const endpoint = new Endpoint(hostLink, { side: "host", retryMs: 20, ackEpoch: () => runtime?.currentEpoch ?? 0 });
     runtime = new HostRuntime({ endpoint, policy: "immsched", models: scenario.models, seed: 2 });
-    const vb = new VirtualBoard({ transport: boardLink, retryMs: 20, boardId: "faulty", mesh: { width: 8, height: 8 }, scenario, timeScale: 0.25 });
+    const vb = new VirtualBoard({
+      transport: boardLink,
+      retryMs: 20,
+      boardId: "faulty",
+      mesh: { width: 8, height: 8 },
+      scenario,
+      timeScale: 0.25,
+    });
     runtime.start();
     vb.start();
     const summary = await Promise.race([
@@ -91,7 +102,15 @@ describe("a board that falls silent", () => {
     let runtime!: HostRuntime;
     const endpoint = new Endpoint(h, { side: "host", retryMs: 50, ackEpoch: () => runtime?.currentEpoch ?? 0 });
     runtime = new HostRuntime({ endpoint, policy: "isosched", models: scenario.models, seed: 4 });
-    const first = new VirtualBoard({ transport: b, retryMs: 50, boardId: "first", mesh: { width: 8, height: 8 }, scenario, timeScale: 1, heartbeatMs: 200 });
+    const first = new VirtualBoard({
+      transport: b,
+      retryMs: 50,
+      boardId: "first",
+      mesh: { width: 8, height: 8 },
+      scenario,
+      timeScale: 1,
+      heartbeatMs: 200,
+    });
     runtime.start();
     first.start();
     await first.finished;
@@ -104,10 +123,18 @@ describe("a board that falls silent", () => {
     expect(runtime.summary.live).toBe(false);
     await new Promise((r) => setTimeout(r, 1100));
     expect(endpoint.stats.framesSent).toBeGreaterThan(sentBefore); // HELLO_REQUEST goes out again
-    const second = new VirtualBoard({ transport: b, retryMs: 50, boardId: "second", mesh: { width: 8, height: 8 }, scenario, timeScale: 1 });
+    const second = new VirtualBoard({
+      transport: b,
+      retryMs: 50,
+      boardId: "second",
+      mesh: { width: 8, height: 8 },
+      scenario,
+      timeScale: 1,
+    });
     second.start();
     const back = Date.now() + 3000;
-    while (!(runtime.summary.live && runtime.summary.hello?.boardId === "second") && Date.now() < back) await new Promise((r) => setTimeout(r, 50));
+    while (!(runtime.summary.live && runtime.summary.hello?.boardId === "second") && Date.now() < back)
+      await new Promise((r) => setTimeout(r, 50));
     expect(runtime.summary.hello?.boardId).toBe("second");
     expect(runtime.summary.live).toBe(true);
     await second.stop();

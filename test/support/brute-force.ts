@@ -7,7 +7,11 @@ import { type Pattern, type Target, targetLinks, tileCount } from "../../host/fo
 export function bruteForceExists(pattern: Pattern, target: Target): boolean {
   const tiles = tileCount(target);
   const occupied = new Set(target.occupied ?? []);
-  const linked = new Set(targetLinks(target).map(([a, b]) => a * 1024 + b).concat(targetLinks(target).map(([a, b]) => b * 1024 + a)));
+  const linked = new Set(
+    targetLinks(target)
+      .map(([a, b]) => a * 1024 + b)
+      .concat(targetLinks(target).map(([a, b]) => b * 1024 + a)),
+  );
   const earlier: number[][] = Array.from({ length: pattern.nodes }, () => []);
   for (const [u, v] of pattern.edges) {
     earlier[Math.max(u, v)]!.push(Math.min(u, v));

@@ -6,7 +6,9 @@ import { listening } from "../../host/net/ports.js";
 
 /** Debian puts daemons such as mosquitto in /usr/sbin, which is not on every user's PATH. */
 function onPath(command: string): boolean {
-  const r = spawnSync("sh", ["-c", `command -v "$1" >/dev/null 2>&1`, "sh", command], { env: { ...process.env, PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` } });
+  const r = spawnSync("sh", ["-c", `command -v "$1" >/dev/null 2>&1`, "sh", command], {
+    env: { ...process.env, PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` },
+  });
   return r.status === 0;
 }
 

@@ -31,9 +31,8 @@ export const smallInstance = fc
     };
     if (r.kinds) {
       target.labels = r.kinds.slice(0, tiles);
-      pattern.labels = r.kinds.slice(tiles % 7, tiles % 7 + r.stages).map((k) => k ?? 0);
+      pattern.labels = r.kinds.slice(tiles % 7, (tiles % 7) + r.stages).map((k) => k ?? 0);
       while (pattern.labels.length < r.stages) pattern.labels.push(0);
     }
     return { pattern, target };
   });
-

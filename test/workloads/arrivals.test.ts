@@ -117,14 +117,24 @@ describe("Dysta recipe", () => {
 describe("materialize", () => {
   it("sorts by arrival time (stably), numbers ids 1..n and gives each task its sample's profile", () => {
     const cfg = defaultConfig();
-    const m = compileModel({ name: "toy", layers: [conv("c1", { K: 16, C: 3, Y: 34, X: 34, R: 3, S: 3 }), conv("c2", { K: 16, C: 16, Y: 32, X: 32, R: 3, S: 3 })] }, cfg);
+    const m = compileModel(
+      {
+        name: "toy",
+        layers: [conv("c1", { K: 16, C: 3, Y: 34, X: 34, R: 3, S: 3 }), conv("c2", { K: 16, C: 16, Y: 32, X: 32, R: 3, S: 3 })],
+      },
+      cfg,
+    );
     const specs = [
       { tNs: 5, model: "toy", priority: 1, deadlineNs: 50, sample: 1 },
       { tNs: 1, model: "toy", priority: 3, deadlineNs: 50, sample: 2 },
       { tNs: 5, model: "toy", priority: 9, deadlineNs: 50, sample: 3 },
     ];
     const a = materialize(specs, new Map([["toy", m]]));
-    expect(a.map((x) => [x.id, x.arrivalNs, x.priority, x.sample])).toEqual([[1, 1, 3, 2], [2, 5, 1, 1], [3, 5, 9, 3]]);
+    expect(a.map((x) => [x.id, x.arrivalNs, x.priority, x.sample])).toEqual([
+      [1, 1, 3, 2],
+      [2, 5, 1, 1],
+      [3, 5, 9, 3],
+    ]);
     expect(a[0]!.profile.pipelines.size).toBe(m.variants.length);
     expect(a[0]!.isolatedNs).not.toBe(a[1]!.isolatedNs); // different samples, different sparsity
     expect(() => materialize([{ ...specs[0]!, model: "nope" }], new Map([["toy", m]]))).toThrow(/unknown model 'nope'/);

@@ -23,7 +23,13 @@ function bruteForce(costs: number[], k: number): number {
   let best = Infinity;
   const rec = (start: number, groups: number, worst: number) => {
     if (groups === 1) {
-      best = Math.min(best, Math.max(worst, costs.slice(start).reduce((a, b) => a + b, 0)));
+      best = Math.min(
+        best,
+        Math.max(
+          worst,
+          costs.slice(start).reduce((a, b) => a + b, 0),
+        ),
+      );
       return;
     }
     let sum = 0;
@@ -40,9 +46,9 @@ describe("linear partition (concatenate-and-split)", () => {
   it("finds the minimal largest stage, as brute force does (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 10 }).chain((costs) =>
-          fc.tuple(fc.constant(costs), fc.integer({ min: 1, max: costs.length })),
-        ),
+        fc
+          .array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 10 })
+          .chain((costs) => fc.tuple(fc.constant(costs), fc.integer({ min: 1, max: costs.length }))),
         ([costs, k]) => {
           const starts = linearPartition(costs, k);
           expect(starts).toHaveLength(k);
@@ -69,18 +75,50 @@ describe("linear partition (concatenate-and-split)", () => {
 describe("stage graphs", () => {
   it("a chain cut into k stages is the chain 0 -> 1 -> ... -> k-1", () => {
     const edges = Array.from({ length: 9 }, (_, i) => [i, i + 1] as [number, number]);
-    expect(stageGraph(10, edges, [0, 3, 5, 8])).toEqual([[0, 1], [1, 2], [2, 3]]);
+    expect(stageGraph(10, edges, [0, 3, 5, 8])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
   });
 
   it("bipartiteness and degree", () => {
-    expect(isBipartite(3, [[0, 1], [1, 2], [0, 2]])).toBe(false);
-    expect(isBipartite(4, [[0, 1], [1, 3], [0, 2], [2, 3]])).toBe(true);
-    expect(maxDegree(5, [[0, 1], [0, 2], [0, 3], [0, 4], [1, 0]])).toBe(4);
+    expect(
+      isBipartite(3, [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+      ]),
+    ).toBe(false);
+    expect(
+      isBipartite(4, [
+        [0, 1],
+        [1, 3],
+        [0, 2],
+        [2, 3],
+      ]),
+    ).toBe(true);
+    expect(
+      maxDegree(5, [
+        [0, 1],
+        [0, 2],
+        [0, 3],
+        [0, 4],
+        [1, 0],
+      ]),
+    ).toBe(4);
   });
 
   it("a residual block cut across three stages is a triangle: the cut is shifted to a placeable one", () => {
     // stem -> a -> b, stem -> b (skip into b's add), b -> head; equal costs
-    const edges: Array<[number, number]> = [[0, 1], [1, 2], [0, 2], [2, 3], [3, 4], [4, 5]];
+    const edges: Array<[number, number]> = [
+      [0, 1],
+      [1, 2],
+      [0, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+    ];
     const costs = [1, 1, 1, 1, 1, 1];
     // the balanced cut [0 | 1 | 2 3 | 4 5] puts stem, a and b in three stages
     expect(isBipartite(4, stageGraph(6, edges, linearPartition(costs, 4)))).toBe(false);
@@ -93,11 +131,29 @@ describe("stage graphs", () => {
   });
 
   it("drops a stage count whose every cut is unplaceable, and says why", () => {
-    const r = partitionStages([1, 1, 1], [[0, 1], [1, 2], [0, 2]], 3, MESH_RULES);
+    const r = partitionStages(
+      [1, 1, 1],
+      [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+      ],
+      3,
+      MESH_RULES,
+    );
     expect(isDropped(r)).toBe(true);
     if (isDropped(r)) expect(r.reason).toMatch(/odd cycle/);
     // a board that is not bipartite (an odd torus) can hold it
-    const ok = partitionStages([1, 1, 1], [[0, 1], [1, 2], [0, 2]], 3, { requireBipartite: false, maxDegree: 4 });
+    const ok = partitionStages(
+      [1, 1, 1],
+      [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+      ],
+      3,
+      { requireBipartite: false, maxDegree: 4 },
+    );
     expect(isDropped(ok)).toBe(false);
   });
 

@@ -48,7 +48,12 @@ describe("sparsity samples", () => {
       expect(Math.abs(col[1000]! - medians[l]!)).toBeLessThan(0.03);
     }
     // a shared factor: two layers of the same sample move together (rho^2 = 0.36 on the logit scale)
-    expect(corr(samples.map((s) => s[3]!), samples.map((s) => s[11]!))).toBeGreaterThan(0.2);
+    expect(
+      corr(
+        samples.map((s) => s[3]!),
+        samples.map((s) => s[11]!),
+      ),
+    ).toBeGreaterThan(0.2);
   });
 
   it("scale compute by (1 - e s) / (1 - e m), Dysta's gamma at e = 1", () => {
@@ -85,7 +90,10 @@ describe("ModelEntry of a chain model", () => {
   it("has one estimate per layer summing to the isolated latency, and variants from one tile to the whole 8x8 mesh", () => {
     expect(cm.entry.name).toBe("ES_RITNet");
     expect(cm.entry.layerEstNs).toHaveLength(42);
-    expect(cm.entry.isolatedNs).toBeCloseTo(cm.entry.layerEstNs.reduce((a, b) => a + b, 0), 6);
+    expect(cm.entry.isolatedNs).toBeCloseTo(
+      cm.entry.layerEstNs.reduce((a, b) => a + b, 0),
+      6,
+    );
     expect(cm.entry.variants.map((v) => v.stages)).toEqual([1, 2, 4, 8, 16, 32, 64]);
     for (const v of cm.entry.variants) {
       const c = cm.variants.find((c) => c.tiles === v.stages)!;
@@ -123,8 +131,14 @@ describe("TaskProfile of a sample", () => {
     expect(s.profile.layerEnergyPJ).toHaveLength(42);
     expect([...s.profile.pipelines.keys()]).toEqual(cm.entry.variants.map((v) => v.stages));
     for (const [k, p] of s.profile.pipelines) checkPipeline(p, k);
-    expect(s.isolatedNs).toBeCloseTo(s.profile.layerNs.reduce((a, b) => a + b, 0), 6);
-    expect(s.isolatedEnergyPJ).toBeCloseTo(s.profile.layerEnergyPJ.reduce((a, b) => a + b, 0), 3);
+    expect(s.isolatedNs).toBeCloseTo(
+      s.profile.layerNs.reduce((a, b) => a + b, 0),
+      6,
+    );
+    expect(s.isolatedEnergyPJ).toBeCloseTo(
+      s.profile.layerEnergyPJ.reduce((a, b) => a + b, 0),
+      3,
+    );
   });
 
   it("differs from the estimate per sample, around it, and is reproducible from its seed", () => {
@@ -137,7 +151,10 @@ describe("TaskProfile of a sample", () => {
     expect(Math.max(...iso)).toBeGreaterThan(1.05 * cm.entry.isolatedNs);
     expect(sampleTask(cm, 5)).toEqual(sampleTask(cm, 5));
     // less compute work is faster in both worlds, never slower than DRAM allows
-    const half = profileAt(cm, cm.medians.map(() => 0.5));
+    const half = profileAt(
+      cm,
+      cm.medians.map(() => 0.5),
+    );
     const full = profileAt(cm);
     expect(half.isolatedNs).toBeLessThan(full.isolatedNs);
     expect(half.isolatedNs).toBeGreaterThanOrEqual(full.isolatedNs / 2);

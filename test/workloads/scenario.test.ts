@@ -42,7 +42,12 @@ function checkArrivals(s: Scenario) {
 describe("loadScenario", () => {
   it("lists the XRBench scenarios, the Dysta recipe and the examples", () => {
     const l = listScenarios();
-    expect(l.filter((s) => s.kind === "xrbench").map((s) => s.name)).toEqual(["AR_gaming", "VR_gaming", "outdoor_activity_A", "outdoor_activity_B"]);
+    expect(l.filter((s) => s.kind === "xrbench").map((s) => s.name)).toEqual([
+      "AR_gaming",
+      "VR_gaming",
+      "outdoor_activity_A",
+      "outdoor_activity_B",
+    ]);
     expect(l.some((s) => s.kind === "recipe" && s.name === "dysta")).toBe(true);
     expect(l.filter((s) => s.kind === "example").length).toBeGreaterThanOrEqual(4);
   });
@@ -66,7 +71,11 @@ describe("loadScenario", () => {
   });
 
   it("a .m path and a different board (the cost model follows the board)", () => {
-    const small = loadScenario(join(PROJECT_XRBENCH_DIR, "VR_gaming.m"), { seed: 1, board: { mesh: { width: 4, height: 4 } }, durationMs: 50 });
+    const small = loadScenario(join(PROJECT_XRBENCH_DIR, "VR_gaming.m"), {
+      seed: 1,
+      board: { mesh: { width: 4, height: 4 } },
+      durationMs: 50,
+    });
     const big = loadScenario("VR_gaming", { seed: 1, board, durationMs: 50 });
     expect(small.config.meshWidth).toBe(4);
     expect(small.models[0]!.isolatedNs).toBeGreaterThan(big.models[0]!.isolatedNs); // 1024 PEs instead of 4096
@@ -143,7 +152,15 @@ describe("trace round trip", () => {
   it("names pool models by name and writes inline models out", () => {
     const doc = saveScenarioTrace(loadScenario(example("dag-mix.json"), { seed: 1, board }));
     expect(doc.models[0]).toBe("resnet18");
-    expect(doc.models[2]).toMatchObject({ name: "residual_toy", edges: [[0, 1], [1, 2], [0, 2], [2, 3]] });
+    expect(doc.models[2]).toMatchObject({
+      name: "residual_toy",
+      edges: [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+        [2, 3],
+      ],
+    });
     expect(modelPool().has("inception")).toBe(true);
   });
 });
@@ -175,14 +192,18 @@ describe("bad traces name the file and the field", () => {
     expect(errorOf({ ...base, arrivals: [] })).toMatchObject({ field: "arrivals", reason: "a trace needs at least one arrival" });
     expect(errorOf({ ...base, arrivals: [{ t_ms: -1, model: "ES_RITNet" }] }).field).toBe("arrivals[0].t_ms");
     expect(errorOf({ ...base, arrivals: [{ t_ms: 0, model: "ES_RITNet", priority: 1.5 }] }).field).toBe("arrivals[0].priority");
-    expect(errorOf({ ...base, arrivals: [{ t_ms: 5, model: "ES_RITNet", deadline_ms: 4 }] })).toMatchObject({ field: "arrivals[0].deadline_ms" });
+    expect(errorOf({ ...base, arrivals: [{ t_ms: 5, model: "ES_RITNet", deadline_ms: 4 }] })).toMatchObject({
+      field: "arrivals[0].deadline_ms",
+    });
     expect(errorOf({ ...base, arrivals: [{ t_ms: 0, model: "ES_RITNet", deadline_ms: 4, slo_mult: 2 }] }).reason).toMatch(/not both/);
     expect(errorOf([1, 2]).reason).toMatch(/expected a JSON object/);
   });
 
   it("references", () => {
     expect(errorOf({ ...base, arrivals: [{ t_ms: 0, model: "GE_FBNet_C" }] })).toMatchObject({ field: "arrivals[0].model" });
-    expect(errorOf({ ...base, arrivals: [{ t_ms: 0, model: "ES_RITNet", after: { model: "X", frame: 0 } }] }).field).toBe("arrivals[0].after.model");
+    expect(errorOf({ ...base, arrivals: [{ t_ms: 0, model: "ES_RITNet", after: { model: "X", frame: 0 } }] }).field).toBe(
+      "arrivals[0].after.model",
+    );
     expect(errorOf({ ...base, models: ["NoSuchNet"] })).toMatchObject({ field: "models[0]" });
     expect(errorOf({ ...base, models: ["ES_RITNet", "ES_RITNet"] }).reason).toMatch(/listed twice/);
   });

@@ -12,7 +12,12 @@ import { runPolicy } from "../../host/bench/policy-bench.js";
 import { InputError } from "../../host/formats/input-error.js";
 
 const data = (f: string) => fileURLToPath(new URL(`../../data/xrbench/${f}`, import.meta.url));
-const rows = (f: string) => readFileSync(data(f), "utf8").trim().split("\n").slice(1).map((r) => r.split(","));
+const rows = (f: string) =>
+  readFileSync(data(f), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((r) => r.split(","));
 const NS = 1e6;
 
 /** XRBench's schedule CSV as the engine's task records (every frame in it completed). */
@@ -110,6 +115,8 @@ describe("a costs CSV in XRBench's form", () => {
   it("needs a row for every model the scenario runs", () => {
     const board = boardOf("Single_4K");
     const s = loadScenario("VR_gaming", { seed: 1, board });
-    expect(() => withCosts(s, parseCostsCsv("model,isolated_latency_ms,energy_mJ\nES_RITNet,1,1\n"), "f.csv")).toThrow(/f\.csv.*GE_FBNet_C/);
+    expect(() => withCosts(s, parseCostsCsv("model,isolated_latency_ms,energy_mJ\nES_RITNet,1,1\n"), "f.csv")).toThrow(
+      /f\.csv.*GE_FBNet_C/,
+    );
   });
 });

@@ -9,7 +9,9 @@ import { layerMacs } from "../../firmware-bridge/accelerator/cost.js";
 
 const SHARED = fileURLToPath(new URL("../../../shared/data/xrbench/", import.meta.url));
 const PROJECT = fileURLToPath(new URL("../../data/xrbench/", import.meta.url));
-const files = readdirSync(PROJECT).filter((f) => f.endsWith(".m")).sort();
+const files = readdirSync(PROJECT)
+  .filter((f) => f.endsWith(".m"))
+  .sort();
 
 /** Layer count of each network, counted from the raw text without the parser. */
 function countLayers(text: string): Map<string, number> {
@@ -21,10 +23,27 @@ function countLayers(text: string): Map<string, number> {
 
 const EXPECTED: Record<string, Array<[string, number, number]>> = {
   // [network, FPS, layers]
-  "AR_gaming.m": [["HT_hand_graph_cnn_half", 45, 224], ["DE_midas_v21_small", 30, 92], ["PD_Plane_RCNN_Quarter", 15, 153]],
-  "VR_gaming.m": [["ES_RITNet", 60, 42], ["GE_FBNet_C", 60, 63], ["HT_hand_graph_cnn_half", 45, 224]],
-  "outdoor_activity_A.m": [["KD_res8_narrow", 3, 8], ["ASR_EM_24L", 3, 120], ["SS_HRViT_b1", 10, 423], ["OD_D2go_FasterRCNN", 30, 138]],
-  "outdoor_activity_B.m": [["KD_res8_narrow", 3, 8], ["ASR_EM_24L", 3, 120], ["D2go_FastRCNN", 30, 138]],
+  "AR_gaming.m": [
+    ["HT_hand_graph_cnn_half", 45, 224],
+    ["DE_midas_v21_small", 30, 92],
+    ["PD_Plane_RCNN_Quarter", 15, 153],
+  ],
+  "VR_gaming.m": [
+    ["ES_RITNet", 60, 42],
+    ["GE_FBNet_C", 60, 63],
+    ["HT_hand_graph_cnn_half", 45, 224],
+  ],
+  "outdoor_activity_A.m": [
+    ["KD_res8_narrow", 3, 8],
+    ["ASR_EM_24L", 3, 120],
+    ["SS_HRViT_b1", 10, 423],
+    ["OD_D2go_FasterRCNN", 30, 138],
+  ],
+  "outdoor_activity_B.m": [
+    ["KD_res8_narrow", 3, 8],
+    ["ASR_EM_24L", 3, 120],
+    ["D2go_FastRCNN", 30, 138],
+  ],
 };
 
 describe("XRBench files as they are", () => {
@@ -33,10 +52,14 @@ describe("XRBench files as they are", () => {
     // beside the shared data (a developer's checkout), the copies must still be verbatim; a CI
     // clone on its own has only the project's copies, which every other test here reads
     if (existsSync(SHARED)) {
-      expect(files).toEqual(readdirSync(SHARED).filter((f) => f.endsWith(".m")).sort());
+      expect(files).toEqual(
+        readdirSync(SHARED)
+          .filter((f) => f.endsWith(".m"))
+          .sort(),
+      );
       for (const f of files) expect(readFileSync(PROJECT + f, "utf8")).toBe(readFileSync(SHARED + f, "utf8"));
     }
-    expect(readFileSync(PROJECT + "LICENSE", "utf8")).toMatch(/MIT License[\s\S]*Copyright \(c\) 2023 XRBench/);
+    expect(readFileSync(`${PROJECT}LICENSE`, "utf8")).toMatch(/MIT License[\s\S]*Copyright \(c\) 2023 XRBench/);
   });
 
   for (const f of files) {
@@ -59,22 +82,26 @@ describe("XRBench files as they are", () => {
   }
 
   it("reads dependencies and probabilities", () => {
-    const vr = readXrbenchFile(PROJECT + "VR_gaming.m").networks;
-    expect(vr.map((n) => [n.dependency, n.probability])).toEqual([[undefined, 1], ["ES_RITNet", 1], [undefined, 1]]);
-    const oa = readXrbenchFile(PROJECT + "outdoor_activity_A.m").networks;
+    const vr = readXrbenchFile(`${PROJECT}VR_gaming.m`).networks;
+    expect(vr.map((n) => [n.dependency, n.probability])).toEqual([
+      [undefined, 1],
+      ["ES_RITNet", 1],
+      [undefined, 1],
+    ]);
+    const oa = readXrbenchFile(`${PROJECT}outdoor_activity_A.m`).networks;
     expect(oa[1]).toMatchObject({ name: "ASR_EM_24L", dependency: "KD_res8_narrow", probability: 0.2, line: 47 });
   });
 
   it("reads the first layer of ES_RITNet exactly", () => {
-    const l = readXrbenchFile(PROJECT + "VR_gaming.m").networks[0]!.layers[0]!;
+    const l = readXrbenchFile(`${PROJECT}VR_gaming.m`).networks[0]!.layers[0]!;
     expect(l).toEqual({ name: "conv1", kind: "CONV", N: 1, K: 32, C: 32, Y: 160, X: 100, R: 3, S: 3, strideY: 1, strideX: 1 });
   });
 
   it("reads the accelerator files", () => {
-    const a = readXrbenchFile(PROJECT + "Single_4K.m").accelerators;
+    const a = readXrbenchFile(`${PROJECT}Single_4K.m`).accelerators;
     expect(a).toHaveLength(1);
     expect(a[0]!.settings).toMatchObject({ num_pes: 4096, offchip_bw: 128, top_noc_multicast: true, global_shared_memory: 4194304 });
-    expect(readXrbenchFile(PROJECT + "Single_8K.m").accelerators[0]!.settings.num_pes).toBe(8192);
+    expect(readXrbenchFile(`${PROJECT}Single_8K.m`).accelerators[0]!.settings.num_pes).toBe(8192);
   });
 
   it("accepts MAESTRO's variants: Dimensions without ':', Stride, DSCONV, comments, FPS:3", () => {
@@ -108,12 +135,14 @@ Layer l1 {
 
 describe("broken XRBench input names file, line and what was expected", () => {
   it("a file cut in the middle of a layer", () => {
-    const vr = readFileSync(PROJECT + "VR_gaming.m", "utf8");
+    const vr = readFileSync(`${PROJECT}VR_gaming.m`, "utf8");
     const cut = vr.slice(0, vr.indexOf("Dimensions", 2000) + 14);
     const e = errorOf(cut);
     expect(e.file).toBe("bad.m");
     expect(e.line).toBe(cut.split("\n").length);
-    expect(e.message).toMatch(/^bad\.m:\d+: unexpected end of file: expected '}' to close the Dimensions of layer \S+ of network ES_RITNet/);
+    expect(e.message).toMatch(
+      /^bad\.m:\d+: unexpected end of file: expected '}' to close the Dimensions of layer \S+ of network ES_RITNet/,
+    );
   });
 
   it("a file cut after a layer, before its network closes", () => {
@@ -155,7 +184,7 @@ describe("broken XRBench input names file, line and what was expected", () => {
     expect(dep.line).toBe(4);
     expect(dep.reason).toMatch(/network A depends on unknown network 'Ghost'/);
     expect(errorOf(GOOD + GOOD).reason).toMatch(/network A is defined twice/);
-    expect(errorOf(GOOD + "Layer x {}").reason).toMatch(/expected 'Network' or 'Accelerator', got 'Layer'/);
+    expect(errorOf(`${GOOD}Layer x {}`).reason).toMatch(/expected 'Network' or 'Accelerator', got 'Layer'/);
     const junk = errorOf(GOOD.replace("Layer l1", "Layer l1 #"));
     expect(junk.line).toBe(3);
     expect(junk.reason).toBe("unexpected character '#'");

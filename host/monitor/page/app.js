@@ -4,14 +4,28 @@
 // for their shape). Applying one only merges data and marks what changed; drawing happens at most
 // once per animation frame, and only the parts that changed, so the page keeps up with thousands
 // of events a second. window.__immsched exposes the model and the charts (tests, debugging).
-"use strict";
+
 (() => {
   const $ = (id) => document.getElementById(id);
   const LOG_ROWS = 200;
 
   const model = {
-    board: "", policy: "", width: 0, height: 0, now: 0, bucketNs: 1e8, recentLimit: 60, maxBuckets: 600,
-    tiles: [], marks: [], tasks: new Map(), series: [], log: [], lastSeq: 0, totals: null, telemetry: null,
+    board: "",
+    policy: "",
+    width: 0,
+    height: 0,
+    now: 0,
+    bucketNs: 1e8,
+    recentLimit: 60,
+    maxBuckets: 600,
+    tiles: [],
+    marks: [],
+    tasks: new Map(),
+    series: [],
+    log: [],
+    lastSeq: 0,
+    totals: null,
+    telemetry: null,
   };
   const dirty = { mesh: false, tiles: false, tasks: false, series: false, log: false, header: false };
   const stats = { snapshots: 0, deltas: 0, renders: 0, maxRenderMs: 0, lastRenderMs: 0 };
@@ -54,8 +68,14 @@
       if (!last || p.i > last.i) s.push(p);
       else {
         for (let k = s.length - 1; k >= 0; k--) {
-          if (s[k].i === p.i) { s[k] = p; break; }
-          if (s[k].i < p.i) { s.splice(k + 1, 0, p); break; }
+          if (s[k].i === p.i) {
+            s[k] = p;
+            break;
+          }
+          if (s[k].i < p.i) {
+            s.splice(k + 1, 0, p);
+            break;
+          }
         }
       }
     }
@@ -77,8 +97,17 @@
     stats.snapshots++;
     const meshChanged = s.width !== model.width || s.height !== model.height;
     Object.assign(model, {
-      board: s.board, policy: s.policy, width: s.width, height: s.height, now: s.now, bucketNs: s.bucketNs,
-      recentLimit: s.recentLimit, maxBuckets: s.maxBuckets, tiles: s.tiles, marks: s.marks, totals: s.totals,
+      board: s.board,
+      policy: s.policy,
+      width: s.width,
+      height: s.height,
+      now: s.now,
+      bucketNs: s.bucketNs,
+      recentLimit: s.recentLimit,
+      maxBuckets: s.maxBuckets,
+      tiles: s.tiles,
+      marks: s.marks,
+      totals: s.totals,
       telemetry: s.telemetry,
     });
     model.tasks = new Map();
@@ -269,8 +298,10 @@
         const px = x(end);
         g.strokeStyle = "#d70015";
         g.beginPath();
-        g.moveTo(px - 3, y + 1); g.lineTo(px + 3, y + ROW - 1);
-        g.moveTo(px + 3, y + 1); g.lineTo(px - 3, y + ROW - 1);
+        g.moveTo(px - 3, y + 1);
+        g.lineTo(px + 3, y + ROW - 1);
+        g.moveTo(px + 3, y + 1);
+        g.lineTo(px - 3, y + ROW - 1);
         g.stroke();
       }
       if (t.deadline !== null) {
@@ -297,8 +328,8 @@
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false }, y: yScale },
         axes: [
-          { values: (u, vals) => vals.map(fmtTick), size: 30 },
-          { values: (u, vals) => vals.map(yFmt), size: 54 },
+          { values: (_u, vals) => vals.map(fmtTick), size: 30 },
+          { values: (_u, vals) => vals.map(yFmt), size: 54 },
         ],
         series: [{}, ...series.map((s) => ({ spanGaps: false, width: 1.5, points: { show: false }, ...s }))],
       },
@@ -319,8 +350,10 @@
       // log scale: a cold-start call can take 1000x a warm one and would flatten everything else
       { distr: 3 },
     );
-    charts.violations = makeChart($("chart-violations"), [{ label: "violation rate", stroke: "#d70015", fill: "rgba(215,0,21,.08)" }], (v) =>
-      v == null ? "" : `${Math.round(v * 100)}%`,
+    charts.violations = makeChart(
+      $("chart-violations"),
+      [{ label: "violation rate", stroke: "#d70015", fill: "rgba(215,0,21,.08)" }],
+      (v) => (v == null ? "" : `${Math.round(v * 100)}%`),
     );
     charts.throughput = makeChart($("chart-throughput"), [{ label: "done/s", stroke: "#248a3d", fill: "rgba(36,138,61,.08)" }], num);
   }
@@ -361,14 +394,30 @@
   function render() {
     frameRequested = false;
     const t0 = performance.now();
-    if (dirty.mesh) { buildMesh(); dirty.mesh = false; dirty.tiles = true; }
-    if (dirty.header) { renderHeader(); dirty.header = false; }
-    if (dirty.tiles) { renderTiles(); dirty.tiles = false; }
+    if (dirty.mesh) {
+      buildMesh();
+      dirty.mesh = false;
+      dirty.tiles = true;
+    }
+    if (dirty.header) {
+      renderHeader();
+      dirty.header = false;
+    }
+    if (dirty.tiles) {
+      renderTiles();
+      dirty.tiles = false;
+    }
     // the Gantt's "now" line moves with every update, so it redraws whenever anything came in
     if (dirty.tasks || dirty.series || dirty.log) renderGantt();
     dirty.tasks = false;
-    if (dirty.series) { renderCharts(); dirty.series = false; }
-    if (dirty.log) { renderLog(); dirty.log = false; }
+    if (dirty.series) {
+      renderCharts();
+      dirty.series = false;
+    }
+    if (dirty.log) {
+      renderLog();
+      dirty.log = false;
+    }
     stats.renders++;
     stats.lastRenderMs = performance.now() - t0;
     stats.maxRenderMs = Math.max(stats.maxRenderMs, stats.lastRenderMs);
@@ -384,10 +433,22 @@
 
   const status = $("status");
   const es = new EventSource("/events");
-  es.addEventListener("open", () => { status.textContent = "live"; status.className = "live"; });
-  es.addEventListener("error", () => { status.textContent = "reconnecting…"; status.className = "down"; });
-  es.addEventListener("snapshot", (m) => { applySnapshot(JSON.parse(m.data)); requestFrame(); });
-  es.addEventListener("delta", (m) => { applyDelta(JSON.parse(m.data)); requestFrame(); });
+  es.addEventListener("open", () => {
+    status.textContent = "live";
+    status.className = "live";
+  });
+  es.addEventListener("error", () => {
+    status.textContent = "reconnecting…";
+    status.className = "down";
+  });
+  es.addEventListener("snapshot", (m) => {
+    applySnapshot(JSON.parse(m.data));
+    requestFrame();
+  });
+  es.addEventListener("delta", (m) => {
+    applyDelta(JSON.parse(m.data));
+    requestFrame();
+  });
 
   window.__immsched = { model, stats, charts };
 })();

@@ -3,7 +3,6 @@
 // tag: uPlot builds `new Intl.NumberFormat(navigator.language)` when it loads and throws a
 // RangeError, leaving `uPlot` undefined. Report the tag without its "@modifier" (or "en-US") instead.
 (() => {
-  "use strict";
   const valid = (tag) => {
     try {
       new Intl.NumberFormat(tag);
