@@ -6,7 +6,7 @@ import { MAX_STAGES, targetTiles } from "../graph";
 import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_BUDGET, E_NODE_RANGE, E_STAGE_COUNT, E_SELF_LOOP } from "../status";
 import {
   MAX_MODELS, MAX_LAYERS, MAX_VARIANTS, modelCount, modelLayerStart, modelLayerCount,
-  modelIsolatedNs, layerEstNs, layerSuffixNs, variantCount, variantStages, variantEstNs,
+  modelIsolatedNs, layerEstNs, layerSuffixNs, variantCount, variantStages, variantEstNs, variantEnergyPJ,
   variantSucc, variantIndex, modelsReset, modelsAdd, layersUsedCount,
 } from "./models";
 import {
@@ -54,7 +54,7 @@ export function modelAdd(layers: i32, isolatedNs: f64): i32 {
 }
 
 /** Adds a pipeline variant of `stages` stages to a model; its `edges` (u, v) pairs are in the int buffer. */
-export function modelAddVariant(model: i32, stages: i32, estNs: f64, edges: i32): i32 {
+export function modelAddVariant(model: i32, stages: i32, estNs: f64, energyPJ: f64, edges: i32): i32 {
   if (model < 0 || model >= modelCount) return E_NODE_RANGE;
   if (stages < 1 || stages > MAX_STAGES) return E_STAGE_COUNT;
   if (edges < 0 || edges * 2 > IO_INTS) return E_IO_OVERFLOW;
@@ -72,6 +72,7 @@ export function modelAddVariant(model: i32, stages: i32, estNs: f64, edges: i32)
   }
   unchecked((variantStages[vi] = stages));
   unchecked((variantEstNs[vi] = estNs));
+  unchecked((variantEnergyPJ[vi] = energyPJ));
   unchecked((variantCount[model] = v + 1));
   return v;
 }

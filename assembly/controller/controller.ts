@@ -33,7 +33,7 @@ import {
 } from "./tasks";
 import {
   modelCount, modelLayerCount, modelLayerStart, layerEstNs, variantCount, variantStages,
-  variantEstNs, variantSucc, variantIndex, MAX_VARIANTS,
+  variantEstNs, variantEnergyPJ, variantSucc, variantIndex, MAX_VARIANTS,
 } from "./models";
 import {
   CMD_PLACE, CMD_PREEMPT, CMD_RESUME, CMD_DROP, DROP_DEADLINE, DROP_QUEUE_FULL,
@@ -346,7 +346,7 @@ function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i3
     if (!elastic) key = meets ? <f64>tiles : 1e18 + est;
     else if (tiles > room) key = 3e18 + est;
     else if (!meets) key = 2e18 + est;
-    else if (tiles <= share) key = est;
+    else if (tiles <= share) key = unchecked(variantEnergyPJ[vi]) * 1e-3 + <f64>tiles;
     else key = 1e18 + <f64>tiles;
     // insertion sort: at most MAX_VARIANTS entries, stable for equal keys
     let i = v;

@@ -24,6 +24,8 @@ export const variantCount = new StaticArray<i32>(MAX_MODELS);
 export const variantStages = new StaticArray<i32>(MAX_MODELS * MAX_VARIANTS);
 /** Estimated pipeline latency of a variant on its own tiles (ns). */
 export const variantEstNs = new StaticArray<f64>(MAX_MODELS * MAX_VARIANTS);
+/** Estimated energy of a run of a variant (pJ; 0 when the host gave none): what IMMSched's sizing trades against speed. */
+export const variantEnergyPJ = new StaticArray<f64>(MAX_MODELS * MAX_VARIANTS);
 /** Successor masks of each variant's stage graph (MAX_STAGES words per variant). */
 export const variantSucc = new StaticArray<u64>(MAX_MODELS * MAX_VARIANTS * MAX_STAGES);
 

@@ -38,7 +38,7 @@ export interface ModelEntry {
   /** Isolated latency on the whole array, ns. */
   isolatedNs: number;
   /** Pipeline variants for tile-spatial execution. */
-  variants: Array<{ stages: number; estNs: number; edges: Array<[number, number]> }>;
+  variants: Array<{ stages: number; estNs: number; /** Estimated energy of a run (pJ); 0 when unknown. */ energyPJ?: number; edges: Array<[number, number]> }>;
 }
 
 export interface ControllerOptions {
@@ -63,7 +63,7 @@ interface ControllerExports {
   controllerIoFloats(): number;
   modelsClear(): void;
   modelAdd(layers: number, isolatedNs: number): number;
-  modelAddVariant(model: number, stages: number, estNs: number, edges: number): number;
+  modelAddVariant(model: number, stages: number, estNs: number, energyPJ: number, edges: number): number;
   controllerStart(policy: number, budget: number, seed: number): number;
   controllerArrival(id: number, model: number, priority: number, arrivalNs: number, deadlineNs: number, now: number): number;
   controllerStageDone(id: number, stage: number, measuredNs: number, now: number): number;
@@ -141,7 +141,7 @@ export class Controller {
       this.modelIndex.set(m.name, id);
       for (const v of m.variants) {
         this.ints().set(v.edges.flat());
-        check(this.x.modelAddVariant(id, v.stages, v.estNs, v.edges.length), `model ${m.name} variant k=${v.stages}`);
+        check(this.x.modelAddVariant(id, v.stages, v.estNs, v.energyPJ ?? 0, v.edges.length), `model ${m.name} variant k=${v.stages}`);
       }
     }
   }
