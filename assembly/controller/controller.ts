@@ -244,7 +244,21 @@ function decideTemporal(p: Policy, now: f64): void {
   placements++;
 }
 
+/** Elastic sizing: may a placement that misses its deadline be made (the second pass of decideSpatial)? */
+let allowMiss = false;
+
 function decideSpatial(p: Policy, now: f64): void {
+  allowMiss = !p.elastic;
+  placeWaiting(p, now);
+  if (!p.elastic) return;
+  // IMMSched: tasks that can still meet their deadline had the first pick of the tiles; the rest
+  // may now finish late on what is left (a late frame still counts toward XRBench's QoE)
+  allowMiss = true;
+  decisionStamp++;
+  placeWaiting(p, now);
+}
+
+function placeWaiting(p: Policy, now: f64): void {
   let preemptTried = false;
   for (let attempt = 0; attempt < MAX_PLACEMENTS_PER_DECISION; attempt++) {
     if (setCount(targetFree, 0) == 0 && (!p.preemptive || preemptTried)) return;
@@ -344,6 +358,7 @@ function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i3
     const meets = est <= left * SLACK_SHARE;
     let key: f64;
     if (!elastic) key = meets ? <f64>tiles : 1e18 + est;
+    else if (est > left && !allowMiss) key = 4e18 + est;
     else if (tiles > room) key = 3e18 + est;
     else if (!meets) key = 2e18 + est;
     else if (tiles <= share) key = unchecked(variantEnergyPJ[vi]) * 1e-3 + <f64>tiles;
@@ -357,6 +372,12 @@ function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i3
     }
     unchecked((variantKey[i] = key));
     unchecked((variantOrder[i] = v));
+  }
+  if (elastic) {
+    // a placement that cannot meet the deadline is not made: the tiles go to a task that can
+    let kept = 0;
+    while (kept < n && unchecked(variantKey[kept]) < 4e18) kept++;
+    return kept;
   }
   return n;
 }
