@@ -18,6 +18,7 @@ import {
   particleCount,
   positiveNumber,
   numberList,
+  integerList,
   collect,
   seedValue,
   seedList,
@@ -123,6 +124,12 @@ export function buildProgram(): Command {
       "--costs <file>",
       "per-model whole-array latency and energy in XRBench's form (model,isolated_latency_ms,energy_mJ) instead of the cost model's",
     )
+    .option(
+      "--lanes <list>",
+      "ablation: lane counts a pipeline stage may be split over (default 1,2,4,8; 1 turns layer split off)",
+      integerList("--lanes"),
+    )
+    .option("--fixed-sizing", "ablation: every spatial policy sizes placements by the fixed rule (turns immsched's elastic sizing off)")
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")

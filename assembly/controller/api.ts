@@ -11,7 +11,7 @@ import {
 } from "./models";
 import {
   controllerReset, onArrival, onStageDone, onTaskDone, decisionWork, checkInvariants,
-  placements, preemptions,
+  placements, preemptions, controllerPolicy,
 } from "./controller";
 import { commandWords, commandLength, commandCount } from "./commands";
 import { tileOwner, NO_OWNER } from "./ownership";
@@ -85,6 +85,11 @@ export function controllerStart(policy: i32, solveBudget: f64, seed: u32): i32 {
   if (targetTiles == 0) return E_NO_TARGET;
   if (!(solveBudget >= 1) || solveBudget != Math.floor(solveBudget)) return E_BUDGET;
   return controllerReset(policy, <u64>solveBudget, seed) ? OK : E_POLICY;
+}
+
+/** After controllerStart: size placements by the fixed rule even under an elastic policy (an ablation). */
+export function controllerFixedSizing(): void {
+  controllerPolicy().elastic = false;
 }
 
 /** XRBench's base tick (ns) for the xrbench policy: an idle array starts a task only on it or at a completion. */

@@ -22,6 +22,7 @@ export class ImmSched extends Policy {
     this.elastic = true;
   }
   reset(): void {
+    this.elastic = true; // an ablation (controllerFixedSizing) turns it off for one run
     psoConfigure(DEFAULT_PARTICLES, IMMSCHED_POLISH);
   }
   score(slot: i32, now: f64): f64 {

@@ -31,6 +31,9 @@ export interface BenchSpec {
   decisionTime?: "work" | "measured";
   /** Per-model whole-array latency and energy in XRBench's form instead of the cost model's (--costs). */
   costs?: { file: string; models: ReadonlyMap<string, ModelCost> };
+  /** Ablations: lane counts offered (default profiles.ts DEFAULT_LANE_COUNTS; [1] turns layer split off), and fixed sizing for every policy. */
+  laneCounts?: readonly number[];
+  fixedSizing?: boolean;
 }
 
 /** One run (the report's record, with the policy typed). */
@@ -79,6 +82,7 @@ export async function runBench(spec: BenchSpec, progress?: (done: number, total:
         rate: c.rate,
         sloMult: spec.sloMult,
         board: spec.board,
+        laneCounts: spec.laneCounts,
       });
       const scenario = spec.costs ? withCosts(loaded, spec.costs.models, spec.costs.file) : loaded;
       for (const policy of spec.policies) {
@@ -122,7 +126,7 @@ export async function runPolicy(
   scenario: Scenario,
   policy: PolicyName,
   seed: number,
-  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime">,
+  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime" | "fixedSizing">,
 ): Promise<{ log: RunLog; metrics: Metrics }> {
   const x = policy === "xrbench" ? scenario.xrbench : undefined;
   const log = await simulate({
@@ -134,6 +138,7 @@ export async function runPolicy(
     nsPerWork: spec.nsPerWork ?? DEFAULT_NS_PER_WORK,
     decisionTime: spec.decisionTime,
     tickNs: x ? xrbenchTickNs(x.networks) : undefined,
+    fixedSizing: spec.fixedSizing,
   });
   return { log, metrics: computeMetrics(log, x ? xrbenchEndNs(x.networks, x.durationMs, log) : undefined) };
 }

@@ -22,6 +22,8 @@ export interface BenchCommandOptions {
   nsPerWork?: number;
   decisionTime?: "work" | "measured";
   costs?: string;
+  lanes?: number[];
+  fixedSizing?: boolean;
   json?: string;
   csv?: string;
   html?: string;
@@ -38,6 +40,8 @@ const COLUMNS: Array<{ key: keyof Metrics; head: string; fmt: (v: number) => str
   { key: "energyMJ", head: "energy mJ", fmt: (v) => v.toFixed(1) },
   { key: "uxCost", head: "uxCost", fmt: (v) => v.toPrecision(3) },
   { key: "dropped", head: "dropped", fmt: (v) => v.toFixed(1) },
+  { key: "preemptions", head: "pre-empted", fmt: (v) => v.toFixed(1) },
+  { key: "resizes", head: "resized", fmt: (v) => v.toFixed(1) },
   { key: "decisionMicrosP50", head: "dec p50 µs", fmt: (v) => v.toFixed(1) },
   { key: "decisionMicrosP99", head: "dec p99 µs", fmt: (v) => v.toFixed(1) },
 ];
@@ -72,6 +76,8 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     nsPerWork: opts.nsPerWork,
     decisionTime: opts.decisionTime,
     costs: opts.costs ? { file: opts.costs, models: readCostsCsv(opts.costs) } : undefined,
+    laneCounts: opts.lanes,
+    fixedSizing: opts.fixedSizing,
   };
   const tty = process.stderr.isTTY && !opts.quiet;
   const bar = tty
@@ -101,6 +107,8 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     `board: ${opts.board.width}x${opts.board.height} mesh · seeds ${opts.seeds.join(",")} · decisions charged ${opts.decisionTime === "measured" ? "by measured wall time" : `at ${opts.nsPerWork ?? DEFAULT_NS_PER_WORK} ns per work unit`}\n`,
   );
   if (opts.costs) out.write(`costs: whole-array latency and energy per model from ${opts.costs}\n`);
+  if (opts.lanes) out.write(`ablation: stages split over ${opts.lanes.join(",")} lanes only\n`);
+  if (opts.fixedSizing) out.write(`ablation: fixed sizing for every policy (no elastic pipelines)\n`);
   out.write(`runs: ${result.runs.length} in ${seconds.toFixed(1)} s · metrics: mean over seeds\n\n`);
   out.write(`${benchTable(result)}\n`);
   out.write(

@@ -40,6 +40,12 @@ export function numberList(flag: string) {
   return (value: string): number[] => value.split(",").map(one);
 }
 
+/** A comma list of positive integers. */
+export function integerList(flag: string) {
+  const one = positiveInteger(flag);
+  return (value: string): number[] => value.split(",").map(one);
+}
+
 /** A repeatable, comma-separable option: every value given, in order. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [

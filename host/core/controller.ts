@@ -38,7 +38,12 @@ export interface ModelEntry {
   /** Isolated latency on the whole array, ns. */
   isolatedNs: number;
   /** Pipeline variants for tile-spatial execution. */
-  variants: Array<{ stages: number; estNs: number; /** Estimated energy of a run (pJ); 0 when unknown. */ energyPJ?: number; edges: Array<[number, number]> }>;
+  variants: Array<{
+    stages: number;
+    estNs: number /** Estimated energy of a run (pJ); 0 when unknown. */;
+    energyPJ?: number;
+    edges: Array<[number, number]>;
+  }>;
 }
 
 export interface ControllerOptions {
@@ -49,6 +54,8 @@ export interface ControllerOptions {
   solveBudget?: number;
   seed?: number;
   wasmPath?: string;
+  /** Size every placement by the fixed rule, even for an elastic policy (an ablation: what elastic sizing adds). */
+  fixedSizing?: boolean;
   /** xrbench policy: XRBench's base tick, floor(1000 / highest FPS) ms, in ns (none: every arrival is an event). */
   tickNs?: number;
 }
@@ -65,6 +72,7 @@ interface ControllerExports {
   modelAdd(layers: number, isolatedNs: number): number;
   modelAddVariant(model: number, stages: number, estNs: number, energyPJ: number, edges: number): number;
   controllerStart(policy: number, budget: number, seed: number): number;
+  controllerFixedSizing(): void;
   controllerArrival(id: number, model: number, priority: number, arrivalNs: number, deadlineNs: number, now: number): number;
   controllerStageDone(id: number, stage: number, measuredNs: number, now: number): number;
   controllerTaskDone(id: number, now: number): number;
@@ -115,6 +123,7 @@ export class Controller {
     if (policy < 0) throw new Error(`unknown policy "${opts.policy}" (known: ${ALL_POLICIES.join(", ")})`);
     check(c.x.controllerStart(policy, opts.solveBudget ?? 200_000, (opts.seed ?? 1) >>> 0), "controller start");
     c.x.xrbenchTick(opts.tickNs ?? 0);
+    if (opts.fixedSizing) c.x.controllerFixedSizing();
     return c;
   }
 

@@ -41,6 +41,8 @@ const HEAD: Record<keyof Metrics, { label: string; unit: string; higherIsBetter?
   dropped: { label: "dropped", unit: "" },
   decisionMicrosP50: { label: "decision p50", unit: "µs" },
   decisionMicrosP99: { label: "decision p99", unit: "µs" },
+  preemptions: { label: "pre-empted", unit: "" },
+  resizes: { label: "resized", unit: "" },
 };
 
 /** How a metric reads in the report's tables (violationRate as a percentage, others to 4 significant digits). */

@@ -7,6 +7,7 @@
 // virtual-time simulator keeps, so host/sim/metrics.ts computes the same metrics), link counters
 // and the host's own arrival -> commands-sent latency.
 
+import { notePlacement } from "../sim/records.js";
 import { EventEmitter } from "node:events";
 import { Controller, type ModelEntry, type PolicyName } from "../core/controller.js";
 import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
@@ -68,6 +69,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private hello?: MessageOf<"hello">;
   private controller?: Controller;
   private preemptions = 0;
+  private resizes = 0;
   private lastEnergyPJ = 0;
   private firstNs = Infinity;
   private lastNs = 0;
@@ -302,7 +304,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       } else if (c.kind === "preempt") {
         this.preemptions++;
         if (rec) rec.preemptions++;
-      } else if (rec && rec.startNs === undefined) rec.startNs = time;
+      } else if (rec && notePlacement(rec, c, time)) this.resizes++;
       if (this.watched) this.emit("event", { time, command: c });
       this.opts.endpoint.send(commandToMessage(c), c.taskId);
     }
@@ -327,6 +329,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       ),
       spanNs: Math.max(0, last - (this.firstNs === Infinity ? 0 : this.firstNs)),
       preemptions: this.preemptions,
+      resizes: this.resizes,
     };
   }
 }

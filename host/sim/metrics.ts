@@ -20,6 +20,8 @@
 //                   logged by its last event, and only models with a logged frame.
 //   dropped         tasks dropped (by the controller, or because the frame they depend on was)
 //   decisionMicrosP50/P99  arrival -> its commands ready, in the core's time (queueing included)
+//   preemptions     tasks stopped for another (each PREEMPT command)
+//   resizes         pre-empted tasks resumed on another number of tiles (elastic pipelines)
 
 import type { RunLog, TaskRecord } from "./types.js";
 
@@ -35,6 +37,8 @@ export interface Metrics {
   dropped: number;
   decisionMicrosP50: number;
   decisionMicrosP99: number;
+  preemptions: number;
+  resizes: number;
 }
 
 export const METRIC_NAMES: ReadonlyArray<keyof Metrics> = [
@@ -49,6 +53,8 @@ export const METRIC_NAMES: ReadonlyArray<keyof Metrics> = [
   "dropped",
   "decisionMicrosP50",
   "decisionMicrosP99",
+  "preemptions",
+  "resizes",
 ];
 
 export function percentile(values: readonly number[], p: number): number {
@@ -129,6 +135,8 @@ export function computeMetrics(log: RunLog, xrbenchEndNs?: number): Metrics {
     dropped: all.filter((t) => t.dropped !== undefined).length,
     decisionMicrosP50: percentile(log.arrivalToCommandNs, 50) / 1000,
     decisionMicrosP99: percentile(log.arrivalToCommandNs, 99) / 1000,
+    preemptions: log.preemptions,
+    resizes: log.resizes,
   };
 }
 

@@ -6,6 +6,7 @@
 // event (or for the measured wall time of the call), and its commands reach the board only then.
 // An event that happens while the core is busy waits for it.
 
+import { notePlacement } from "./records.js";
 import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName } from "../core/controller.js";
 import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import { EventHeap } from "../../firmware-bridge/board/event-heap.js";
@@ -30,6 +31,8 @@ export interface SimOptions {
   /** Check the controller's invariants after every event (tests). */
   checkInvariants?: boolean;
   wasmPath?: string;
+  /** Fixed sizing for every policy (Controller's fixedSizing: an ablation of elastic sizing). */
+  fixedSizing?: boolean;
   /** xrbench policy: XRBench's base tick (ns), host/workloads/xrbench-run.ts. */
   tickNs?: number;
   /** Called for every command and board event, in time order (live views, traces). */
@@ -54,6 +57,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     seed: opts.seed,
     wasmPath: opts.wasmPath,
     tickNs: opts.tickNs,
+    fixedSizing: opts.fixedSizing,
   });
   const machine: Machine = SPATIAL_POLICIES.has(opts.policy) ? new SpatialMachine(tileCount(opts.board)) : new TemporalMachine();
   const queue = new EventHeap<SimEvent>();
@@ -72,6 +76,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     energyPJ: 0,
     spanNs: 0,
     preemptions: 0,
+    resizes: 0,
   };
   let coreFreeAt = 0;
   let first = Infinity;
@@ -184,8 +189,8 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
       } else if (cmd.kind === "preempt") {
         if (rec) rec.preemptions++;
         log.preemptions++;
-      } else if (rec && rec.startNs === undefined) {
-        rec.startNs = t;
+      } else if (rec && notePlacement(rec, cmd, t)) {
+        log.resizes++;
       }
       machine.apply(cmd, t);
     }

@@ -28,6 +28,8 @@ export interface TaskRecord {
   /** Why it was dropped (a controller reason, or "dependency" when its parent frame never finished). */
   dropped?: string;
   preemptions: number;
+  /** Tiles of its latest placement (0: the whole array, layer-temporal). */
+  tiles?: number;
 }
 
 export interface RunLog {
@@ -42,4 +44,6 @@ export interface RunLog {
   /** First arrival to last event (ns). */
   spanNs: number;
   preemptions: number;
+  /** Pre-empted tasks resumed on another number of tiles (notePlacement). */
+  resizes: number;
 }

@@ -261,7 +261,12 @@ export function compileModel(spec: ModelSpec, cfg: AcceleratorConfig, opts: Comp
       name: spec.name,
       layerEstNs,
       isolatedNs: layerEstNs.reduce((a, b) => a + b, 0),
-      variants: kept.map((v) => ({ stages: v.tiles, estNs: v.estimate.totalNs, energyPJ: v.estimate.energyPJ, edges: v.edges.map(([a, b]) => [a, b]) })),
+      variants: kept.map((v) => ({
+        stages: v.tiles,
+        estNs: v.estimate.totalNs,
+        energyPJ: v.estimate.energyPJ,
+        edges: v.edges.map(([a, b]) => [a, b]),
+      })),
     },
     isolatedEnergyPJ,
   };

@@ -52,6 +52,8 @@ export interface ScenarioOptions {
   models?: readonly string[];
   /** Pipeline stage counts to offer (default 1, 2, 4, 8, 16). */
   stageCounts?: readonly number[];
+  /** Lane counts a stage may be split over (default profiles.ts DEFAULT_LANE_COUNTS; [1]: no layer split). */
+  laneCounts?: readonly number[];
 }
 
 export interface Scenario {
@@ -205,15 +207,16 @@ function compileAll(
   cfg: AcceleratorConfig,
   board: Target,
   stageCounts: readonly number[] | undefined,
+  laneCounts?: readonly number[],
 ): Map<string, CompiledModel> {
   const rules = rulesForBoard(board);
-  const key = JSON.stringify([cfg, rules, stageCounts ?? null]);
+  const key = JSON.stringify([cfg, rules, stageCounts ?? null, laneCounts ?? null]);
   const out = new Map<string, CompiledModel>();
   for (const s of specs) {
     let byConfig = compiledCache.get(s);
     if (!byConfig) compiledCache.set(s, (byConfig = new Map()));
     let cm = byConfig.get(key);
-    if (!cm) byConfig.set(key, (cm = compileModel(s, cfg, { rules, stageCounts })));
+    if (!cm) byConfig.set(key, (cm = compileModel(s, cfg, { rules, stageCounts, laneCounts })));
     out.set(s.name, cm);
   }
   return out;
@@ -232,7 +235,7 @@ function build(
 ): Scenario {
   const overrides = { ...fileConfig, ...(opts.config ?? {}) };
   const config = configForBoard(opts.board, overrides);
-  const compiled = compileAll(specs, config, opts.board, stageCounts);
+  const compiled = compileAll(specs, config, opts.board, stageCounts, opts.laneCounts);
   return {
     name,
     source,

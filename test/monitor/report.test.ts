@@ -20,6 +20,8 @@ const metrics = (k: number): Metrics => ({
   dropped: 3 * k,
   decisionMicrosP50: 12.5 + k,
   decisionMicrosP99: 88.25 + k,
+  preemptions: 2 * k,
+  resizes: k,
 });
 
 const bench: BenchResult = {

@@ -1,0 +1,16 @@
+// What a placement command does to a task's record, for the simulator and the runtime alike.
+
+import type { Command } from "../../firmware-bridge/protocol/commands.js";
+import type { TaskRecord } from "./types.js";
+
+/**
+ * Notes a PLACE or RESUME of the task at board time `t`: its first start, and the tiles it now
+ * holds. Returns true when a RESUME puts it on another number of tiles than it had (an elastic
+ * policy grew or shrank its pipeline: IMMSched's interruptible part at work).
+ */
+export function notePlacement(rec: TaskRecord, cmd: Extract<Command, { kind: "place" | "resume" }>, t: number): boolean {
+  if (rec.startNs === undefined) rec.startNs = t;
+  const resized = cmd.kind === "resume" && rec.tiles !== undefined && rec.tiles !== cmd.tiles.length;
+  rec.tiles = cmd.tiles.length;
+  return resized;
+}
