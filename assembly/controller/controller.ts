@@ -10,7 +10,9 @@
 // solver, trying the model's pipeline variants (the fewest stages that meet the deadline first,
 // so tiles stay free for the next arrival). A pre-emptive policy that cannot place its most urgent
 // waiting task lends itself the tiles of less urgent running tasks, one victim at a time, and
-// pre-empts them only if the placement then succeeds.
+// pre-empts them only if the placement then succeeds. An elastic policy (IMMSched) sizes each
+// placement to the load and its energy instead, places deadline-meeting tasks before late ones,
+// and may resume a pre-empted task on a pipeline of another size (orderVariants, decideSpatial).
 // Any task that has not started by its deadline is dropped (XRBench: a frame that cannot start
 // before its deadline is dropped).
 
@@ -244,17 +246,21 @@ function decideTemporal(p: Policy, now: f64): void {
   placements++;
 }
 
-/** Elastic sizing: may a placement that misses its deadline be made (the second pass of decideSpatial)? */
+/** Elastic sizing: may a placement that would end after the task's deadline be made now? */
 let allowMiss = false;
 
+/**
+ * Places waiting tasks on free tiles, pre-empting where the policy may. An elastic policy does it
+ * in two passes: first only placements that meet their deadline (a late frame must not take the
+ * tiles an on-time one needed: earliest-deadline-first alone collapses under overload), then the
+ * late ones on what is left (a late frame still counts toward XRBench's QoE, a dropped one not).
+ */
 function decideSpatial(p: Policy, now: f64): void {
   allowMiss = !p.elastic;
   placeWaiting(p, now);
   if (!p.elastic) return;
-  // IMMSched: tasks that can still meet their deadline had the first pick of the tiles; the rest
-  // may now finish late on what is left (a late frame still counts toward XRBench's QoE)
   allowMiss = true;
-  decisionStamp++;
+  decisionStamp++; // every waiting task may be tried again
   placeWaiting(p, now);
 }
 
@@ -298,6 +304,10 @@ function trySolve(p: Policy): bool {
   return r == FOUND;
 }
 
+/** Sort-key bands of orderVariants' tiers: far above any estimate (ns) or energy (nJ) in a tier. */
+const TIER: f64 = 1e18;
+const LATE_TIER: f64 = 4e18;
+
 const variantOrder = new StaticArray<i32>(MAX_VARIANTS);
 const variantKey = new StaticArray<f64>(MAX_VARIANTS);
 
@@ -331,14 +341,19 @@ function demand(): i32 {
  * next arrival), then the others, fastest first. A task that already ran keeps its variant: its
  * checkpoint has that many stages.
  *
- * Elastic sizing (Policy.elastic): a placement is sized to the load. The task's fair share of the
- * board is its tiles divided by the tasks that want tiles (running, waiting, pre-empted, itself
- * included). Among the variants that fit the largest free region (`room`) and meet SLACK_SHARE of
- * the time left, the fastest within the share; if none is within the share, the fewest tiles that
- * still meet the deadline; then those that fit but miss, fastest first; then the rest. An idle
- * board gives a lone task all of its tiles; a busy one gives each task a few, which is where tiles
- * do the most work per tile (a pipeline on fewer tiles wastes less on fill and duplicated reads).
- * A pre-empted task is sized again when it resumes: its pipeline grows or shrinks.
+ * Elastic sizing (Policy.elastic, IMMSched): a placement is sized to the load and to its cost. The
+ * task's share of the board is the board's tiles over the tasks that want tiles (running, waiting,
+ * pre-empted, itself included) plus one for the next arrival. In tiers, best first:
+ *   1. fits the largest free region (`room`), meets SLACK_SHARE of the time left, within the share:
+ *      least estimated energy first (XRBench scores a frame's energy once it is on time; a split
+ *      layer re-reads weights and exchanges halos, so more tiles is not free), then fewest tiles;
+ *   2. fits and meets SLACK_SHARE but exceeds the share: fewest tiles first;
+ *   3. fits, meets the deadline itself but not SLACK_SHARE: fastest first;
+ *   4. larger than the room (a pre-emption may make room): fastest first;
+ *   5. would end after the deadline: only in decideSpatial's second pass (allowMiss), fastest first.
+ * An idle board may give a lone task all of its tiles, when that is the cheapest pipeline; a busy
+ * one gives each task a few. A pre-empted task is sized again when it resumes: its pipeline grows
+ * or shrinks (taskDone is rescaled, commitPlacement).
  */
 function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i32 {
   const fixed = unchecked(taskVariant[slot]);
@@ -357,12 +372,12 @@ function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i3
     const tiles = unchecked(variantStages[vi]);
     const meets = est <= left * SLACK_SHARE;
     let key: f64;
-    if (!elastic) key = meets ? <f64>tiles : 1e18 + est;
-    else if (est > left && !allowMiss) key = 4e18 + est;
-    else if (tiles > room) key = 3e18 + est;
-    else if (!meets) key = 2e18 + est;
-    else if (tiles <= share) key = unchecked(variantEnergyPJ[vi]) * 1e-3 + <f64>tiles;
-    else key = 1e18 + <f64>tiles;
+    if (!elastic) key = meets ? <f64>tiles : TIER + est;
+    else if (est > left && !allowMiss) key = LATE_TIER + est;
+    else if (tiles > room) key = 3 * TIER + est;
+    else if (!meets) key = 2 * TIER + est;
+    else if (tiles <= share) key = unchecked(variantEnergyPJ[vi]) * 1e-3 + <f64>tiles; // pJ -> nJ, ties: fewer tiles
+    else key = TIER + <f64>tiles;
     // insertion sort: at most MAX_VARIANTS entries, stable for equal keys
     let i = v;
     while (i > 0 && unchecked(variantKey[i - 1]) > key) {
@@ -374,9 +389,9 @@ function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i3
     unchecked((variantOrder[i] = v));
   }
   if (elastic) {
-    // a placement that cannot meet the deadline is not made: the tiles go to a task that can
+    // in the first pass a placement that would end late is not made: the tiles go to a task that can
     let kept = 0;
-    while (kept < n && unchecked(variantKey[kept]) < 4e18) kept++;
+    while (kept < n && unchecked(variantKey[kept]) < LATE_TIER) kept++;
     return kept;
   }
   return n;

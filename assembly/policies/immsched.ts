@@ -1,7 +1,9 @@
 // IMMSched: as IsoSched (tile-spatial, pre-emptive, most urgent first), but placements come from
 // the quantized multi-particle solver over Ullmann's relaxation, with the exact search as fallback,
-// and pipelines are elastic: each placement is sized to the load, and a task pre-empted for an
-// urgent one may come back on more or fewer tiles (controller.ts orderVariants).
+// and pipelines are elastic (controller.ts orderVariants, decideSpatial): each placement takes the
+// least-energy pipeline that meets its deadline within its share of the board (the whole mesh when
+// that is cheapest and the board is idle), tasks that can meet their deadline get tiles before
+// late ones, and a task pre-empted for an urgent one may come back on more or fewer tiles.
 
 import { Policy } from "./policy";
 import { urgencyScore } from "./urgency";

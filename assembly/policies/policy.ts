@@ -19,7 +19,8 @@ export abstract class Policy {
 
   /**
    * Elastic sizing (IMMSched's interruptible pipelines): the controller sizes each placement to
-   * the load (controller.ts orderVariants) and may re-size a pre-empted task when it resumes.
+   * the load and its energy (controller.ts orderVariants), places deadline-meeting tasks first
+   * (decideSpatial), and may re-size a pre-empted task when it resumes.
    * Off: the fewest tiles that meet the deadline, and a pre-empted task resumes as it was.
    */
   elastic: bool = false;
