@@ -46,18 +46,21 @@ export interface LinkStats {
   lost: number;
 }
 
+/** What orders reliable frames: frames sharing a key go one at a time, in the order sent. */
+export type OrderKey = string | number;
+
 interface Outstanding {
   seq: number;
   message: Message;
   frame: Uint8Array;
   attempts: number;
   timer?: NodeJS.Timeout;
-  key?: string | number;
+  keys: readonly OrderKey[];
 }
 
 interface Queued {
   message: Message;
-  key?: string | number;
+  keys: readonly OrderKey[];
 }
 
 export interface EndpointEvents {
@@ -100,18 +103,28 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   /**
-   * Sends a message. Reliable ones are retried until ACKed; with a `key`, a reliable message waits
-   * until the previous one with the same key is ACKed (the host keys commands by task, so a task
-   * never has two unacknowledged commands). Returns the seq, or -1 when it is queued.
+   * Sends a message. Reliable ones are retried until ACKed; with a key (or several), a reliable
+   * message waits until every earlier one sharing a key is ACKed (the host keys commands by task,
+   * so a task never has two unacknowledged commands, and a placement also by the tasks whose
+   * pre-emption frees its tiles, so it cannot overtake them). Returns the seq, or -1 when queued.
    */
-  send(message: Message, key?: string | number): number {
+  send(message: Message, key?: OrderKey | readonly OrderKey[]): number {
     if (this.closed) return -1;
     if (!RELIABLE.has(message.type)) return this.transmit(message);
-    if (this.outstanding.size >= this.window || (key !== undefined && this.busyKeys.has(key))) {
-      this.waiting.push({ message, key });
+    const keys: readonly OrderKey[] = key === undefined ? [] : typeof key === "object" ? key : [key];
+    if (this.outstanding.size >= this.window || this.blocked(keys, this.waiting.length)) {
+      this.waiting.push({ message, keys });
       return -1;
     }
-    return this.track(message, key);
+    return this.track(message, keys);
+  }
+
+  /** Must a frame with these keys wait: one is unacknowledged, or held by one of the first `before` waiting frames? */
+  private blocked(keys: readonly OrderKey[], before: number): boolean {
+    if (keys.length === 0) return false;
+    if (keys.some((k) => this.busyKeys.has(k))) return true;
+    for (let i = 0; i < before; i++) if (this.waiting[i]!.keys.some((k) => keys.includes(k))) return true;
+    return false;
   }
 
   /** Reliable frames not yet ACKed plus those waiting to be sent. */
@@ -144,13 +157,13 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return seq;
   }
 
-  private track(message: Message, key?: string | number): number {
+  private track(message: Message, keys: readonly OrderKey[]): number {
     const seq = this.nextSeq;
     const frame = encodeMessage(message, seq);
     this.nextSeq = (this.nextSeq + 1) & 0xffff;
-    const o: Outstanding = { seq, message, frame, attempts: 0, key };
+    const o: Outstanding = { seq, message, frame, attempts: 0, keys };
     this.outstanding.set(seq, o);
-    if (key !== undefined) this.busyKeys.add(key);
+    for (const k of keys) this.busyKeys.add(k);
     this.attempt(o);
     return seq;
   }
@@ -175,7 +188,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private finish(o: Outstanding, giveUp?: string): void {
     clearTimeout(o.timer);
     this.outstanding.delete(o.seq);
-    if (o.key !== undefined) this.busyKeys.delete(o.key);
+    for (const k of o.keys) this.busyKeys.delete(k);
     if (giveUp) {
       this.stats.lost++;
       this.emit("giveUp", o.message, giveUp);
@@ -186,12 +199,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private pump(): void {
     for (let i = 0; i < this.waiting.length && this.outstanding.size < this.window; ) {
       const q = this.waiting[i]!;
-      if (q.key !== undefined && this.busyKeys.has(q.key)) {
+      if (this.blocked(q.keys, i)) {
         i++;
         continue;
       }
       this.waiting.splice(i, 1);
-      this.track(q.message, q.key);
+      this.track(q.message, q.keys);
     }
   }
 

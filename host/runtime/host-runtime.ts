@@ -86,7 +86,19 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.modelById = opts.models.map((m) => m.name);
     this.modelByName = new Map(opts.models.map((m) => [m.name, m]));
     opts.endpoint.on("message", (m) => this.onMessage(m));
+    const settled = (m: Message) => {
+      if (m.type === "preempt") this.preemptsInFlight.delete(m.taskId);
+    };
+    opts.endpoint.on("acked", settled);
+    opts.endpoint.on("giveUp", settled);
   }
+
+  /**
+   * Tasks whose PREEMPT the board has not acknowledged yet. A placement may take their tiles, so it
+   * is ordered behind those PREEMPTs (the endpoint orders frames per key, and a task's PREEMPT can
+   * wait behind its own unacknowledged PLACE while another task's PLACE would go straight out).
+   */
+  private readonly preemptsInFlight = new Set<number>();
 
   private boardLost = 0;
   private live = false;
@@ -205,6 +217,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     // a new session: the board aborted whatever it held, so tasks still open are lost
     this.hello = m;
     this.live = true;
+    this.preemptsInFlight.clear();
     this.lastHeardMs = performance.now();
     this.clock.reset();
     this.clock.sample(m.boardTimeNs);
@@ -306,7 +319,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
         if (rec) rec.preemptions++;
       } else if (rec && notePlacement(rec, c, time)) this.resizes++;
       if (this.watched) this.emit("event", { time, command: c });
-      this.opts.endpoint.send(commandToMessage(c), c.taskId);
+      const takesTiles = c.kind === "place" || c.kind === "resume";
+      const keys = takesTiles && this.preemptsInFlight.size > 0 ? [c.taskId, ...this.preemptsInFlight] : c.taskId;
+      if (c.kind === "preempt") this.preemptsInFlight.add(c.taskId);
+      this.opts.endpoint.send(commandToMessage(c), keys);
     }
   }
 

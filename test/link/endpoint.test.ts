@@ -557,6 +557,27 @@ describe("per-key ordering", () => {
     expect(t.fresh()).toEqual([{ seq: 3, message: schedule(1, 2) }]);
   });
 
+  it("a frame with several keys waits for all of them, and a later frame sharing one of its keys does not overtake it", () => {
+    // the host's hand-over of tiles: task 9's PREEMPT waits behind its own unacknowledged PLACE;
+    // task 10's PLACE on task 9's tiles is keyed by both tasks, so it cannot reach the board first
+    const { t, ep } = setup();
+    const p = peer();
+    const preempt9: Message = { type: "preempt", epoch: 2, taskId: 9 };
+    ep.send(schedule(9, 1), 9); // seq 0
+    ep.send(preempt9, 9); // waits for key 9
+    ep.send(schedule(10, 3), [10, 9]); // waits: key 9 busy, and the waiting PREEMPT holds it
+    ep.send(schedule(10, 4), 10); // waits: the waiting PLACE of task 10 holds key 10
+    ep.send(schedule(11, 5), 11); // nothing shares key 11: goes out at once (seq 1)
+    expect(t.fresh().map((f) => f.seq)).toEqual([0, 1]);
+    t.deliver(p.ack(0));
+    expect(t.fresh()).toEqual([{ seq: 2, message: preempt9 }]);
+    t.deliver(p.ack(2));
+    expect(t.fresh()).toEqual([{ seq: 3, message: schedule(10, 3) }]);
+    t.deliver(p.ack(3));
+    expect(t.fresh()).toEqual([{ seq: 4, message: schedule(10, 4) }]);
+    expect(ep.pending).toBe(2); // seq 1 and seq 4 still unacknowledged
+  });
+
   it("giving up on a keyed frame releases the next one of that key", () => {
     const { t, ep, giveUps } = setup({ maxAttempts: 1 });
     ep.send(schedule(1, 1), 1);
