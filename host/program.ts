@@ -143,6 +143,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("models")
+    .description("what the cost model predicts per model: whole-array latency and energy, and every pipeline variant")
+    .option("--scenario <spec>", "the scenario whose models to show (an XRBench name, .m or .json file, or dysta)", "VR_gaming")
+    .addOption(new Option("--board <WxH>", "mesh of tiles").argParser(meshSize("--board")).default({ width: 8, height: 8 }, "8x8"))
+    .option("--json <file>", 'write {"models": [{"name", "wholeArrayMs", "energyMJ", "variants": [...]}]}')
+    .action(async (opts) => {
+      const { modelsCommand } = await import("./commands/models.js");
+      process.exitCode = await modelsCommand(opts);
+    });
+
+  program
     .command("fidelity")
     .description("the xrbench policy's scores and the cost model's latencies beside XRBench's own, per scenario and hardware")
     .option(
