@@ -233,10 +233,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (message.type === "nack") {
       const o = this.outstanding.get(message.ackedSeq);
       if (!o) return;
-      if (message.reason === "crc" || message.reason === "truncated" || message.reason === "length") this.attempt(o);
-      else if (message.reason === "busy") {
+      if (message.reason === "crc" || message.reason === "truncated" || message.reason === "length") {
+        // damaged on the way: resend at once, but within maxAttempts like a missing ACK (a link
+        // that corrupts every frame must not be resent to forever)
+        if (o.attempts < this.maxAttempts) this.attempt(o);
+        else this.finish(o, `NACK ${message.reason} after ${o.attempts} attempts`);
+      } else if (message.reason === "busy") {
         clearTimeout(o.timer);
         o.timer = setTimeout(() => this.expire(o), this.opts.retryMs);
+        o.timer.unref?.();
       } else this.finish(o, `refused by the peer: ${message.reason}`);
       return;
     }

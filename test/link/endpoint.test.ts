@@ -451,6 +451,21 @@ describe("sending: what a NACK does", () => {
     expect(giveUps.map((g) => g.reason)).toEqual(["no ACK after 3 attempts"]);
   });
 
+  it.each(["crc", "truncated", "length"] as const)(
+    "a peer that NACKs %s every time: given up after maxAttempts sends, not resent forever",
+    (reason) => {
+      const { t, ep, giveUps } = setup({ maxAttempts: 4 });
+      const p = peer();
+      ep.send(schedule(1));
+      for (let i = 0; i < 10; i++) t.deliver(p.nack(0, reason)); // a link that damages every copy
+      expect(t.sent).toHaveLength(4);
+      expect(ep.stats.retries).toBe(3);
+      expect(ep.stats.lost).toBe(1);
+      expect(giveUps.map((g) => g.reason)).toEqual([`NACK ${reason} after 4 attempts`]);
+      expect(ep.pending).toBe(0);
+    },
+  );
+
   it("NACK busy: not resent at once, but retryMs after the NACK", () => {
     const { t, ep } = setup();
     const p = peer();
