@@ -1,4 +1,4 @@
-// Fixed-capacity graphs of the core (DESIGN.md "Layout: graph").
+// Fixed-capacity graphs of the core (docs/ARCHITECTURE.md "Layout").
 //
 // Target: the accelerator, <= MAX_TILES tiles joined by bidirectional NoC links. Each tile's links
 // are a 256-bit set (one row of `targetAdj`), the free tiles a 256-bit set. Optional labels are tile

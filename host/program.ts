@@ -49,7 +49,7 @@ export function buildProgram(): Command {
       "pso/auto: iterations spent improving placement quality after the first valid one (default 0)",
       nonNegativeInteger("--polish"),
     )
-    .option("--json", "print the DESIGN.md solve result as JSON")
+    .option("--json", "print the docs/ARCHITECTURE.md solve result as JSON")
     .action(async (opts) => {
       process.exitCode = await solveCommand(opts);
     });

@@ -1,4 +1,4 @@
-// The global controller (DESIGN.md "Layout: controller"): owns the tiles, admits tasks, pre-empts
+// The global controller (docs/ARCHITECTURE.md "Layout"): owns the tiles, admits tasks, pre-empts
 // and re-places them, drops hopeless ones with a reason, and queues commands for the host.
 // It is driven by three events (a task arrives, a layer or stage finishes, a task finishes); each
 // event is one decision whose deterministic work the host turns into time on the timeline.

@@ -1,4 +1,4 @@
-// The IMMSched solver (IMMSched, shared/seeds): a swarm of particles searching a probabilistic
+// The IMMSched solver (the IMMSched paper; docs/ARCHITECTURE.md "The problem"): a swarm of particles searching a probabilistic
 // continuous relaxation of Ullmann's candidate matrix, merged by a global best.
 //
 //  1. Relaxation. Ullmann's refined candidate matrix M (ullmann.ts, matrix 0) is the support: each

@@ -1,4 +1,4 @@
-// Every constant of the accelerator cost model in one place (DESIGN.md "Cost model of the
+// Every constant of the accelerator cost model in one place (docs/ARCHITECTURE.md "Cost model of the
 // accelerator"). Each value says what it is, its unit and where it comes from; every one can be
 // overridden (defaultConfig({...})) and a run prints the set it used (describeConfig).
 //

@@ -1,4 +1,4 @@
-// The accelerator cost model (DESIGN.md "Cost model of the accelerator"), by hand, no simulator:
+// The accelerator cost model (docs/ARCHITECTURE.md "Cost model of the accelerator"), by hand, no simulator:
 //  - a layer's work: MACs = N*K*C*(Y-R+1)*(X-S+1)*R*S (MAESTRO/XRBench CONV fields);
 //  - layer-temporal: a layer on the whole array with XRBench's weight-stationary (NVDLA-like)
 //    mapping, compute-bound or DRAM-bound (activations and weights go through DRAM);

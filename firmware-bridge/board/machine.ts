@@ -1,4 +1,4 @@
-// The accelerator as a device that executes the controller's commands (DESIGN.md "Cost model"):
+// The accelerator as a device that executes the controller's commands (docs/ARCHITECTURE.md "Cost model"):
 // clock-agnostic, it only sees times (ns) passed in, so the same model runs in virtual time
 // (immsched bench) and in wall time (immsched board).
 //

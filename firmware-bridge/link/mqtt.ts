@@ -4,7 +4,7 @@
 //
 // MQTT 5 is asked for first; a broker that refuses it (aedes speaks 3.1.1 only) is connected to
 // again with 3.1.1. Nagle's algorithm is turned off on the client socket: with it on, a QoS 1
-// round trip on loopback takes ~21 ms instead of ~0.3 ms (DESIGN.md "Real parts").
+// round trip on loopback takes ~21 ms instead of ~0.3 ms (docs/ARCHITECTURE.md "Real parts").
 
 import mqtt, { type MqttClient, type IClientOptions } from "mqtt";
 import type { Socket } from "node:net";

@@ -1,5 +1,5 @@
 // The engine of `immsched bench`: every (scenario, policy, seed) run in virtual time through the
-// real core (host/sim/simulate.ts), with the metrics of DESIGN.md per run and their mean per policy.
+// real core (host/sim/simulate.ts), with the metrics of docs/ARCHITECTURE.md per run and their mean per policy.
 //
 // A scenario is built once per (scenario, seed) and shared by every policy, so all policies see
 // the same arrivals and the same per-sample layer times.
@@ -48,7 +48,7 @@ export interface BenchResult extends ReportResult {
   /** Decision latencies (µs, arrival -> commands ready) of every run, per policy, for reports. */
   decisionMicros: Record<string, number[]>;
   /**
-   * Latency-bound throughput (DESIGN.md "Metrics"): per policy, the highest Dysta-recipe rate
+   * Latency-bound throughput (docs/ARCHITECTURE.md "Metrics"): per policy, the highest Dysta-recipe rate
    * swept (tasks/s) whose mean violation rate is at most LBT_VIOLATION_RATE; 0 when none is.
    * Present when the bench swept two or more rates.
    */

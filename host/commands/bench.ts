@@ -1,4 +1,4 @@
-// `immsched bench`: every policy on the same workloads in virtual time; a table of the DESIGN.md
+// `immsched bench`: every policy on the same workloads in virtual time; a table of the docs/ARCHITECTURE.md
 // metrics (mean over seeds) per scenario and policy, and optionally JSON, CSV and an HTML report.
 
 import { writeFileAtomic } from "../formats/write-atomic.js";

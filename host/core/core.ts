@@ -22,7 +22,7 @@ export const DEFAULT_PARTICLES = 8;
 /** Default work budget of a solve: enough for every instance family of `npm run bench:solve`. */
 export const DEFAULT_BUDGET = 5_000_000;
 
-/** DESIGN.md "Solve result". */
+/** docs/ARCHITECTURE.md "Solve result". */
 export interface SolveResult {
   found: boolean;
   /** True when the answer is definitive: a verified placement, or a proof that none exists. */

@@ -1,4 +1,4 @@
-// The Pattern and Target formats of DESIGN.md ("Data formats"), validated before anything reaches
+// The Pattern and Target formats of docs/ARCHITECTURE.md ("Data formats"), validated before anything reaches
 // the core. Structure is checked by zod schemas; what a schema cannot say (edges naming missing
 // nodes, self-loops, capacities, occupied tiles in range) is checked here, each error naming its field.
 

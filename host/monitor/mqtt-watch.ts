@@ -132,7 +132,7 @@ export async function watchMqtt(url: string, monitor: MonitorSink, opts: WatchOp
     reconnectPeriod: 1000,
     ...opts.mqtt,
   });
-  // Nagle's algorithm would hold small frames back by tens of ms (DESIGN.md "Real parts")
+  // Nagle's algorithm would hold small frames back by tens of ms (docs/ARCHITECTURE.md "Real parts")
   const noDelay = () => (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
   noDelay();
   client.on("connect", noDelay);

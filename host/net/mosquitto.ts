@@ -1,5 +1,5 @@
 // A Mosquitto of our own for benchmarks and tests: loopback, a free port, and Nagle's algorithm
-// off (`set_tcp_nodelay`), without which every QoS 1 round trip costs ~40 ms (DESIGN.md "Real parts").
+// off (`set_tcp_nodelay`), without which every QoS 1 round trip costs ~40 ms (docs/ARCHITECTURE.md "Real parts").
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The metrics of a run (DESIGN.md "Metrics"), each defined once here.
+// The metrics of a run (docs/ARCHITECTURE.md "Metrics"), each defined once here.
 //
 //   antt            mean over completed tasks of turnaround / isolated latency (Dysta)
 //   stp             sum over completed tasks of isolated / turnaround, per second of the run:
@@ -11,7 +11,7 @@
 //                   completed: E_mJ * L_ms * (1 + lateness / budget), budget = deadline - arrival;
 //                   dropped or lost: isolated E_mJ * 2 * budget_ms (as if it took twice its budget);
 //                   the mean over arrived tasks
-//   xrbenchScore    XRBench's overall score (shared/data/xrbench/README.md): per model, the sum over
+//   xrbenchScore    XRBench's overall score (data/xrbench/README.md): per model, the sum over
 //                   completed frames of RT * En divided by the frames that arrived, times the share
 //                   not dropped; 100 x the mean over models. RT = 1 / (1 + exp(15 (finish - deadline)))
 //                   in ms, En = (1500 - E_mJ) / 1500. Unlike XRBench's own run, every frame counts

@@ -1,6 +1,6 @@
 // When tasks arrive and by when they must finish, in two recipes from the seed papers, and the
 // step that turns arrival specs into the TaskArrivals a run consumes:
-//  - XRBench (Kwon et al., MLSys 2023; shared/data/xrbench/README.md): each model runs at its FPS;
+//  - XRBench (Kwon et al., MLSys 2023; data/xrbench/README.md): each model runs at its FPS;
 //    frame k is injected at k * floor(1000 / FPS) ms and is due at the next frame's injection; a
 //    model with a Dependency runs on a frame only after its parent finished that frame (TaskArrival
 //    .after) and, when it has a Probability, only on the frames a seeded draw lets through.

@@ -70,7 +70,7 @@ export const ArrivalSchema = z
 const common = {
   version: z.literal(1, "expected version 1"),
   name: z.string().optional(),
-  /** The board the trace was made for (a Target, DESIGN.md "Data formats"). */
+  /** The board the trace was made for (a Target, docs/ARCHITECTURE.md "Data formats"). */
   board: z.unknown().optional(),
   /** Overrides of the accelerator cost model (firmware-bridge/accelerator/constants.ts). */
   config: z.record(z.string(), z.union([z.number(), z.string()])).optional(),

@@ -1,4 +1,4 @@
-// The sanity anchor of the cost model (DESIGN.md): XRBench's own run of VR_gaming on Single_4K
+// The sanity anchor of the cost model (docs/ARCHITECTURE.md): XRBench's own run of VR_gaming on Single_4K
 // gives whole-model latencies of 1.50 ms (ES_RITNet), 4.22 ms (GE_FBNet_C) and 8.56 ms
 // (HT_hand_graph_cnn_half). Our layer-temporal model of the default 4096-PE board must land within
 // a factor of 2 of each; the calibration (constants.ts) lands much closer, which is guarded too.

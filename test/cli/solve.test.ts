@@ -1,4 +1,4 @@
-// `immsched solve` as a user runs it: files in, DESIGN.md formats out, exit 2 on bad input.
+// `immsched solve` as a user runs it: files in, docs/ARCHITECTURE.md formats out, exit 2 on bad input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,7 +30,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("immsched solve", () => {
-  it("prints the solve result as JSON with exactly the DESIGN.md fields", () => {
+  it("prints the solve result as JSON with exactly the docs/ARCHITECTURE.md fields", () => {
     const r = immsched(["solve", "--pattern", file("p.json", chain), "--target", file("t.json", board), "--json"]);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);

@@ -1,4 +1,4 @@
-// Each policy's choice on small hand-built cases, checked against its formula (DESIGN.md) in the
+// Each policy's choice on small hand-built cases, checked against its formula (docs/ARCHITECTURE.md) in the
 // real core. Times are ns; layer estimates are chosen so the formulas give clear answers.
 import { describe, expect, it } from "vitest";
 import { Controller, type ModelEntry, type PolicyName } from "../../host/core/controller.js";

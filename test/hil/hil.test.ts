@@ -8,7 +8,7 @@
 // cores, and timer jitter of a millisecond or two is large against VR_gaming's 16 ms frames. At
 // 1.0 on this machine the serial run saw 19% of frames late where virtual time has none; at 0.25
 // the figures agree. The Mosquitto on 127.0.0.1:1883 of this machine runs without
-// `set_tcp_nodelay`, so every QoS 1 round trip through it costs ~42 ms (Nagle; DESIGN.md "Real
+// `set_tcp_nodelay`, so every QoS 1 round trip through it costs ~42 ms (Nagle; docs/ARCHITECTURE.md "Real
 // parts"): the run over it must work (MQTT 5, no frame rejected, every task settled, external
 // arrivals), while the metric comparison runs on a Mosquitto this suite starts with no-delay.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
