@@ -315,10 +315,8 @@ const variantKey = new StaticArray<f64>(MAX_VARIANTS);
  * Share of a task's time left that its pipeline estimate may take and still count as meeting the
  * deadline. The rest absorbs queueing, per-sample variation (sparsity) and, for XRBench frames,
  * the dependent models that share the frame's deadline: with the whole time left, a parent task
- * took the slowest pipeline that just fits and left its dependents no time. Measured with
- * `immsched bench` (isosched, seeds 1-2): VR_gaming late frames 47.5% at 1.0, 10.0% at 0.5, 0% at
- * 0.35 and 0.25; on the Dysta recipe at 200 tasks/s 6.7% late at 0.5, 10.5% at 0.35, 18.8% at
- * 0.25 (a smaller share takes more tiles per task, which hurts under load).
+ * took the slowest pipeline that just fits and left its dependents no time; a smaller share takes
+ * more tiles per task, which hurts under load (measurements: docs/MEASUREMENTS.md "Slack share").
  */
 const SLACK_SHARE: f64 = 0.35;
 

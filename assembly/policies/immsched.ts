@@ -12,9 +12,8 @@ import { psoConfigure, DEFAULT_PARTICLES } from "../particles/swarm";
 
 /**
  * Particle iterations spent on placement quality after the first valid placement (bounded in
- * practice by the portfolio's particle slice). Measured with `immsched bench --seeds 1-5`: with 0,
- * AR_gaming 37.2 % late and the Dysta recipe 10.9 % / 48.9 % at 200 / 400 tasks/s; with 4, 34.8 %
- * and 9.3 % / 46.1 %: leaving the free tiles compact lets later arrivals in.
+ * practice by the portfolio's particle slice): leaving the free tiles compact lets later arrivals
+ * in (measurements: docs/MEASUREMENTS.md "Placement quality").
  */
 export const IMMSCHED_POLISH: i32 = 4;
 
