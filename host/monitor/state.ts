@@ -10,7 +10,8 @@
 // client exactly what changed since the last update it got (the server batches these).
 
 import { percentile } from "../sim/metrics.js";
-import type { BoardTelemetry, LinkCounters, RuntimeEvent } from "../runtime/events.js";
+import { type BoardTelemetry, type LinkCounters, type RuntimeEvent, type RuntimeEventKind, eventKind } from "../runtime/events.js";
+import type { Command } from "../../firmware-bridge/protocol/commands.js";
 
 export interface MonitorConfig {
   /** Width of one bucket of the rolling series, in board ns (default 100 ms). */
@@ -383,165 +384,217 @@ function validTiles(s: MonitorState, tiles: readonly number[], id: number, time:
 
 const fmtUs = (ns: number) => `${us(ns).toFixed(1)} µs`;
 
-/** Folds one event into the state (in place) and returns it. */
+type EventOf<K extends RuntimeEventKind> = Extract<RuntimeEvent, Record<K, unknown>>;
+
+/** Folds one event into the state (in place) and returns it: one handler per kind of event. */
 export function reduce(s: MonitorState, e: RuntimeEvent): MonitorState {
   s.rev++;
   s.totals.events++;
-  const time = e.time;
-  if ("hello" in e) {
-    const h = e.hello;
-    const ok = Number.isInteger(h.width) && Number.isInteger(h.height) && h.width > 0 && h.height > 0 && h.width * h.height <= 65536;
-    const w = ok ? h.width : s.width;
-    const hh = ok ? h.height : s.height;
-    s.board = h.board;
-    s.policy = h.policy;
-    s.width = w;
-    s.height = hh;
-    s.tiles = new Array<number>(w * hh).fill(-1);
-    s.marks = new Array<number>(w * hh).fill(-1);
-    s.tasks.clear();
-    s.recentIds = [];
-    s.buckets = [];
-    s.lastLink = null;
-    s.warnedBadTile = false;
-    s.telemetry = null;
-    s.now = time;
-    s.resetRev = s.rev;
-    s.tilesRev = s.rev;
-    addLog(
-      s,
-      time,
-      ok ? "info" : "warn",
-      `hello: board ${h.board}, policy ${h.policy}, ${w}x${hh} tiles${ok ? "" : ` (bad size ${h.width}x${h.height} ignored)`}`,
-    );
-    return s;
-  }
-  if (time > s.now) s.now = time;
-  if ("arrival" in e) {
-    const a = e.arrival;
-    let t = s.tasks.get(a.id);
-    if (!t) {
-      t = task(s, a.id, time);
+  const kind = eventKind(e);
+  // a HELLO starts a new picture at its own time; every other event moves the clock forward
+  if (kind !== "hello" && e.time > s.now) s.now = e.time;
+  switch (kind) {
+    case "hello":
+      onHello(s, e as EventOf<"hello">);
+      break;
+    case "arrival":
+      onArrival(s, e as EventOf<"arrival">);
+      break;
+    case "command":
+      onCommand(s, e as EventOf<"command">);
+      break;
+    case "board":
+      onBoard(s, e as EventOf<"board">);
+      break;
+    case "decision":
+      onDecision(s, e as EventOf<"decision">);
+      break;
+    case "link":
+      onLink(s, e as EventOf<"link">);
+      break;
+    case "telemetry":
+      s.telemetry = { ...(e as EventOf<"telemetry">).telemetry, time: e.time };
+      break;
+    case "note": {
+      const n = (e as EventOf<"note">).note;
+      addLog(s, e.time, n.level, n.text);
+      break;
     }
-    t.model = a.model;
-    t.priority = a.priority;
-    t.arrival = a.arrivalNs;
-    t.deadline = a.deadlineNs;
-    t.rev = s.rev;
-    s.totals.arrivals++;
-    const b = touchBucket(s, time);
-    if (b) b.arrivals++;
-    addLog(s, time, "info", `arrival #${a.id} ${a.model} prio ${a.priority}, deadline in ${fmtUs(a.deadlineNs - a.arrivalNs)}`, a.id);
-  } else if ("command" in e) {
-    const c = e.command;
-    const t = task(s, c.taskId, time);
-    if (c.kind === "place" || c.kind === "resume") {
-      // a layer-temporal command names no tiles: the task holds the whole array
-      const tiles = c.tiles.length ? validTiles(s, c.tiles, c.taskId, time) : s.tiles.map((_, i) => i);
-      for (const x of t.marked) if (s.marks[x] === t.id) s.marks[x] = -1;
-      t.marked = [];
-      for (const x of tiles) s.tiles[x] = t.id;
-      t.tiles = tiles;
-      s.tilesRev = s.rev;
-      if (t.start === undefined) t.start = time;
-      t.phase = "running";
-      openSegment(t, time);
-      if (c.kind === "place") s.totals.placements++;
-      else s.totals.resumes++;
-      addLog(
-        s,
-        time,
-        "info",
-        `${c.kind} #${c.taskId} on ${c.tiles.length ? `${tiles.length} tile${tiles.length === 1 ? "" : "s"}` : "the whole array"}`,
-        c.taskId,
-      );
-    } else if (c.kind === "preempt") {
-      closeSegment(t, time);
-      const marked: number[] = [];
-      for (const x of t.tiles) {
-        if (s.tiles[x] !== t.id) continue;
-        s.tiles[x] = -1;
-        s.marks[x] = t.id;
-        marked.push(x);
-      }
-      t.tiles = [];
-      t.marked = marked;
-      s.tilesRev = s.rev;
-      t.phase = "preempted";
-      t.preemptions++;
-      s.totals.preemptions++;
-      addLog(s, time, "warn", `preempt #${c.taskId}`, c.taskId);
-    } else if (c.kind === "drop" && t.phase === "done") {
-      // crossed the task's TASK_DONE on the link: the board ignores it, so does the picture
-      addLog(s, time, "info", `drop #${c.taskId} (${c.reason}) came after it finished: ignored`, c.taskId);
-    } else if (c.kind === "drop") {
-      closeSegment(t, time);
-      release(s, t);
-      t.dropped = c.reason;
-      t.end = time;
-      t.phase = "dropped";
-      // reasons come off the wire: cap the distinct ones (they are Prometheus label values too)
-      const drops = s.totals.drops;
-      const reason = Object.hasOwn(drops, c.reason) || Object.keys(drops).length < MAX_DROP_REASONS ? c.reason : "other";
-      drops[reason] = (Object.hasOwn(drops, reason) ? drops[reason]! : 0) + 1;
-      const b = touchBucket(s, time);
-      if (b) b.settled++;
-      violation(s, t, time);
-      addLog(s, time, "error", `drop #${c.taskId} (${c.reason})`, c.taskId);
-    }
-  } else if ("board" in e) {
-    const ev = e.board;
-    const t = task(s, ev.taskId, time);
-    if (ev.kind === "stage") {
-      if (ev.stage > t.stage) t.stage = ev.stage;
-    } else {
-      closeSegment(t, time);
-      release(s, t);
-      t.finish = time;
-      t.end = time;
-      t.phase = "done";
-      t.late = time > t.deadline;
-      s.totals.completions++;
-      const b = touchBucket(s, time);
-      if (b) {
-        b.completions++;
-        b.settled++;
-      }
-      if (t.late) {
-        s.totals.late++;
-        violation(s, t, time);
-        addLog(s, time, "warn", `done #${ev.taskId} LATE by ${fmtUs(time - t.deadline)}`, ev.taskId);
-      } else {
-        addLog(s, time, "info", `done #${ev.taskId} in ${fmtUs(time - t.arrival)}`, ev.taskId);
-      }
-    }
-  } else if ("decision" in e) {
-    s.totals.decisions++;
-    s.totals.decisionMicros += e.decision.micros;
-    s.totals.decisionWork += e.decision.work;
-    const b = touchBucket(s, time);
-    if (b) sample(b.dec, b.decSeen++, e.decision.micros, s.config.samplesPerBucket);
-  } else if ("link" in e) {
-    const now = e.link;
-    const last = s.lastLink;
-    const l = s.totals.link;
-    const keys = ["framesSent", "framesReceived", "framesRejected", "retries"] as const;
-    const added = { framesSent: 0, framesReceived: 0, framesRejected: 0, retries: 0 };
-    for (const k of keys) {
-      const v = Math.max(0, now[k]);
-      added[k] = last && v >= last[k] ? v - last[k] : v;
-      l[k] += added[k];
-    }
-    s.lastLink = { ...now };
-    if (added.framesRejected > 0 || added.retries > 0) {
-      addLog(s, time, "warn", `link: ${added.framesRejected} frame(s) rejected, ${added.retries} retr${added.retries === 1 ? "y" : "ies"}`);
-    }
-  } else if ("telemetry" in e) {
-    s.telemetry = { ...e.telemetry, time };
-  } else if ("note" in e) {
-    addLog(s, time, e.note.level, e.note.text);
   }
   return s;
+}
+
+/** A board's HELLO: a new session, a new picture (a bad mesh size keeps the old one, with a warning). */
+function onHello(s: MonitorState, { time, hello: h }: EventOf<"hello">): void {
+  const ok = Number.isInteger(h.width) && Number.isInteger(h.height) && h.width > 0 && h.height > 0 && h.width * h.height <= 65536;
+  const w = ok ? h.width : s.width;
+  const hh = ok ? h.height : s.height;
+  s.board = h.board;
+  s.policy = h.policy;
+  s.width = w;
+  s.height = hh;
+  s.tiles = new Array<number>(w * hh).fill(-1);
+  s.marks = new Array<number>(w * hh).fill(-1);
+  s.tasks.clear();
+  s.recentIds = [];
+  s.buckets = [];
+  s.lastLink = null;
+  s.warnedBadTile = false;
+  s.telemetry = null;
+  s.now = time;
+  s.resetRev = s.rev;
+  s.tilesRev = s.rev;
+  addLog(
+    s,
+    time,
+    ok ? "info" : "warn",
+    `hello: board ${h.board}, policy ${h.policy}, ${w}x${hh} tiles${ok ? "" : ` (bad size ${h.width}x${h.height} ignored)`}`,
+  );
+}
+
+/** A task heard of: its model, priority and deadline. */
+function onArrival(s: MonitorState, { time, arrival: a }: EventOf<"arrival">): void {
+  const t = s.tasks.get(a.id) ?? task(s, a.id, time);
+  t.model = a.model;
+  t.priority = a.priority;
+  t.arrival = a.arrivalNs;
+  t.deadline = a.deadlineNs;
+  t.rev = s.rev;
+  s.totals.arrivals++;
+  const b = touchBucket(s, time);
+  if (b) b.arrivals++;
+  addLog(s, time, "info", `arrival #${a.id} ${a.model} prio ${a.priority}, deadline in ${fmtUs(a.deadlineNs - a.arrivalNs)}`, a.id);
+}
+
+/** A command of the controller: placements take tiles, pre-emptions mark them, drops settle the task. */
+function onCommand(s: MonitorState, { time, command: c }: EventOf<"command">): void {
+  const t = task(s, c.taskId, time);
+  switch (c.kind) {
+    case "place":
+    case "resume":
+      onPlace(s, t, c, time);
+      break;
+    case "preempt":
+      onPreempt(s, t, time);
+      break;
+    case "drop":
+      onDrop(s, t, c.reason, time);
+      break;
+  }
+}
+
+function onPlace(s: MonitorState, t: TaskEntry, c: Extract<Command, { kind: "place" | "resume" }>, time: number): void {
+  // a layer-temporal command names no tiles: the task holds the whole array
+  const tiles = c.tiles.length ? validTiles(s, c.tiles, c.taskId, time) : s.tiles.map((_, i) => i);
+  for (const x of t.marked) if (s.marks[x] === t.id) s.marks[x] = -1;
+  t.marked = [];
+  for (const x of tiles) s.tiles[x] = t.id;
+  t.tiles = tiles;
+  s.tilesRev = s.rev;
+  if (t.start === undefined) t.start = time;
+  t.phase = "running";
+  openSegment(t, time);
+  if (c.kind === "place") s.totals.placements++;
+  else s.totals.resumes++;
+  addLog(
+    s,
+    time,
+    "info",
+    `${c.kind} #${c.taskId} on ${c.tiles.length ? `${tiles.length} tile${tiles.length === 1 ? "" : "s"}` : "the whole array"}`,
+    c.taskId,
+  );
+}
+
+function onPreempt(s: MonitorState, t: TaskEntry, time: number): void {
+  closeSegment(t, time);
+  const marked: number[] = [];
+  for (const x of t.tiles) {
+    if (s.tiles[x] !== t.id) continue;
+    s.tiles[x] = -1;
+    s.marks[x] = t.id;
+    marked.push(x);
+  }
+  t.tiles = [];
+  t.marked = marked;
+  s.tilesRev = s.rev;
+  t.phase = "preempted";
+  t.preemptions++;
+  s.totals.preemptions++;
+  addLog(s, time, "warn", `preempt #${t.id}`, t.id);
+}
+
+function onDrop(s: MonitorState, t: TaskEntry, reason: string, time: number): void {
+  if (t.phase === "done") {
+    // crossed the task's TASK_DONE on the link: the board ignores it, so does the picture
+    addLog(s, time, "info", `drop #${t.id} (${reason}) came after it finished: ignored`, t.id);
+    return;
+  }
+  closeSegment(t, time);
+  release(s, t);
+  t.dropped = reason;
+  t.end = time;
+  t.phase = "dropped";
+  // reasons come off the wire: cap the distinct ones (they are Prometheus label values too)
+  const drops = s.totals.drops;
+  const key = Object.hasOwn(drops, reason) || Object.keys(drops).length < MAX_DROP_REASONS ? reason : "other";
+  drops[key] = (Object.hasOwn(drops, key) ? drops[key]! : 0) + 1;
+  const b = touchBucket(s, time);
+  if (b) b.settled++;
+  violation(s, t, time);
+  addLog(s, time, "error", `drop #${t.id} (${reason})`, t.id);
+}
+
+/** The board's report: a stage or layer done (progress), or the task done (on time or late). */
+function onBoard(s: MonitorState, { time, board: ev }: EventOf<"board">): void {
+  const t = task(s, ev.taskId, time);
+  if (ev.kind === "stage") {
+    if (ev.stage > t.stage) t.stage = ev.stage;
+    return;
+  }
+  closeSegment(t, time);
+  release(s, t);
+  t.finish = time;
+  t.end = time;
+  t.phase = "done";
+  t.late = time > t.deadline;
+  s.totals.completions++;
+  const b = touchBucket(s, time);
+  if (b) {
+    b.completions++;
+    b.settled++;
+  }
+  if (t.late) {
+    s.totals.late++;
+    violation(s, t, time);
+    addLog(s, time, "warn", `done #${ev.taskId} LATE by ${fmtUs(time - t.deadline)}`, ev.taskId);
+  } else {
+    addLog(s, time, "info", `done #${ev.taskId} in ${fmtUs(time - t.arrival)}`, ev.taskId);
+  }
+}
+
+function onDecision(s: MonitorState, { time, decision }: EventOf<"decision">): void {
+  s.totals.decisions++;
+  s.totals.decisionMicros += decision.micros;
+  s.totals.decisionWork += decision.work;
+  const b = touchBucket(s, time);
+  if (b) sample(b.dec, b.decSeen++, decision.micros, s.config.samplesPerBucket);
+}
+
+/** Link counters are running totals: the state adds what grew since the last report (a restart counts from 0). */
+function onLink(s: MonitorState, { time, link: now }: EventOf<"link">): void {
+  const last = s.lastLink;
+  const l = s.totals.link;
+  const keys = ["framesSent", "framesReceived", "framesRejected", "retries"] as const;
+  const added = { framesSent: 0, framesReceived: 0, framesRejected: 0, retries: 0 };
+  for (const k of keys) {
+    const v = Math.max(0, now[k]);
+    added[k] = last && v >= last[k] ? v - last[k] : v;
+    l[k] += added[k];
+  }
+  s.lastLink = { ...now };
+  if (added.framesRejected > 0 || added.retries > 0) {
+    addLog(s, time, "warn", `link: ${added.framesRejected} frame(s) rejected, ${added.retries} retr${added.retries === 1 ? "y" : "ies"}`);
+  }
 }
 
 function view(t: TaskEntry): TaskView {

@@ -59,6 +59,16 @@ export type RuntimeEvent = { time: number } & (
   | { note: { level: "info" | "warn" | "error"; text: string } }
 );
 
+/** What kind of event it is: the one key besides `time` (the monitor has one handler per kind). */
+export type RuntimeEventKind = "arrival" | "command" | "board" | "hello" | "decision" | "link" | "telemetry" | "note";
+
+const KINDS: readonly RuntimeEventKind[] = ["arrival", "command", "board", "hello", "decision", "link", "telemetry", "note"];
+
+export function eventKind(e: RuntimeEvent): RuntimeEventKind {
+  for (const k of KINDS) if (k in e) return k;
+  throw new Error(`not a runtime event: ${JSON.stringify(e)}`);
+}
+
 // ---- from the wire: the board's reports as events (the runtime and the MQTT watcher) ----
 
 export function stageEvent(m: MessageOf<"stage_done">): BoardEvent {
