@@ -59,16 +59,17 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     tickNs: opts.tickNs,
     fixedSizing: opts.fixedSizing,
   });
-  const machine: Machine = SPATIAL_POLICIES.has(opts.policy) ? new SpatialMachine(tileCount(opts.board)) : new TemporalMachine();
-  const queue = new EventHeap<SimEvent>();
-  const records = new Map<number, TaskRecord>();
-  const arrivalTime = new Map<number, number>();
-  // a task's frame state is that of its record
-  const deps = new FrameDependencies<TaskArrival>((a) => {
-    const r = records.get(a.id)!;
-    return r.dropped ? "dropped" : r.finishNs === undefined ? "open" : "ended";
-  });
-  const log: RunLog = {
+  return new Simulation(opts, ctl).run();
+}
+
+/** One run in virtual time: the core's decisions, the board model's events and the queue between them. */
+class Simulation {
+  private readonly machine: Machine;
+  private readonly queue = new EventHeap<SimEvent>();
+  private readonly records = new Map<number, TaskRecord>();
+  private readonly arrivalTime = new Map<number, number>();
+  private readonly deps: FrameDependencies<TaskArrival>;
+  private readonly log: RunLog = {
     tasks: [],
     arrivalToCommandNs: [],
     decisionWork: [],
@@ -78,128 +79,161 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     preemptions: 0,
     resizes: 0,
   };
-  let coreFreeAt = 0;
-  let first = Infinity;
-  let last = 0;
+  /** When the core is free for its next decision: decisions take virtual time. */
+  private coreFreeAt = 0;
+  private first = Infinity;
+  private last = 0;
 
-  for (const a of opts.arrivals) {
-    const rec: TaskRecord = {
-      id: a.id,
-      model: a.model,
-      frame: a.frame,
-      priority: a.priority,
-      arrivalNs: a.arrivalNs,
-      deadlineNs: a.deadlineNs,
-      isolatedNs: a.isolatedNs,
-      isolatedEnergyPJ: a.isolatedEnergyPJ,
-      preemptions: 0,
-    };
-    if (records.has(a.id)) throw new Error(`workload: task id ${a.id} appears twice`);
-    records.set(a.id, rec);
-    deps.register(a);
-    queue.push(a.arrivalNs, { kind: "arrival", task: a });
-    first = Math.min(first, a.arrivalNs);
+  constructor(
+    private readonly opts: SimOptions,
+    private readonly ctl: Controller,
+  ) {
+    this.machine = SPATIAL_POLICIES.has(opts.policy) ? new SpatialMachine(tileCount(opts.board)) : new TemporalMachine();
+    // a task's frame state is that of its record
+    this.deps = new FrameDependencies<TaskArrival>((a) => {
+      const r = this.records.get(a.id)!;
+      return r.dropped ? "dropped" : r.finishNs === undefined ? "open" : "ended";
+    });
   }
 
-  const check = () => {
-    if (opts.checkInvariants) {
-      const code = ctl.invariants();
-      if (code !== 0) throw new Error(`controller invariant ${code} broken under ${opts.policy}`);
+  /** Runs until neither the board nor the queue has an event left; returns the run's log. */
+  run(): RunLog {
+    this.enqueueArrivals();
+    for (;;) {
+      const tBoard = this.machine.nextTime();
+      const tSim = this.queue.peekTime();
+      if (tBoard === Infinity && tSim === Infinity) break;
+      if (tBoard <= tSim) this.onBoardEvent(this.machine.pop()!);
+      else this.onQueued(this.queue.pop()!);
     }
-  };
+    return this.finish();
+  }
 
-  /** Charges a decision's time, then queues its commands for delivery to the board. */
-  const decided = (d: { commands: Command[]; work: number; micros: number }, at: number, arrivals: number[]) => {
-    const cost = opts.decisionTime === "measured" ? d.micros * 1000 : d.work * opts.nsPerWork;
-    coreFreeAt = at + cost;
-    log.decisionWork.push(d.work);
-    log.decisionWallMicros.push(d.micros);
-    opts.observe?.({ time: at, decision: { micros: d.micros, work: d.work } });
-    check();
-    queue.push(coreFreeAt, { kind: "deliver", commands: d.commands, arrivals });
-  };
-
-  const admit = (a: TaskArrival, t: number) => {
-    machine.admit(a.id, a.profile);
-    opts.observe?.({ time: t, arrival: a });
-    const at = Math.max(t, coreFreeAt);
-    arrivalTime.set(a.id, t);
-    decided(ctl.arrival(a, at), at, [a.id]);
-  };
-
-  /** A frame ended: its held children run, or are dropped with it. */
-  const release = (parent: { model: string; frame?: number }, t: number, parentDropped: boolean) => {
-    for (const c of deps.release(parent, parentDropped)) {
-      if (parentDropped) markDependencyDrop(c, t);
-      else admit(c, t);
+  /** A record per task, and every arrival on the queue at its time. */
+  private enqueueArrivals(): void {
+    for (const a of this.opts.arrivals) {
+      const rec: TaskRecord = {
+        id: a.id,
+        model: a.model,
+        frame: a.frame,
+        priority: a.priority,
+        arrivalNs: a.arrivalNs,
+        deadlineNs: a.deadlineNs,
+        isolatedNs: a.isolatedNs,
+        isolatedEnergyPJ: a.isolatedEnergyPJ,
+        preemptions: 0,
+      };
+      if (this.records.has(a.id)) throw new Error(`workload: task id ${a.id} appears twice`);
+      this.records.set(a.id, rec);
+      this.deps.register(a);
+      this.queue.push(a.arrivalNs, { kind: "arrival", task: a });
+      this.first = Math.min(this.first, a.arrivalNs);
     }
-  };
+  }
 
-  const markDependencyDrop = (a: TaskArrival, t: number) => {
-    records.get(a.id)!.dropped = "dependency";
-    last = Math.max(last, t);
-  };
-
-  const dropDependent = (a: TaskArrival, t: number) => {
-    markDependencyDrop(a, t);
-    release(a, t, true);
-  };
-
-  for (;;) {
-    const tBoard = machine.nextTime();
-    const tSim = queue.peekTime();
-    if (tBoard === Infinity && tSim === Infinity) break;
-    if (tBoard <= tSim) {
-      const e = machine.pop()!;
-      opts.observe?.({ time: e.time, board: e });
-      last = Math.max(last, e.time);
-      const at = Math.max(e.time, coreFreeAt);
-      if (e.kind === "stage") {
-        decided(ctl.stageDone(e.taskId, e.stage, e.measuredNs, at), at, []);
-      } else {
-        const rec = records.get(e.taskId)!;
-        rec.finishNs = e.time;
-        rec.energyPJ = e.energyPJ;
-        // XRBench checks a frame's dependency in the same event that completes its parent
-        // (HET_runtime.hpp), so under its policy the dependents are queued before that decision
-        if (opts.policy === "xrbench") release(rec, e.time, false);
-        decided(ctl.taskDone(e.taskId, at), at, []);
-        if (opts.policy !== "xrbench") release(rec, e.time, false);
-      }
-      continue;
+  /** The board finished a stage (or layer) or a task: the core decides once it is free. */
+  private onBoardEvent(e: BoardEvent): void {
+    this.opts.observe?.({ time: e.time, board: e });
+    this.last = Math.max(this.last, e.time);
+    const at = Math.max(e.time, this.coreFreeAt);
+    if (e.kind === "stage") {
+      this.decided(this.ctl.stageDone(e.taskId, e.stage, e.measuredNs, at), at, []);
+      return;
     }
-    const { time: t, value: ev } = queue.pop()!;
-    last = Math.max(last, t);
+    const rec = this.records.get(e.taskId)!;
+    rec.finishNs = e.time;
+    rec.energyPJ = e.energyPJ;
+    // XRBench checks a frame's dependency in the same event that completes its parent
+    // (HET_runtime.hpp), so under its policy the dependents are queued before that decision
+    const xrbench = this.opts.policy === "xrbench";
+    if (xrbench) this.release(rec, e.time, false);
+    this.decided(this.ctl.taskDone(e.taskId, at), at, []);
+    if (!xrbench) this.release(rec, e.time, false);
+  }
+
+  /** An arrival (held while its parent frame runs, dropped with it) or a decision's commands reaching the board. */
+  private onQueued({ time: t, value: ev }: { time: number; value: SimEvent }): void {
+    this.last = Math.max(this.last, t);
     if (ev.kind === "arrival") {
       const a = ev.task;
-      const fate = deps.arrive(a, a.after);
-      if (fate === "drop") dropDependent(a, t);
-      else if (fate === "run") admit(a, t);
-      continue;
+      const fate = this.deps.arrive(a, a.after);
+      if (fate === "drop") this.dropDependent(a, t);
+      else if (fate === "run") this.admit(a, t);
+      return;
     }
-    for (const id of ev.arrivals) log.arrivalToCommandNs.push(t - arrivalTime.get(id)!);
-    for (const cmd of ev.commands) {
-      opts.observe?.({ time: t, command: cmd });
-      const rec = records.get(cmd.taskId);
-      if (cmd.kind === "drop") {
-        if (rec && !rec.dropped) {
-          rec.dropped = cmd.reason;
-          release(rec, t, true);
-        }
-      } else if (cmd.kind === "preempt") {
-        if (rec) rec.preemptions++;
-        log.preemptions++;
-      } else if (rec && notePlacement(rec, cmd, t)) {
-        log.resizes++;
+    for (const id of ev.arrivals) this.log.arrivalToCommandNs.push(t - this.arrivalTime.get(id)!);
+    for (const cmd of ev.commands) this.apply(cmd, t);
+  }
+
+  /** One command on the board at `t`, with what it means for the task's record. */
+  private apply(cmd: Command, t: number): void {
+    this.opts.observe?.({ time: t, command: cmd });
+    const rec = this.records.get(cmd.taskId);
+    if (cmd.kind === "drop") {
+      if (rec && !rec.dropped) {
+        rec.dropped = cmd.reason;
+        this.release(rec, t, true);
       }
-      machine.apply(cmd, t);
+    } else if (cmd.kind === "preempt") {
+      if (rec) rec.preemptions++;
+      this.log.preemptions++;
+    } else if (rec && notePlacement(rec, cmd, t)) {
+      this.log.resizes++;
+    }
+    this.machine.apply(cmd, t);
+  }
+
+  /** Charges a decision's time, then queues its commands for delivery to the board. */
+  private decided(d: { commands: Command[]; work: number; micros: number }, at: number, arrivals: number[]): void {
+    const cost = this.opts.decisionTime === "measured" ? d.micros * 1000 : d.work * this.opts.nsPerWork;
+    this.coreFreeAt = at + cost;
+    this.log.decisionWork.push(d.work);
+    this.log.decisionWallMicros.push(d.micros);
+    this.opts.observe?.({ time: at, decision: { micros: d.micros, work: d.work } });
+    this.checkInvariants();
+    this.queue.push(this.coreFreeAt, { kind: "deliver", commands: d.commands, arrivals });
+  }
+
+  private checkInvariants(): void {
+    if (!this.opts.checkInvariants) return;
+    const code = this.ctl.invariants();
+    if (code !== 0) throw new Error(`controller invariant ${code} broken under ${this.opts.policy}`);
+  }
+
+  /** A task the board raised: to the board model, and to the core once it is free. */
+  private admit(a: TaskArrival, t: number): void {
+    this.machine.admit(a.id, a.profile);
+    this.opts.observe?.({ time: t, arrival: a });
+    const at = Math.max(t, this.coreFreeAt);
+    this.arrivalTime.set(a.id, t);
+    this.decided(this.ctl.arrival(a, at), at, [a.id]);
+  }
+
+  /** A frame ended: its held children run, or are dropped with it. */
+  private release(parent: { model: string; frame?: number }, t: number, parentDropped: boolean): void {
+    for (const c of this.deps.release(parent, parentDropped)) {
+      if (parentDropped) this.markDependencyDrop(c, t);
+      else this.admit(c, t);
     }
   }
-  // a child whose parent never arrived (a probability draw skipped it) still waits: it was never run
-  for (const c of deps.held()) records.get(c.id)!.dropped = "dependency";
 
-  log.tasks = [...records.values()];
-  log.energyPJ = machine.totalEnergyPJ;
-  log.spanNs = Math.max(0, last - (first === Infinity ? 0 : first));
-  return log;
+  private markDependencyDrop(a: TaskArrival, t: number): void {
+    this.records.get(a.id)!.dropped = "dependency";
+    this.last = Math.max(this.last, t);
+  }
+
+  private dropDependent(a: TaskArrival, t: number): void {
+    this.markDependencyDrop(a, t);
+    this.release(a, t, true);
+  }
+
+  /** The log: every record, the board's energy, first arrival to last event. */
+  private finish(): RunLog {
+    // a child whose parent never arrived (a probability draw skipped it) still waits: it was never run
+    for (const c of this.deps.held()) this.records.get(c.id)!.dropped = "dependency";
+    this.log.tasks = [...this.records.values()];
+    this.log.energyPJ = this.machine.totalEnergyPJ;
+    this.log.spanNs = Math.max(0, this.last - (this.first === Infinity ? 0 : this.first));
+    return this.log;
+  }
 }
