@@ -152,43 +152,33 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
   const mesh = opts.mesh ?? { width: 8, height: 8 };
   const id = opts.id ?? DEFAULT_BOARD_ID;
   const seed = opts.seed ?? 1;
-  const scenarioSpec = opts.scenario ?? DEFAULT_SCENARIO;
   let scenario: Scenario;
   try {
-    scenario = loadScenario(scenarioSpec, { seed, board: { mesh: { ...mesh, torus: false } }, durationMs: opts.durationMs });
+    scenario = loadScenario(opts.scenario ?? DEFAULT_SCENARIO, {
+      seed,
+      board: { mesh: { ...mesh, torus: false } },
+      durationMs: opts.durationMs,
+    });
   } catch (e) {
     if (e instanceof InputError) return fail(EXIT_BAD_INPUT, e.message);
     throw e;
   }
-
   let transport: FrameTransport;
   try {
-    transport =
-      opts.serial !== undefined
-        ? await SerialTransport.open(opts.serial, opts.baud ?? DEFAULT_BAUD)
-        : await MqttTransport.open({ url: opts.mqtt!, boardId: id, side: "board", externalArrivals: opts.externalArrivals ?? false });
+    transport = await openTransport(opts, id);
   } catch (e) {
     return fail(EXIT_FAILURE, (e as Error).message);
   }
 
   const retryMs = opts.retryMs ?? (opts.serial !== undefined ? SERIAL_RETRY_MS : MQTT_RETRY_MS);
-  const compiled = new Map(scenario.compiled.map((c) => [c.entry.name, c]));
   const quiet = opts.quiet ?? false;
-  const board = new VirtualBoard({
+  const board = makeBoard(opts, {
     transport,
     retryMs,
-    boardId: id,
+    id,
     mesh,
+    seed,
     scenario,
-    timeScale: opts.timeScale ?? 1,
-    heartbeatMs: opts.heartbeatMs,
-    telemetryMs: opts.telemetryMs,
-    externalArrivals: opts.externalArrivals ?? false,
-    // each external task gets its own sample of the model (its sparsity), seeded by the run and its id
-    sampleProfile: (model, taskId) => {
-      const cm = compiled.get(model);
-      return cm ? sampleTask(cm, (seed ^ Math.imul(taskId + 1, 0x9e3779b1)) >>> 0).profile : undefined;
-    },
     log: quiet ? undefined : (line) => io.err(`board: ${line}\n`),
   });
   const header =
@@ -196,30 +186,14 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
     `(seed ${seed}, ${scenario.arrivals.length} arrivals) · time scale ${opts.timeScale ?? 1} · retry ${retryMs} ms`;
   if (!quiet) io.err(`board: ${header}\n`);
 
-  // SIGINT/SIGTERM (or the abort signal) end the run cleanly: the MQTT transport says offline
-  let interrupted!: () => void;
-  const stopped = new Promise<"signal">((resolve) => (interrupted = () => resolve("signal")));
-  const onSignal = () => interrupted();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  opts.abort?.addEventListener("abort", onSignal, { once: true });
-  if (opts.abort?.aborted) interrupted();
-
+  const interruption = interruptions(opts.abort);
   const t0 = performance.now();
   const progress = quiet
     ? undefined
     : setInterval(() => io.err(progressLine(board.stats, performance.now() - t0, scenario.arrivals.length)), 1000);
   let closed = false;
   try {
-    board.start();
-    const how = await Promise.race([board.finished.then(() => "finished" as const), stopped]);
-    if (how === "finished") {
-      // the host may still retransmit a command whose ACK it lost: stay a little to re-ACK it
-      const linger = Math.min(LINGER_MAX_MS, 3 * retryMs);
-      await Promise.race([new Promise((r) => setTimeout(r, linger)), stopped]);
-    }
-    board.stop();
-    const summary = await board.finished;
+    const summary = await runUntilDone(board, interruption.stopped, retryMs);
     clearInterval(progress);
     await transport.drain?.();
     closed = true;
@@ -230,8 +204,78 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
     clearInterval(progress);
     board.stop();
     if (!closed) await transport.close().catch(() => {});
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
-    opts.abort?.removeEventListener("abort", onSignal);
+    interruption.dispose();
   }
+}
+
+/** The board's end of the link: the serial port, or the broker (throws when neither can be reached). */
+async function openTransport(opts: BoardCommandOptions, id: string): Promise<FrameTransport> {
+  return opts.serial !== undefined
+    ? await SerialTransport.open(opts.serial, opts.baud ?? DEFAULT_BAUD)
+    : await MqttTransport.open({ url: opts.mqtt!, boardId: id, side: "board", externalArrivals: opts.externalArrivals ?? false });
+}
+
+/** The virtual board on that link, raising the scenario's arrivals. */
+function makeBoard(
+  opts: BoardCommandOptions,
+  o: {
+    transport: FrameTransport;
+    retryMs: number;
+    id: string;
+    mesh: { width: number; height: number };
+    seed: number;
+    scenario: Scenario;
+    log?: (line: string) => void;
+  },
+): VirtualBoard {
+  const compiled = new Map(o.scenario.compiled.map((c) => [c.entry.name, c]));
+  return new VirtualBoard({
+    transport: o.transport,
+    retryMs: o.retryMs,
+    boardId: o.id,
+    mesh: o.mesh,
+    scenario: o.scenario,
+    timeScale: opts.timeScale ?? 1,
+    heartbeatMs: opts.heartbeatMs,
+    telemetryMs: opts.telemetryMs,
+    externalArrivals: opts.externalArrivals ?? false,
+    // each external task gets its own sample of the model (its sparsity), seeded by the run and its id
+    sampleProfile: (model, taskId) => {
+      const cm = compiled.get(model);
+      return cm ? sampleTask(cm, (o.seed ^ Math.imul(taskId + 1, 0x9e3779b1)) >>> 0).profile : undefined;
+    },
+    log: o.log,
+  });
+}
+
+/** SIGINT, SIGTERM or the abort signal end the run cleanly (the MQTT transport then says offline). */
+function interruptions(abort: AbortSignal | undefined): { stopped: Promise<"signal">; dispose: () => void } {
+  let interrupted!: () => void;
+  const stopped = new Promise<"signal">((resolve) => (interrupted = () => resolve("signal")));
+  const onSignal = () => interrupted();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  abort?.addEventListener("abort", onSignal, { once: true });
+  if (abort?.aborted) interrupted();
+  return {
+    stopped,
+    dispose: () => {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      abort?.removeEventListener("abort", onSignal);
+    },
+  };
+}
+
+/** Runs the board until its scenario is done (then lingers to re-ACK a late retransmission) or it is interrupted. */
+async function runUntilDone(board: VirtualBoard, stopped: Promise<"signal">, retryMs: number): Promise<Awaited<VirtualBoard["finished"]>> {
+  board.start();
+  const how = await Promise.race([board.finished.then(() => "finished" as const), stopped]);
+  if (how === "finished") {
+    // the host may still retransmit a command whose ACK it lost: stay a little to re-ACK it
+    const linger = Math.min(LINGER_MAX_MS, 3 * retryMs);
+    await Promise.race([new Promise((r) => setTimeout(r, linger)), stopped]);
+  }
+  board.stop();
+  return board.finished;
 }
