@@ -13,7 +13,7 @@
 // Default address 127.0.0.1:9464 (DEFAULT_MONITOR_PORT; 9464 sits in Prometheus' exporter range).
 // Pass host "0.0.0.0" to let a Prometheus server or a laptop on the LAN reach it.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -81,6 +81,31 @@ interface Client {
 /** A client whose socket holds more than this unsent is skipped until it drains, then catches up in one delta. */
 const MAX_BUFFERED = 1 << 20;
 
+/** Serves one file of the page, with the headers that keep it self-contained. */
+function serveAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
+  res.writeHead(200, {
+    "content-type": asset.type,
+    "content-length": asset.body.length,
+    "cache-control": "no-cache",
+    "x-content-type-options": "nosniff",
+    // everything is served from here; uPlot sets inline styles
+    "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+  });
+  res.end(req.method === "HEAD" ? undefined : asset.body);
+}
+
+/** Listens on host:port; rejects with the reason when it cannot (port taken, no such address). */
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException) => reject(new Error(`monitor: cannot listen on ${host}:${port}: ${err.code ?? err.message}`));
+    server.once("error", fail);
+    server.listen(port, host, () => {
+      server.off("error", fail);
+      resolve();
+    });
+  });
+}
+
 export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> {
   const files = assets();
   const state = initialState(opts.config, { board: opts.board, policy: opts.policy });
@@ -128,6 +153,39 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
     }
   };
 
+  // one handler per route; assets are served by path from the page folder
+  const serveEvents = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.socket?.setNoDelay(true);
+    res.write("retry: 1000\n\n");
+    const c: Client = { res, rev: 0 };
+    clients.add(c);
+    req.on("close", () => clients.delete(c));
+    send(c, snapshot(state));
+  };
+  const serveMetrics = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await metrics.text(state);
+    res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-cache" });
+    res.end(req.method === "HEAD" ? undefined : body);
+  };
+  const serveState = (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify(snapshot(state));
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" });
+    res.end(req.method === "HEAD" ? undefined : body);
+  };
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
+    "/events": serveEvents,
+    "/metrics": serveMetrics,
+    "/api/state": serveState,
+    // browsers ask for it; a 404 would show up as a console error
+    "/favicon.ico": (_req, res) => void res.writeHead(204).end(),
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -135,49 +193,9 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
       return;
     }
     const asset = files.get(path);
-    if (asset) {
-      res.writeHead(200, {
-        "content-type": asset.type,
-        "content-length": asset.body.length,
-        "cache-control": "no-cache",
-        "x-content-type-options": "nosniff",
-        // everything is served from here; uPlot sets inline styles
-        "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
-      });
-      res.end(req.method === "HEAD" ? undefined : asset.body);
-      return;
-    }
-    if (path === "/favicon.ico") {
-      res.writeHead(204).end(); // browsers ask for it; a 404 would show up as a console error
-      return;
-    }
-    if (path === "/events") {
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-        "x-accel-buffering": "no",
-      });
-      res.socket?.setNoDelay(true);
-      res.write("retry: 1000\n\n");
-      const c: Client = { res, rev: 0 };
-      clients.add(c);
-      req.on("close", () => clients.delete(c));
-      send(c, snapshot(state));
-      return;
-    }
-    if (path === "/metrics") {
-      const body = await metrics.text(state);
-      res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-cache" });
-      res.end(req.method === "HEAD" ? undefined : body);
-      return;
-    }
-    if (path === "/api/state") {
-      const body = JSON.stringify(snapshot(state));
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" });
-      res.end(req.method === "HEAD" ? undefined : body);
-      return;
-    }
+    if (asset) return serveAsset(req, res, asset);
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route) return route(req, res);
     res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${path}\n`);
   };
 
@@ -188,18 +206,13 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
     });
   });
   const host = opts.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    const fail = (err: NodeJS.ErrnoException) => {
-      clearInterval(flushTimer);
-      clearInterval(pingTimer);
-      reject(new Error(`monitor: cannot listen on ${host}:${opts.port ?? DEFAULT_MONITOR_PORT}: ${err.code ?? err.message}`));
-    };
-    server.once("error", fail);
-    server.listen(opts.port ?? DEFAULT_MONITOR_PORT, host, () => {
-      server.off("error", fail);
-      resolve();
-    });
-  });
+  try {
+    await listen(server, host, opts.port ?? DEFAULT_MONITOR_PORT);
+  } catch (err) {
+    clearInterval(flushTimer);
+    clearInterval(pingTimer);
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
 
