@@ -1,0 +1,119 @@
+// What the virtual board (virtual-board.ts) takes and reports: its options, counters, summary and
+// events. Apart from the class so a reader (and the board command) sees the contract in one place.
+
+import type { Arrival, Command } from "../protocol/index.js";
+import type { BoardEvent } from "./machine.js";
+import type { LinkStats } from "../link/endpoint.js";
+import type { FrameTransport, TransportStats } from "../link/transport.js";
+import type { BoardArrival, TaskProfile } from "./profile.js";
+
+export interface BoardScenario {
+  /** The model table host and board share: ARRIVAL.modelId is the index of the arrival's model here. */
+  models: ReadonlyArray<{ name: string }>;
+  /** Sorted by arrivalNs (as loadScenario returns them); ids unique. */
+  arrivals: readonly BoardArrival[];
+}
+
+export interface VirtualBoardOptions {
+  transport: FrameTransport;
+  /** ACK timeout (link/retry.ts: SERIAL_RETRY_MS, MQTT_RETRY_MS). */
+  retryMs: number;
+  /** 1..32 chars of [A-Za-z0-9_-]. */
+  boardId: string;
+  mesh: { width: number; height: number };
+  scenario: BoardScenario;
+  /** Board ns per wall ns (default 1). */
+  timeScale?: number;
+  /** Default 1000. */
+  heartbeatMs?: number;
+  /** Default 250. */
+  telemetryMs?: number;
+  log?: (line: string) => void;
+  /** HELLO capabilities (defaults: 64 PEs per tile, 1000 MHz, 256 tasks, firmware 0.1.0). */
+  pesPerTile?: number;
+  clockMhz?: number;
+  maxTasks?: number;
+  firmware?: [major: number, minor: number, patch: number];
+  /**
+   * Hold commands for tasks the board does not know yet (an external arrival may be on its way
+   * on another MQTT topic). Default: on when the transport has an external arrivals feed.
+   */
+  externalArrivals?: boolean;
+  /** How long such a command is held, wall ms (default 1000). */
+  externalHoldMs?: number;
+  /** Profile of an external task; default: that of the model's first scenario arrival. */
+  sampleProfile?: (model: string, taskId: number) => TaskProfile | undefined;
+  /** Report a modelled die temperature (default true) or TEMP_UNKNOWN. */
+  thermal?: boolean;
+  /**
+   * The last wall ms before a due event are waited out on setImmediate instead of a timer
+   * (default 1): Node timers fire up to ~1 ms late, which would delay every event the host reacts to.
+   * 0 uses timers only.
+   */
+  spinMs?: number;
+  /**
+   * A HELLO_REQUEST this soon (wall ms) after the session was established is taken to have crossed
+   * our HELLO and is ignored (default min(retryMs, 1000)).
+   */
+  helloRequestGraceMs?: number;
+  /** Endpoint sends per reliable frame (default 8). */
+  maxAttempts?: number;
+}
+
+export interface BoardStats {
+  /** Sessions started (HELLOs with a fresh seq 0). */
+  sessions: number;
+  /** Sessions established (HELLO ACKed). */
+  sessionsUp: number;
+  /** Scenario arrivals raised as ARRIVAL. */
+  tasksRaised: number;
+  /** External arrivals admitted (not raised: the host hears them on the feed). */
+  externalTasks: number;
+  externalRejected: number;
+  tasksDone: number;
+  /** Ended by a DROP. */
+  tasksDropped: number;
+  /** Never raised: their parent frame was dropped. */
+  droppedDependency: number;
+  /** Held when a new session started (the host forgot them). */
+  tasksAborted: number;
+  commandsApplied: number;
+  /** Epoch lower than the task's highest applied one: ACKed, not applied. */
+  staleCommands: number;
+  /** For a task the board does not know or that has ended: ACKed, ignored. */
+  unknownCommands: number;
+  /** Impossible commands (a tile off the mesh, ...): ignored and answered with ERROR 5. */
+  badCommands: number;
+  errorsSent: number;
+  /** Layer completions past index 8191, which STAGE_DONE cannot carry (not sent). */
+  unreportedStages: number;
+  heartbeats: number;
+  telemetry: number;
+  /** Energy since boot, pJ. */
+  energyPJ: number;
+  boardTimeNs: number;
+  link: LinkStats;
+  transport: TransportStats;
+}
+
+export interface BoardSummary extends BoardStats {
+  /** True when every task ended; false when the board was stopped first. */
+  complete: boolean;
+  wallMs: number;
+  /** Board time of scenario time 0 (the first session's establishment), null if never established. */
+  workloadOriginNs: number | null;
+  /** "temporal" / "spatial" once the first placing command chose it. */
+  execution: "temporal" | "spatial" | null;
+}
+
+export type CommandOutcome = "applied" | "stale" | "unknown" | "bad" | "held";
+
+export interface VirtualBoardEvents {
+  /** A session was established (its HELLO ACKed); n counts established sessions. */
+  session: [n: number];
+  arrival: [arrival: Arrival];
+  /** A machine event, as it happens (its time is board ns). */
+  event: [event: BoardEvent];
+  command: [command: Command, outcome: CommandOutcome];
+  finished: [summary: BoardSummary];
+}
