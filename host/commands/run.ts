@@ -3,6 +3,7 @@
 // live, and ends with a summary (optionally as JSON): the metrics of `immsched bench`, the task
 // tally, the link counters and the host's arrival -> command latency.
 
+import { recordOf } from "../sim/records.js";
 import { writeFileAtomic } from "../formats/write-atomic.js";
 import type { PolicyName } from "../core/controller.js";
 import { loadScenario, type Scenario } from "../workloads/scenario.js";
@@ -58,18 +59,7 @@ function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRe
     if (records.has(a.id) || !a.after) continue;
     const parentGone = deps.parent(a.after) ? deps.fate(a.after) === "drop" : final;
     if (!parentGone) continue;
-    const rec: TaskRecord = {
-      id: a.id,
-      model: a.model,
-      frame: a.frame,
-      priority: a.priority,
-      arrivalNs: a.arrivalNs,
-      deadlineNs: a.deadlineNs,
-      isolatedNs: a.isolatedNs,
-      isolatedEnergyPJ: a.isolatedEnergyPJ,
-      dropped: "dependency",
-      preemptions: 0,
-    };
+    const rec: TaskRecord = { ...recordOf(a), dropped: "dependency" };
     out.push(rec);
     deps.register(rec);
   }

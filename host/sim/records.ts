@@ -1,7 +1,22 @@
 // What a placement command does to a task's record, for the simulator and the runtime alike.
 
 import type { Command } from "../../firmware-bridge/protocol/commands.js";
-import type { TaskRecord } from "./types.js";
+import type { TaskArrival, TaskRecord } from "./types.js";
+
+/** A task's record as it arrives: what it is and its references, nothing settled yet. */
+export function recordOf(a: TaskArrival): TaskRecord {
+  return {
+    id: a.id,
+    model: a.model,
+    frame: a.frame,
+    priority: a.priority,
+    arrivalNs: a.arrivalNs,
+    deadlineNs: a.deadlineNs,
+    isolatedNs: a.isolatedNs,
+    isolatedEnergyPJ: a.isolatedEnergyPJ,
+    preemptions: 0,
+  };
+}
 
 /**
  * Notes a PLACE or RESUME of the task at board time `t`: its first start, and the tiles it now

@@ -6,7 +6,7 @@
 // event (or for the measured wall time of the call), and its commands reach the board only then.
 // An event that happens while the core is busy waits for it.
 
-import { notePlacement } from "./records.js";
+import { notePlacement, recordOf } from "./records.js";
 import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName } from "../core/controller.js";
 import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import { EventHeap } from "../../firmware-bridge/board/event-heap.js";
@@ -112,17 +112,7 @@ class Simulation {
   /** A record per task, and every arrival on the queue at its time. */
   private enqueueArrivals(): void {
     for (const a of this.opts.arrivals) {
-      const rec: TaskRecord = {
-        id: a.id,
-        model: a.model,
-        frame: a.frame,
-        priority: a.priority,
-        arrivalNs: a.arrivalNs,
-        deadlineNs: a.deadlineNs,
-        isolatedNs: a.isolatedNs,
-        isolatedEnergyPJ: a.isolatedEnergyPJ,
-        preemptions: 0,
-      };
+      const rec = recordOf(a);
       if (this.records.has(a.id)) throw new Error(`workload: task id ${a.id} appears twice`);
       this.records.set(a.id, rec);
       this.deps.register(a);
