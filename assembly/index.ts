@@ -21,7 +21,7 @@ export { SOLVER_ULLMANN, SOLVER_PSO, SOLVER_AUTO } from "./portfolio";
 /**
  * Policy ids of controllerStart, command kinds and drop reasons of the command queue: exported so
  * the host's tables (host/core/controller.ts, the wire's DROP_REASON_CODES) are checked against
- * them (test/core/core-tables.test.ts) rather than trusted to agree.
+ * them (test/assembly/core-tables.test.ts) rather than trusted to agree.
  */
 export {
   POLICY_FCFS, POLICY_SJF, POLICY_PREMA, POLICY_PLANARIA, POLICY_SDRM3, POLICY_DYSTA, POLICY_HASP, POLICY_ISOSCHED,

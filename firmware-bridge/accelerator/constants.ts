@@ -19,7 +19,7 @@
 // HT_hand_graph_cnn_half slower than their MAC counts. Result, ours / XRBench on Single_4K:
 // ES_RITNet 1.551 / 1.503 ms (1.03x), GE_FBNet_C 4.149 / 4.222 ms (0.98x), HT_hand_graph_cnn_half
 // 6.955 / 8.562 ms (0.81x); all 10 models within 0.58x..1.81x. The same constants on a 16x8 board
-// (Single_8K's 8192 PEs) give 0.41x..1.76x of XRBench's Single_8K (test/accelerator/anchor.test.ts).
+// (Single_8K's 8192 PEs) give 0.41x..1.76x of XRBench's Single_8K (test/firmware-bridge/accelerator/anchor.test.ts).
 // Nothing calibrates the tile-spatial side (no public reference runs pipelines on this board): a
 // tile is the same WS engine at 8 x 8, fed by its own buffer (tileBufferBytesPerCycle), so per PE it
 // is more efficient than the whole array, as layer-pipelined designs argue. Energy is not

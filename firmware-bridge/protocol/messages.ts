@@ -53,7 +53,7 @@ export const SENDER: Readonly<Record<MessageType, "board" | "host" | "both">> = 
 
 /**
  * Why a task was dropped, by its code: on the wire and in the core's command queue alike (the core's
- * DROP_* exports; test/core/core-tables.test.ts checks they agree).
+ * DROP_* exports; test/assembly/core-tables.test.ts checks they agree).
  */
 export const DROP_REASON_CODES = { deadline: 1, "queue-full": 2, unplaceable: 3, "unknown-model": 4 } as const;
 export type DropReason = keyof typeof DROP_REASON_CODES;

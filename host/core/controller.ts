@@ -9,7 +9,7 @@ import { RELEASE_WASM } from "./core.js";
 import { type Target, parseTarget } from "../formats/graphs.js";
 import { type Command, DROP_REASON_BY_CODE } from "../../firmware-bridge/protocol/index.js";
 
-/** In the core's policy-id order (assembly/policies/registry.ts POLICY_*; test/core/core-tables.test.ts checks). */
+/** In the core's policy-id order (assembly/policies/registry.ts POLICY_*; test/assembly/core-tables.test.ts checks). */
 export const POLICIES = ["fcfs", "sjf", "prema", "planaria", "sdrm3", "dysta", "hasp", "isosched", "immsched"] as const;
 /**
  * Reference policies: selectable like the others but reported apart and never in a default list.
@@ -86,7 +86,7 @@ interface ControllerExports {
   xrbenchTick(ns: number): void;
 }
 
-/** The core's command kinds (assembly/controller/commands.ts CMD_*; test/core/core-tables.test.ts checks). */
+/** The core's command kinds (assembly/controller/commands.ts CMD_*; test/assembly/core-tables.test.ts checks). */
 export const COMMAND_KINDS: Readonly<Record<number, Command["kind"]>> = { 1: "place", 2: "preempt", 3: "resume", 4: "drop" };
 
 export class Controller {
