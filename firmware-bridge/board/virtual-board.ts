@@ -37,6 +37,7 @@ import type { BoardArrival, TaskProfile } from "./profile.js";
 import { BoardClock } from "./clock.js";
 import { FrameDependencies } from "./frame-dependencies.js";
 import { ThermalModel } from "./thermal.js";
+import { HeldCommands } from "./held-commands.js";
 import { parseExternalArrival } from "../link/external-arrival.js";
 
 /** One scenario arrival (host/sim TaskArrival extends it); `after`: raised only once that frame finished here. */
@@ -62,11 +63,6 @@ interface TaskState {
   buffer: Message[];
 }
 
-interface Held {
-  cmd: Command;
-  timer: NodeJS.Timeout;
-}
-
 const DEFAULT_HOLD_MS = 1000;
 /** The handshake backs off to this HELLO retry interval (PROTOCOL.md §6). */
 const HELLO_BACKOFF_MAX_MS = 1000;
@@ -89,7 +85,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   );
   private readonly live = new Set<number>();
   private readonly epochs = new Map<number, number>();
-  private readonly held = new Map<number, Held[]>();
+  private readonly held: HeldCommands;
   private readonly holdUnknown: boolean;
   private readonly stats_ = {
     sessions: 0,
@@ -139,6 +135,13 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   constructor(private readonly opts: VirtualBoardOptions) {
     super();
     this.timeScale = opts.timeScale ?? 1;
+    this.held = new HeldCommands(opts.externalHoldMs ?? DEFAULT_HOLD_MS, (cmd) =>
+      this.guard(() => {
+        this.stats_.unknownCommands++;
+        this.emit("command", cmd, "unknown");
+        this.checkFinished();
+      }),
+    );
     this.clock = new BoardClock(this.timeScale);
     const { width, height } = opts.mesh;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -210,8 +213,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.clearTimers();
-    for (const list of this.held.values()) for (const h of list) clearTimeout(h.timer);
-    this.held.clear();
+    this.held.drain();
     this.endpoint.close();
     this.resolve(false);
   }
@@ -263,13 +265,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       this.stats_.tasksAborted++;
       this.release(t, true);
     }
-    for (const [id, list] of this.held) {
-      for (const h of list) {
-        clearTimeout(h.timer);
-        this.stats_.unknownCommands++;
-        this.emit("command", h.cmd, "unknown");
-      }
-      this.held.delete(id);
+    for (const cmd of this.held.drain()) {
+      this.stats_.unknownCommands++;
+      this.emit("command", cmd, "unknown");
     }
     this.preSession.length = 0;
     // a new host may count epochs from 0 again
@@ -482,26 +480,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   /** A command for a task not known yet: its external arrival may still be on its way. */
   private hold(cmd: Command): void {
-    const list = this.held.get(cmd.taskId) ?? [];
-    const h: Held = {
-      cmd,
-      timer: setTimeout(
-        () =>
-          this.guard(() => {
-            const l = this.held.get(cmd.taskId);
-            const i = l?.indexOf(h) ?? -1;
-            if (!l || i < 0) return;
-            l.splice(i, 1);
-            if (l.length === 0) this.held.delete(cmd.taskId);
-            this.stats_.unknownCommands++;
-            this.emit("command", cmd, "unknown");
-            this.checkFinished();
-          }),
-        this.opts.externalHoldMs ?? DEFAULT_HOLD_MS,
-      ),
-    };
-    list.push(h);
-    this.held.set(cmd.taskId, list);
+    this.held.hold(cmd);
     this.emit("command", cmd, "held");
   }
 
@@ -684,16 +663,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.machine?.admit(id, profile);
     const now = this.clock.nowNs();
     this.advance(now);
-    const held = this.held.get(id);
-    if (held) {
-      this.held.delete(id);
-      for (const h of held) {
-        clearTimeout(h.timer);
-        if (t.status === "live") this.apply(t, h.cmd, now);
-        else {
-          this.stats_.unknownCommands++;
-          this.emit("command", h.cmd, "unknown");
-        }
+    for (const cmd of this.held.take(id)) {
+      if (t.status === "live") this.apply(t, cmd, now);
+      else {
+        this.stats_.unknownCommands++;
+        this.emit("command", cmd, "unknown");
       }
     }
     this.pump();
