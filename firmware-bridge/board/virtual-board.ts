@@ -27,7 +27,6 @@ import {
   isBoardId,
   NO_FRAME,
   PROTOCOL_VERSION,
-  TEMP_UNKNOWN,
   messageToCommand,
 } from "../protocol/index.js";
 import { Endpoint, type EndpointOptions } from "../link/endpoint.js";
@@ -36,7 +35,7 @@ import { type BoardEvent, type Machine, SpatialMachine, TemporalMachine } from "
 import type { BoardArrival, TaskProfile } from "./profile.js";
 import { BoardClock } from "./clock.js";
 import { FrameDependencies } from "./frame-dependencies.js";
-import { ThermalModel } from "./thermal.js";
+import { TelemetryMeter } from "./telemetry.js";
 import { HeldCommands } from "./held-commands.js";
 import { parseExternalArrival } from "../link/external-arrival.js";
 
@@ -129,12 +128,12 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private immediate?: NodeJS.Immediate;
   private heartbeatTimer?: NodeJS.Timeout;
   private telemetryTimer?: NodeJS.Timeout;
-  private lastTelemetry = { ns: 0, pj: 0 };
-  private readonly thermal = new ThermalModel();
+  private readonly meter: TelemetryMeter;
 
   constructor(private readonly opts: VirtualBoardOptions) {
     super();
     this.timeScale = opts.timeScale ?? 1;
+    this.meter = new TelemetryMeter(opts.thermal ?? true);
     this.held = new HeldCommands(opts.externalHoldMs ?? DEFAULT_HOLD_MS, (cmd) =>
       this.guard(() => {
         this.stats_.unknownCommands++;
@@ -306,7 +305,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     if (this.origin === null) this.origin = Math.round(now);
     this.log(`session ${this.stats_.sessions} established at board ${(now / 1e6).toFixed(3)} ms`);
     for (const m of this.preSession.splice(0)) this.endpoint.send(m);
-    this.lastTelemetry = { ns: now, pj: this.energyPJ() };
+    this.meter.restart(now, this.energyPJ());
     this.heartbeatTimer = setInterval(() => this.guard(() => this.heartbeat()), this.opts.heartbeatMs ?? 1000);
     this.telemetryTimer = setInterval(() => this.guard(() => this.telemetry()), this.opts.telemetryMs ?? 250);
     this.emit("session", this.stats_.sessionsUp);
@@ -694,28 +693,14 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private telemetry(): void {
     if (!this.sessionUp || this.stopped) return;
     this.pump(); // energy as of now
-    const now = this.clock.nowNs();
-    const pj = this.energyPJ();
-    const dt = now - this.lastTelemetry.ns;
-    // pJ per ns is mW
-    const powerMw = dt > 0 ? Math.max(0, (pj - this.lastTelemetry.pj) / dt) : 0;
-    this.lastTelemetry = { ns: now, pj };
-    const tempCentiC = (this.opts.thermal ?? true) ? this.thermal.step(powerMw, dt) : TEMP_UNKNOWN;
-    const running = this.machine?.running() ?? [];
-    let busyTiles = 0;
-    if (this.machine instanceof SpatialMachine) busyTiles = this.machine.tileHolders().filter((h) => h !== -1).length;
-    else if (running.length > 0) busyTiles = this.tileCount;
-    const runningLive = running.filter((id) => this.live.has(id)).length;
-    this.endpoint.send({
-      type: "telemetry",
-      boardTimeNs: Math.round(now),
-      energyPJ: pj,
-      powerMw: Math.min(0xffffffff, Math.round(powerMw)),
-      busyTiles: Math.min(0xffff, busyTiles),
-      runningTasks: Math.min(0xffff, running.length),
-      queuedTasks: Math.min(0xffff, this.live.size - runningLive),
-      tempCentiC,
-    });
+    const snapshot = {
+      nowNs: this.clock.nowNs(),
+      energyPJ: this.energyPJ(),
+      machine: this.machine,
+      live: this.live,
+      tileCount: this.tileCount,
+    };
+    this.endpoint.send(this.meter.report(snapshot));
     this.stats_.telemetry++;
   }
 
