@@ -150,16 +150,20 @@ export interface MappedCompute {
 
 /**
  * Cycles of a layer under a WS mapping. Each step, every active PE holds one weight column and
- * runs its R*S taps; the input windows of the active output columns come in (cu*R*S each, no
- * line-buffer reuse) and the partial sums go out (ku each); the step lasts as long as the slower of
- * the MACs and that traffic, plus the NoC/reduction latency.
+ * runs its R*S taps; the input rows under the active output columns come in and the partial sums
+ * go out (ku each); the step lasts as long as the slower of the MACs and that traffic, plus the
+ * NoC/reduction latency. Neighbouring output columns share S-1 of their S input columns, and the
+ * multicast NoC (Single_4K.m: top_noc_multicast, col_noc_multicast) sends a shared column once: a
+ * step of `ax` columns reads cu*R*(ax+S-1) inputs, not cu*R*S*ax (MAESTRO's spatial reuse of a
+ * sliding window, Kwon et al., MICRO 2019, "Understanding Reuse, Performance, and Hardware Cost of
+ * DNN Dataflows", sec. 3). On one tile (one column a step) the two are the same.
  */
 export function mappedCompute(l: Layer, m: Mapping, cfg: AcceleratorConfig): MappedCompute {
   const s = layerShape(l);
   const ceil = (a: number, b: number) => Math.ceil(a / b);
   const steps = l.N * ceil(l.K, m.kUnroll) * ceil(s.Ce, m.cUnroll) * s.Yo * ceil(s.Xo, m.xUnroll);
   const ax = Math.min(s.Xo, m.xUnroll);
-  const trafficElems = ax * Math.min(s.Ce, m.cUnroll) * s.Re * s.Se + ax * Math.min(l.K, m.kUnroll);
+  const trafficElems = Math.min(s.Ce, m.cUnroll) * s.Re * (ax + s.Se - 1) + ax * Math.min(l.K, m.kUnroll);
   const trafficBytes = trafficElems * cfg.bytesPerElement;
   const stepCycles = Math.max(s.Re * s.Se, trafficBytes / m.feedBytesPerCycle) + m.stepLatencyCycles;
   return {
@@ -180,6 +184,8 @@ export interface TemporalLayerCost {
   macs: number;
   /** Compute time at scale 1 (ns). */
   computeNs: number;
+  /** Switching the whole array to this layer (ns): neither sparsity nor DRAM overlaps it. */
+  setupNs: number;
   /** DRAM time of input + output activations and weights (ns). */
   dramNs: number;
   dramBytes: number;
@@ -198,6 +204,7 @@ export function temporalLayerCost(l: Layer, cfg: AcceleratorConfig): TemporalLay
   return {
     macs,
     computeNs: mc.cycles * cycleNs(cfg),
+    setupNs: cfg.arrayLayerSetupCycles * cycleNs(cfg),
     dramNs: (dramBytes / cfg.dramBytesPerCycle) * cycleNs(cfg),
     dramBytes,
     onChipBytes: mc.onChipBytes,
@@ -208,7 +215,7 @@ export function temporalLayerCost(l: Layer, cfg: AcceleratorConfig): TemporalLay
 
 /** Time and energy of one layer on the whole array with its compute work scaled by `scale`. */
 export function temporalLayerAt(c: TemporalLayerCost, scale = 1): { ns: number; energyPJ: number } {
-  return { ns: Math.max(c.computeNs * scale, c.dramNs), energyPJ: c.computePJ * scale + c.memoryPJ };
+  return { ns: Math.max(c.computeNs * scale, c.dramNs) + c.setupNs, energyPJ: c.computePJ * scale + c.memoryPJ };
 }
 
 /** Isolated latency (ns) and energy (pJ) of a model run layer by layer on the whole array. */

@@ -75,6 +75,7 @@ export function withCosts(s: Scenario, costs: ReadonlyMap<string, ModelCost>, fi
     const temporal = cm.temporal.map((t) => ({
       ...t,
       computeNs: t.computeNs * rl,
+      setupNs: t.setupNs * rl,
       dramNs: t.dramNs * rl,
       computePJ: t.computePJ * re,
       memoryPJ: t.memoryPJ * re,

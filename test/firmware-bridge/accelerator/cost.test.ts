@@ -52,24 +52,32 @@ describe("layer work", () => {
 describe("the WS mappings (XRBench WS.m)", () => {
   it("spread 4096 PEs as 16 x 16 channels x 16 output columns, and a 64-PE tile as 8 x 8 x 1", () => {
     expect(totalPEs(cfg)).toBe(4096);
-    expect(arrayMapping(cfg)).toMatchObject({ cUnroll: 16, kUnroll: 16, xUnroll: 16, feedBytesPerCycle: 64, stepLatencyCycles: 3 });
+    expect(arrayMapping(cfg)).toMatchObject({ cUnroll: 16, kUnroll: 16, xUnroll: 16, feedBytesPerCycle: 32, stepLatencyCycles: 3 });
     expect(tileMapping(cfg)).toMatchObject({ cUnroll: 8, kUnroll: 8, xUnroll: 1, feedBytesPerCycle: 8, stepLatencyCycles: 1 });
   });
 
   it("count steps and cycles of a tiny layer by hand", () => {
     // steps = 1 * ceil(2/16) * ceil(3/16) * 2 rows * ceil(3/16) = 2
-    // traffic per step = 3 columns * 3 channels * 9 taps + 3 columns * 2 outputs = 87 B, / 64 B/cycle < 9 taps
+    // traffic per step = 3 channels * 3 rows * (3 columns + 3 - 1 shared window columns) + 3 columns * 2 outputs
+    // = 51 B, / 32 B/cycle < 9 taps
     const m = mappedCompute(tiny, arrayMapping(cfg), cfg);
     expect(m.steps).toBe(2);
     expect(m.stepCycles).toBe(9 + 3);
     expect(m.cycles).toBe(24);
-    expect(m.onChipBytes).toBe(2 * 87 + 54); // + the 2*3*9 weights once
+    expect(m.onChipBytes).toBe(2 * 51 + 54); // + the 2*3*9 weights once
   });
 
   it("a traffic-bound step lasts traffic / feed bandwidth", () => {
-    // 1x1, 16 columns x 16 channels in + 16 x 16 partial sums out = 512 B per step at 64 B/cycle = 8 cycles
+    // 1x1, 16 columns x 16 channels in + 16 x 16 partial sums out = 512 B per step at 32 B/cycle = 16 cycles
     const l = conv("pw", { K: 16, C: 16, Y: 1, X: 16, R: 1, S: 1 });
-    expect(mappedCompute(l, arrayMapping(cfg), cfg).stepCycles).toBe(8 + 3);
+    expect(mappedCompute(l, arrayMapping(cfg), cfg).stepCycles).toBe(16 + 3);
+  });
+
+  it("a wide kernel's neighbouring columns share their window: traffic grows with S, not S x columns", () => {
+    // 16 columns of a 1x5 kernel over 16 channels: 16 * 1 * (16 + 4) = 320 inputs + 16 partial sums
+    // = 336 B, 10.5 cycles at 32 B/cycle, longer than the 5 taps
+    const l = conv("wide", { K: 1, C: 16, Y: 1, X: 20, R: 1, S: 5 });
+    expect(mappedCompute(l, arrayMapping(cfg), cfg).stepCycles).toBe(336 / 32 + 3);
   });
 });
 
@@ -79,20 +87,21 @@ describe("layer-temporal time and energy", () => {
     const dram = 60 + 12 + 54; // input 3*4*5, output 2*2*3, weights 2*3*9 (int8)
     expect(c.dramBytes).toBe(dram);
     expect(c.computeNs).toBe(24);
+    expect(c.setupNs).toBe(2000);
     expect(c.dramNs).toBeCloseTo(dram / 128, 12);
     const hops = meanMeshHops(8, 8);
     expect(hops).toBeCloseTo(2 * (63 / 24), 12);
     const r = temporalLayerAt(c, 1);
-    expect(r.ns).toBe(24); // compute-bound
-    expect(r.energyPJ).toBeCloseTo(324 * 0.3 + 228 * (12.5 + 0.8 * hops) + dram * 160, 9);
+    expect(r.ns).toBe(24 + 2000); // compute-bound, after the array's switch to the layer
+    expect(r.energyPJ).toBeCloseTo(324 * 0.3 + 156 * (12.5 + 0.8 * hops) + dram * 160, 9);
   });
 
   it("are DRAM-bound when DRAM is slow, and sparsity scales only compute", () => {
     const slow = defaultConfig({ dramBytesPerCycle: 1 });
     const c = temporalLayerCost(tiny, slow);
     expect(c.dramNs).toBe(126);
-    expect(temporalLayerAt(c, 1).ns).toBe(126);
-    expect(temporalLayerAt(temporalLayerCost(tiny, cfg), 0.5).ns).toBe(12);
+    expect(temporalLayerAt(c, 1).ns).toBe(126 + 2000);
+    expect(temporalLayerAt(temporalLayerCost(tiny, cfg), 0.5).ns).toBe(12 + 2000);
     expect(temporalLayerAt(c, 0.5).energyPJ).toBeCloseTo(temporalLayerAt(c, 1).energyPJ - 0.5 * 324 * 0.3, 9);
   });
 
