@@ -6,6 +6,7 @@ import type { BoardEvent } from "./machine.js";
 import type { LinkStats } from "../link/endpoint.js";
 import type { FrameTransport, TransportStats } from "../link/transport.js";
 import type { BoardArrival, TaskProfile } from "./profile.js";
+import type { ArrivalRateOptions } from "../link/external-arrival.js";
 
 export interface BoardScenario {
   /** The model table host and board share: ARRIVAL.modelId is the index of the arrival's model here. */
@@ -39,6 +40,8 @@ export interface VirtualBoardOptions {
    * on another MQTT topic). Default: on when the transport has an external arrivals feed.
    */
   externalArrivals?: boolean;
+  /** Rate limit of the external arrivals feed (default 1000/s, burst 100; link/external-arrival.ts). */
+  externalRate?: ArrivalRateOptions;
   /** How long such a command is held, wall ms (default 1000). */
   externalHoldMs?: number;
   /** Profile of an external task; default: that of the model's first scenario arrival. */

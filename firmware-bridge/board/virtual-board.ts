@@ -37,7 +37,7 @@ import { BoardClock } from "./clock.js";
 import { FrameDependencies } from "./frame-dependencies.js";
 import { TelemetryMeter } from "./telemetry.js";
 import { HeldCommands } from "./held-commands.js";
-import { parseExternalArrival } from "../link/external-arrival.js";
+import { ArrivalRateLimit, parseExternalArrival } from "../link/external-arrival.js";
 
 /** One scenario arrival (host/sim TaskArrival extends it); `after`: raised only once that frame finished here. */
 export type { BoardArrival };
@@ -86,6 +86,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private readonly epochs = new Map<number, number>();
   private readonly held: HeldCommands;
   private readonly holdUnknown: boolean;
+  private readonly externalLimit: ArrivalRateLimit;
   private readonly stats_ = {
     sessions: 0,
     sessionsUp: 0,
@@ -181,6 +182,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
     opts.transport.onExternal?.((p) => this.guard(() => this.onExternal(p)));
     this.holdUnknown = opts.externalArrivals ?? opts.transport.onExternal !== undefined;
+    this.externalLimit = new ArrivalRateLimit(opts.externalRate);
 
     const board = this;
     const endpointOpts: EndpointOptions = {
@@ -636,6 +638,10 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const r = parseExternalArrival(payload);
     if (!r.ok) {
       reject(r.reason);
+      return;
+    }
+    if (!this.externalLimit.admit(performance.now())) {
+      reject(`task ${r.arrival.id}: over the feed's rate limit`);
       return;
     }
     const o = r.arrival;

@@ -14,8 +14,12 @@ export interface ExternalArrival {
 
 export type ExternalArrivalResult = { ok: true; arrival: ExternalArrival } | { ok: false; reason: string };
 
+/** Largest feed message read (B): a task is a few dozen bytes; anything bigger is refused unread. */
+export const MAX_EXTERNAL_ARRIVAL_BYTES = 1024;
+
 export function parseExternalArrival(payload: Uint8Array): ExternalArrivalResult {
   const no = (reason: string): ExternalArrivalResult => ({ ok: false, reason });
+  if (payload.length > MAX_EXTERNAL_ARRIVAL_BYTES) return no(`message of ${payload.length} B is over ${MAX_EXTERNAL_ARRIVAL_BYTES} B`);
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder().decode(payload));
@@ -36,4 +40,40 @@ export function parseExternalArrival(payload: Uint8Array): ExternalArrivalResult
     ok: true,
     arrival: { id, model: o.model, priority: o.priority as 1 | 3 | 9 | undefined, deadlineMs: o.deadlineMs as number | undefined },
   };
+}
+
+export interface ArrivalRateOptions {
+  /** Arrivals admitted per second, sustained (default 1000). */
+  perSecond?: number;
+  /** Arrivals admitted at once after a quiet spell (default 100). */
+  burst?: number;
+}
+
+/**
+ * A token bucket over the feed: any client allowed on the topic could otherwise flood the core
+ * and the board. `admit` takes the time from the caller (ms), so the host's and the board's
+ * clocks both work and tests are exact.
+ */
+export class ArrivalRateLimit {
+  private readonly perMs: number;
+  private readonly burst: number;
+  private tokens: number;
+  private lastMs: number | undefined;
+
+  constructor(opts: ArrivalRateOptions = {}) {
+    const perSecond = opts.perSecond ?? 1000;
+    this.burst = opts.burst ?? 100;
+    if (!(perSecond > 0) || !(this.burst >= 1)) throw new RangeError("arrival rate limit: perSecond must be > 0 and burst >= 1");
+    this.perMs = perSecond / 1000;
+    this.tokens = this.burst;
+  }
+
+  /** True when one more arrival fits the rate at time `nowMs`. */
+  admit(nowMs: number): boolean {
+    if (this.lastMs !== undefined) this.tokens = Math.min(this.burst, this.tokens + Math.max(0, nowMs - this.lastMs) * this.perMs);
+    this.lastMs = nowMs;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }

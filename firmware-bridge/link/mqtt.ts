@@ -22,6 +22,7 @@ import {
 } from "../protocol/index.js";
 import { type FrameTransport, type TransportStats, emptyStats } from "./transport.js";
 import { LinkError } from "./errors.js";
+import { type MqttSecurity, checkBrokerUrl, clientSecurityOptions, securityFromEnv } from "./mqtt-security.js";
 
 /** Topic of the external arrivals feed (JSON, published by other services; see README). */
 export function arrivalsTopic(boardId: string): string {
@@ -37,6 +38,8 @@ export interface MqttTransportOptions {
   externalArrivals?: boolean;
   /** Connect timeout, ms (default 5000). */
   connectTimeoutMs?: number;
+  /** Credentials and TLS files (default: from IMMSCHED_MQTT_*, mqtt-security.ts). */
+  security?: MqttSecurity;
 }
 
 async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
@@ -85,7 +88,9 @@ export class MqttTransport implements FrameTransport {
 
   static async open(opts: MqttTransportOptions): Promise<MqttTransport> {
     const statusTopic = `${TOPIC_ROOT}/${opts.boardId}/${STATUS_KIND}`;
+    checkBrokerUrl(opts.url);
     const options: IClientOptions = {
+      ...clientSecurityOptions(opts.security ?? securityFromEnv()),
       clientId: `immsched-${opts.side}-${opts.boardId}-${process.pid}-${Math.floor(performance.now())}`,
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       reconnectPeriod: 1000,

@@ -9,6 +9,7 @@
 // One monitor shows one board: pass `board` when several publish on the same broker.
 
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { checkBrokerUrl, clientSecurityOptions, securityFromEnv } from "../../firmware-bridge/link/mqtt-security.js";
 import type { Socket } from "node:net";
 import {
   decodeFrame,
@@ -126,7 +127,9 @@ export async function watchMqtt(url: string, monitor: MonitorSink, opts: WatchOp
     monitor.push({ time: lastTime, link: { ...counters } });
   };
 
+  checkBrokerUrl(url);
   const client = await mqtt.connectAsync(url, {
+    ...clientSecurityOptions(securityFromEnv()),
     clientId: `immsched-monitor-${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`,
     clean: true,
     reconnectPeriod: 1000,

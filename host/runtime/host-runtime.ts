@@ -14,7 +14,7 @@ import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { type Command, type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { BoardClock } from "./clock.js";
-import { parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
+import { ArrivalRateLimit, type ArrivalRateOptions, parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
 import { type RuntimeEvent, doneEvent, stageEvent, telemetryInfo } from "./events.js";
 
 export interface HostRuntimeOptions {
@@ -25,6 +25,19 @@ export interface HostRuntimeOptions {
   reference?: ReadonlyMap<number, { isolatedNs: number; isolatedEnergyPJ: number }>;
   seed?: number;
   solveBudget?: number;
+  /** Rate limit of the external arrivals feed (default 1000/s, burst 100). */
+  externalRate?: ArrivalRateOptions;
+}
+
+/** What became of the external arrivals feed's messages. */
+export interface ExternalArrivalStats {
+  accepted: number;
+  /** Not a task (JSON, fields, size): link/external-arrival.ts says why. */
+  invalid: number;
+  /** Over the rate limit. */
+  rateLimited: number;
+  /** Before the board's clock was known. */
+  early: number;
 }
 
 /** The session and the run so far, as a run's caller reads them: views, not copies (poll it freely). */
@@ -80,9 +93,12 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private readonly modelByName: ReadonlyMap<string, ModelEntry>;
   private requestTimer?: NodeJS.Timeout;
   private epoch = 0;
+  private readonly externalLimit: ArrivalRateLimit;
+  readonly external: ExternalArrivalStats = { accepted: 0, invalid: 0, rateLimited: 0, early: 0 };
 
   constructor(private readonly opts: HostRuntimeOptions) {
     super();
+    this.externalLimit = new ArrivalRateLimit(opts.externalRate);
     this.modelById = opts.models.map((m) => m.name);
     this.modelByName = new Map(opts.models.map((m) => [m.name, m]));
     opts.endpoint.on("message", (m) => this.onMessage(m));
@@ -177,7 +193,19 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
    */
   externalArrival(payload: Buffer): boolean {
     const r = parseExternalArrival(payload);
-    if (!r.ok || !this.clock.aligned) return false;
+    if (!r.ok) {
+      this.external.invalid++;
+      return false;
+    }
+    if (!this.externalLimit.admit(performance.now())) {
+      this.external.rateLimited++;
+      return false;
+    }
+    if (!this.clock.aligned) {
+      this.external.early++;
+      return false;
+    }
+    this.external.accepted++;
     const { id, model, priority = 1, deadlineMs = 100 } = r.arrival;
     const now = this.clock.boardNowNs();
     this.onArrival({ taskId: id, model, priority, arrivalNs: now, deadlineNs: now + deadlineMs * 1e6 });
