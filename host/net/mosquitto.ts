@@ -11,6 +11,8 @@ export interface RunningMosquitto {
   url: string;
   port: number;
   close(): void;
+  /** Kills the broker, waits `downMs` and starts it again on the same port (a broker restart, tests). */
+  restart(downMs: number): Promise<void>;
 }
 
 /** Debian installs it in /usr/sbin, which is not on every user's PATH. */
@@ -23,17 +25,32 @@ export async function startMosquitto(extraConfig: readonly string[] = []): Promi
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, "allow_anonymous true", "set_tcp_nodelay true", ...extraConfig, ""].join("\n"));
   let stderr = "";
-  const child = spawn(BINARY, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr!.on("data", (d) => (stderr += d));
+  const launch = () => {
+    const c = spawn(BINARY, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+    c.stderr!.on("data", (d) => (stderr += d));
+    return c;
+  };
+  let child = launch();
   const close = () => {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await waitListening(port);
-  } catch (err) {
-    close();
-    throw new Error(`mosquitto did not start on ${port}: ${stderr || (err as Error).message}`);
-  }
-  return { url: `mqtt://127.0.0.1:${port}`, port, close };
+  const up = async () => {
+    try {
+      await waitListening(port);
+    } catch (err) {
+      close();
+      throw new Error(`mosquitto did not start on ${port}: ${stderr || (err as Error).message}`);
+    }
+  };
+  await up();
+  const restart = async (downMs: number) => {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    await new Promise((r) => setTimeout(r, downMs));
+    child = launch();
+    await up();
+  };
+  return { url: `mqtt://127.0.0.1:${port}`, port, close, restart };
 }
