@@ -27,7 +27,8 @@ describe.skipIf(NO_MOSQUITTO)("a broker restart mid-run", () => {
   });
 
   it("loses no task and counts none twice", async () => {
-    const expected = loadScenario("outdoor_activity_A", { seed: 3, board: { mesh: { width: 8, height: 8, torus: false } } }).arrivals.length;
+    const expected = loadScenario("outdoor_activity_A", { seed: 3, board: { mesh: { width: 8, height: 8, torus: false } } }).arrivals
+      .length;
     const broker = await startMosquitto();
     try {
       const board = immschedProc(["board", "--mqtt", broker.url, "--id", "br1", ...SCENARIO, "--time-scale", "0.25"]);
