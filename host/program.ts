@@ -73,6 +73,11 @@ export function buildProgram(): Command {
       positiveInteger("--monitor")(v),
     )
     .option("--quiet", "no live view, only the summary")
+    .option(
+      "--core-trap-every <n>",
+      "debug: make the Wasm core trap before every Nth event (the host recovers)",
+      positiveInteger("--core-trap-every"),
+    )
     .action(async (opts) => {
       // loaded on use: the runtime pulls in serialport, mqtt and the monitor
       const { runCommand } = await import("./commands/run.js");

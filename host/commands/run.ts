@@ -36,13 +36,15 @@ export interface RunCommandOptions {
   json?: string;
   monitor?: number | boolean;
   quiet?: boolean;
+  /** Debug: the core traps before every Nth event and the host recovers (core/recoverable.ts). */
+  coreTrapEvery?: number;
 }
 
 export interface RunSummary {
   metrics: Metrics;
   tasks: { arrived: number; completed: number; late: number; dropped: number; lost: number };
   link: { framesSent: number; framesReceived: number; framesRejected: number; retries: number };
-  host: { arrivalToCommandMicrosP50: number; arrivalToCommandMicrosP99: number };
+  host: { arrivalToCommandMicrosP50: number; arrivalToCommandMicrosP99: number; coreRestarts: number };
 }
 
 /**
@@ -102,7 +104,11 @@ export function summarize(runtime: HostRuntime, endpoint: Endpoint, scenario: Sc
       framesRejected: endpoint.stats.framesRejected,
       retries: endpoint.stats.retries,
     },
-    host: { arrivalToCommandMicrosP50: percentile(micros, 50), arrivalToCommandMicrosP99: percentile(micros, 99) },
+    host: {
+      arrivalToCommandMicrosP50: percentile(micros, 50),
+      arrivalToCommandMicrosP99: percentile(micros, 99),
+      coreRestarts: runtime.summary.coreRestarts,
+    },
   };
 }
 
@@ -153,7 +159,14 @@ function startRuntime(link: Link, scenario: Scenario, opts: RunCommandOptions): 
   const reference = new Map(scenario.arrivals.map((a) => [a.id, { isolatedNs: a.isolatedNs, isolatedEnergyPJ: a.isolatedEnergyPJ }]));
   let runtime: HostRuntime | undefined;
   const endpoint = new Endpoint(link.host, { side: "host", retryMs: link.retryMs, ackEpoch: () => runtime?.currentEpoch ?? 0 });
-  runtime = new HostRuntime({ endpoint, policy: opts.policy, models: scenario.models, reference, seed: opts.seed });
+  runtime = new HostRuntime({
+    endpoint,
+    policy: opts.policy,
+    models: scenario.models,
+    reference,
+    seed: opts.seed,
+    coreTrapEvery: opts.coreTrapEvery,
+  });
   return { runtime, endpoint };
 }
 
@@ -277,7 +290,8 @@ function summaryText(
       `${externalRefused ? ` · external arrivals refused ${externalRefused}` : ""}` +
       `${link.host.stats.errors ? ` · link faults ${link.host.stats.errors} (last: ${link.host.stats.lastError})` : ""}` +
       `${run.boardLost ? ` · board lost ${run.boardLost}x` : ""}`,
-    `  host      arrival -> commands sent: p50 ${summary.host.arrivalToCommandMicrosP50.toFixed(1)} µs · p99 ${summary.host.arrivalToCommandMicrosP99.toFixed(1)} µs`,
+    `  host      arrival -> commands sent: p50 ${summary.host.arrivalToCommandMicrosP50.toFixed(1)} µs · p99 ${summary.host.arrivalToCommandMicrosP99.toFixed(1)} µs` +
+      `${summary.host.coreRestarts ? ` · core traps survived ${summary.host.coreRestarts}` : ""}`,
     "",
   ].join("\n");
 }

@@ -8,6 +8,7 @@ import { check } from "./errors.js";
 import { RELEASE_WASM } from "./core.js";
 import { type Target, parseTarget } from "../formats/graphs.js";
 import { type Command, DROP_REASON_BY_CODE } from "../../firmware-bridge/protocol/index.js";
+import { exposeGlobals } from "./wasm-globals.js";
 
 /** In the core's policy-id order (assembly/policies/registry.ts POLICY_*; test/assembly/core-tables.test.ts checks). */
 export const POLICIES = ["fcfs", "sjf", "prema", "planaria", "sdrm3", "dysta", "hasp", "isosched", "immsched"] as const;
@@ -58,6 +59,14 @@ export interface ControllerOptions {
   fixedSizing?: boolean;
   /** xrbench policy: XRBench's base tick, floor(1000 / highest FPS) ms, in ns (none: every arrival is an event). */
   tickNs?: number;
+  /** Expose the core's globals so that its state can be saved and restored (snapshot/restore; recoverable.ts). */
+  exposeState?: boolean;
+}
+
+/** The core's whole state: its linear memory and the values of its mutable globals (wasm-globals.ts). */
+export interface CoreSnapshot {
+  memory: Uint8Array;
+  globals: Array<number | bigint>;
 }
 
 interface ControllerExports {
@@ -84,6 +93,7 @@ interface ControllerExports {
   controllerPreemptions(): number;
   controllerTileMap(): number;
   xrbenchTick(ns: number): void;
+  debugTrapNext(): void;
 }
 
 /** The core's command kinds (assembly/controller/commands.ts CMD_*; test/assembly/core-tables.test.ts checks). */
@@ -92,15 +102,17 @@ export const COMMAND_KINDS: Readonly<Record<number, Command["kind"]>> = { 1: "pl
 export class Controller {
   readonly modelIndex = new Map<string, number>();
 
+  private globals: WebAssembly.Global[] = [];
+
   private constructor(
     private readonly x: ControllerExports,
     readonly policy: PolicyName,
   ) {}
 
   static async create(opts: ControllerOptions): Promise<Controller> {
-    const bytes = readFileSync(opts.wasmPath ?? RELEASE_WASM);
-    const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
-    return Controller.start(exports as unknown as ControllerExports, opts);
+    const { bytes, names } = moduleBytes(opts);
+    const { exports, instance } = await instantiate<Record<string, unknown>>(bytes, {});
+    return Controller.start(exports as unknown as ControllerExports, opts, globalsOf(instance, names));
   }
 
   /**
@@ -108,13 +120,14 @@ export class Controller {
    * a frame handler, where the next frame must already find it.
    */
   static createSync(opts: ControllerOptions): Controller {
-    const bytes = readFileSync(opts.wasmPath ?? RELEASE_WASM);
-    const { exports } = instantiateSync<Record<string, unknown>>(bytes, {});
-    return Controller.start(exports as unknown as ControllerExports, opts);
+    const { bytes, names } = moduleBytes(opts);
+    const { exports, instance } = instantiateSync<Record<string, unknown>>(bytes, {});
+    return Controller.start(exports as unknown as ControllerExports, opts, globalsOf(instance, names));
   }
 
-  private static start(exports: ControllerExports, opts: ControllerOptions): Controller {
+  private static start(exports: ControllerExports, opts: ControllerOptions, globals: WebAssembly.Global[]): Controller {
     const c = new Controller(exports, opts.policy);
+    c.globals = globals;
     c.loadBoard(opts.board);
     // XRBench dispatches in alphabetical order of model name: its policy ranks by model id
     const byName = (a: ModelEntry, b: ModelEntry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -210,4 +223,33 @@ export class Controller {
   get memoryBytes(): number {
     return this.x.memory.buffer.byteLength;
   }
+
+  /** A copy of the core's state (needs `exposeState`). */
+  snapshot(): CoreSnapshot {
+    if (this.globals.length === 0) throw new Error("controller snapshot: create the controller with exposeState");
+    return { memory: new Uint8Array(this.x.memory.buffer).slice(), globals: this.globals.map((g) => g.value) };
+  }
+
+  /** Puts the core back in the state `s` was taken in (a controller of the same module, options and models). */
+  restore(s: CoreSnapshot): void {
+    if (s.globals.length !== this.globals.length) throw new Error("controller restore: the snapshot is of another module");
+    const grow = s.memory.byteLength - this.x.memory.buffer.byteLength;
+    if (grow > 0) this.x.memory.grow(Math.ceil(grow / 65536));
+    new Uint8Array(this.x.memory.buffer).set(s.memory);
+    for (const [i, g] of this.globals.entries()) g.value = s.globals[i];
+  }
+
+  /** Debug: the core traps at the next event, before changing any state (tests of the recovery). */
+  debugTrapNext(): void {
+    this.x.debugTrapNext();
+  }
+}
+
+function moduleBytes(opts: ControllerOptions): { bytes: Uint8Array; names: string[] } {
+  const bytes = readFileSync(opts.wasmPath ?? RELEASE_WASM);
+  return opts.exposeState ? exposeGlobals(bytes) : { bytes, names: [] };
+}
+
+function globalsOf(instance: WebAssembly.Instance, names: readonly string[]): WebAssembly.Global[] {
+  return names.map((n) => instance.exports[n] as WebAssembly.Global);
 }

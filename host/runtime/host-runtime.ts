@@ -9,7 +9,8 @@
 
 import { notePlacement } from "../sim/records.js";
 import { EventEmitter } from "node:events";
-import { Controller, type ModelEntry, type PolicyName } from "../core/controller.js";
+import type { ModelEntry, PolicyName } from "../core/controller.js";
+import { RecoverableController } from "../core/recoverable.js";
 import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { type Command, type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
@@ -27,6 +28,8 @@ export interface HostRuntimeOptions {
   solveBudget?: number;
   /** Rate limit of the external arrivals feed (default 1000/s, burst 100). */
   externalRate?: ArrivalRateOptions;
+  /** Debug: make the core trap before every Nth event it is given (the recovery is tested with it). */
+  coreTrapEvery?: number;
 }
 
 /** What became of the external arrivals feed's messages. */
@@ -60,6 +63,8 @@ export interface RuntimeSummary {
   readonly records: ReadonlyMap<number, Readonly<TaskRecord>>;
   /** Per arrival: frame received -> its commands sent, ns of host time. */
   readonly arrivalToCommandNs: readonly number[];
+  /** Traps of the Wasm core survived (core/recoverable.ts), over every session. */
+  readonly coreRestarts: number;
 }
 
 /** What the runtime emits: its events (events.ts; the monitor reads them as they are), and each new session. */
@@ -80,7 +85,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private readonly decisionWork: number[] = [];
   private readonly decisionWallMicros: number[] = [];
   private hello?: MessageOf<"hello">;
-  private controller?: Controller;
+  private controller?: RecoverableController;
+  /** Core restarts of the sessions before the current one. */
+  private restartsBefore = 0;
+  private coreEvents = 0;
   private preemptions = 0;
   private resizes = 0;
   private lastEnergyPJ = 0;
@@ -173,6 +181,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       lastNs: this.lastNs,
       records: this.records,
       arrivalToCommandNs: this.arrivalToCommandNs,
+      coreRestarts: this.restartsBefore + (this.controller?.restarts ?? 0),
     };
   }
 
@@ -251,7 +260,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.clock.sample(m.boardTimeNs);
     const board = { mesh: { width: m.meshWidth, height: m.meshHeight, torus: (m.flags & 1) !== 0 } };
     // synchronously: the board's first ARRIVAL may be the very next frame
-    this.controller = Controller.createSync({
+    this.restartsBefore += this.controller?.restarts ?? 0;
+    this.controller = new RecoverableController({
       board,
       policy: this.opts.policy,
       models: this.opts.models,
@@ -263,6 +273,12 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       time: m.boardTimeNs,
       hello: { board: m.boardId, policy: this.opts.policy, width: m.meshWidth, height: m.meshHeight },
     });
+  }
+
+  /** Debug (`coreTrapEvery`): the core traps at this event, and the controller recovers from it. */
+  private armTrapIfDue(ctl: RecoverableController): void {
+    const every = this.opts.coreTrapEvery;
+    if (every !== undefined && ++this.coreEvents % every === 0) ctl.debugTrapNext();
   }
 
   /** Board time of an event: its own timestamp, never behind what the controller has seen. */
@@ -296,6 +312,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
     if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });
     if (!ctl) return; // no session: PROTOCOL.md §6.3, the board sends nothing before its HELLO is ACKed
+    this.armTrapIfDue(ctl);
     const d = ctl.arrival(task, this.now(m.arrivalNs));
     this.deliver(d.commands, d.work, d.micros, m.arrivalNs);
     this.arrivalToCommandNs.push(Number(process.hrtime.bigint() - receivedNs));
@@ -310,6 +327,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     const rec = this.records.get(m.taskId)!;
     if (rec.finishNs !== undefined) return; // a late retransmission after TASK_DONE (PROTOCOL.md §5.3)
     if (this.watched) this.emit("event", { time: m.boardTimeNs, board: stageEvent(m) });
+    this.armTrapIfDue(ctl);
     const d = ctl.stageDone(m.taskId, m.stage, m.busyNs, this.now(m.boardTimeNs));
     this.deliver(d.commands, d.work, d.micros, m.boardTimeNs);
   }
@@ -326,6 +344,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     rec.finishNs = m.boardTimeNs;
     rec.energyPJ = m.energyPJ;
     if (this.watched) this.emit("event", { time: m.boardTimeNs, board: doneEvent(m) });
+    this.armTrapIfDue(ctl);
     const d = ctl.taskDone(m.taskId, this.now(m.boardTimeNs));
     this.deliver(d.commands, d.work, d.micros, m.boardTimeNs);
   }
