@@ -19,7 +19,8 @@ export { MAX_TILES, MAX_STAGES };
 export { SOLVER_ULLMANN, SOLVER_PSO, SOLVER_AUTO } from "./portfolio";
 
 /**
- * Policy ids of controllerStart, command kinds and drop reasons of the command queue: exported so
+ * Policy ids of controllerStart, command kinds and drop reasons of the command queue, knob ids of
+ * controllerSetParam: exported so
  * the host's tables (host/core/controller.ts, the wire's DROP_REASON_CODES) are checked against
  * them (test/assembly/core-tables.test.ts) rather than trusted to agree.
  */
@@ -30,6 +31,9 @@ export {
 export {
   CMD_PLACE, CMD_PREEMPT, CMD_RESUME, CMD_DROP, DROP_DEADLINE, DROP_QUEUE_FULL, DROP_UNPLACEABLE, DROP_UNKNOWN_MODEL,
 } from "./controller/commands";
+export {
+  PARAM_HOPELESS_SHARE, PARAM_SLACK_SHARE, PARAM_DYSTA_BETA, PARAM_MAX_VICTIMS, PARAM_COUNT,
+} from "./controller/params";
 
 const IO_WORDS: i32 = 8192;
 const io = new StaticArray<i32>(IO_WORDS);

@@ -135,6 +135,7 @@ export function buildProgram(): Command {
       integerList("--lanes"),
     )
     .option("--fixed-sizing", "ablation: every spatial policy sizes placements by the fixed rule (turns immsched's elastic sizing off)")
+    .option("--config <file>", "tuned settings (immsched tune --out): their knobs and solve budget for every policy run")
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")
@@ -145,6 +146,26 @@ export function buildProgram(): Command {
           .filter((s) => s.kind === "xrbench")
           .map((s) => s.name);
       process.exitCode = await benchCommand(opts);
+    });
+
+  program
+    .command("tune")
+    .description("search a policy's settings with the simulator in the loop; measure them on held-back seeds; write them for --config")
+    .requiredOption("--scenario <spec>", 'the workload to tune on (an XRBench name, .m or .json file, or "dysta" with --rate)')
+    .option("--rate <r>", "Dysta recipe: arrivals per second; a comma list tunes over the sweep", numberList("--rate"))
+    .addOption(
+      new Option("--policy <name>", "policy whose settings to tune").choices(ALL_POLICIES as unknown as string[]).default("immsched"),
+    )
+    .option("--budget <n>", "settings to evaluate, the defaults included (default 40)", positiveInteger("--budget"), 40)
+    .addOption(new Option("--seeds <range>", "training seeds").argParser(seedList).default([1, 2, 3], "1-3"))
+    .option("--held-out <range>", "seeds to measure the result on (default: as many, after the training seeds)", seedList)
+    .option("--seed <s>", "seed of the search itself", seedValue, 1)
+    .addOption(new Option("--board <WxH>", "mesh of tiles").argParser(meshSize("--board")).default({ width: 8, height: 8 }, "8x8"))
+    .requiredOption("--out <file>", "where to write the settings (JSON, for bench/run --config)")
+    .option("--quiet", "no progress line")
+    .action(async (opts) => {
+      const { tuneCommand } = await import("./commands/tune.js");
+      process.exitCode = await tuneCommand(opts);
     });
 
   program

@@ -3,7 +3,8 @@
 
 import { ioInts, ioFloats, IO_INTS, IO_FLOATS } from "../io";
 import { MAX_STAGES, targetTiles } from "../graph";
-import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_BUDGET, E_NODE_RANGE, E_STAGE_COUNT, E_SELF_LOOP } from "../status";
+import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_BUDGET, E_NODE_RANGE, E_STAGE_COUNT, E_SELF_LOOP, E_PARAM } from "../status";
+import { setParam } from "./params";
 import {
   MAX_MODELS, MAX_LAYERS, MAX_VARIANTS, modelCount, modelLayerStart, modelLayerCount,
   modelIsolatedNs, layerEstNs, layerSuffixNs, variantCount, variantStages, variantEstNs, variantEnergyPJ,
@@ -85,6 +86,11 @@ export function controllerStart(policy: i32, solveBudget: f64, seed: u32): i32 {
   if (targetTiles == 0) return E_NO_TARGET;
   if (!(solveBudget >= 1) || solveBudget != Math.floor(solveBudget)) return E_BUDGET;
   return controllerReset(policy, <u64>solveBudget, seed) ? OK : E_POLICY;
+}
+
+/** After controllerStart: sets knob `id` (controller/params.ts PARAM_*); E_PARAM when unknown or out of range. */
+export function controllerSetParam(id: i32, value: f64): i32 {
+  return setParam(id, value) ? OK : E_PARAM;
 }
 
 /** After controllerStart: size placements by the fixed rule even under an elastic policy (an ablation). */

@@ -45,13 +45,13 @@ import {
   ownershipReset, claimTiles, releaseTiles, lendTiles, restoreFreeMask, tileOwner, NO_OWNER,
   freeMaskConsistent,
 } from "./ownership";
+import { MAX_VICTIMS, PARAM_HOPELESS_SHARE, PARAM_MAX_VICTIMS, PARAM_SLACK_SHARE, param, paramsReset } from "./params";
 
 /** Placement attempts (waiting tasks tried) per decision: bounds a decision's work. */
 const MAX_PLACEMENTS_PER_DECISION: i32 = 8;
 /** Variants tried per task and decision. */
 const MAX_VARIANT_TRIES: i32 = 3;
 /** Victims lent per pre-emption attempt. */
-const MAX_VICTIMS: i32 = 3;
 
 let policy: Policy | null = null;
 let solverBudget: u64 = 200000;
@@ -80,6 +80,7 @@ export function controllerReset(policyId: i32, budget: u64, seed: u32): bool {
   epochReset();
   ownershipReset();
   rngSeed(seed);
+  paramsReset();
   arrayOwner = -1;
   placements = 0;
   preemptions = 0;
@@ -186,12 +187,11 @@ function waiting(s: i32): bool {
  * not started to be kept: below that it is hopeless, and running it would only delay the others.
  * Less than 1 because a sample can run faster than the estimate (sparsity). 0 turns it off.
  */
-const HOPELESS_SHARE: f64 = 0.75;
 
 /**
  * Drops every task that has not started and cannot meet its deadline: the deadline has passed
  * (XRBench: a frame that cannot start before its deadline is dropped), or even its fastest
- * execution (HOPELESS_SHARE of it) would end after the deadline. A pre-empted task is never
+ * execution (PARAM_HOPELESS_SHARE of it) would end after the deadline. A pre-empted task is never
  * dropped: it may still be finishing its layer or checkpoint on the board, and its work so far
  * would be lost.
  */
@@ -201,7 +201,7 @@ function dropExpired(p: Policy, now: f64): void {
     const deadline = unchecked(taskDeadlineNs[s]);
     const fastest = p.spatial ? fastestVariantNs(unchecked(taskModel[s])) : remainingTemporalNs(s);
     charge(1);
-    if (deadline < now || (p.dropsHopeless() && now + HOPELESS_SHARE * fastest > deadline)) {
+    if (deadline < now || (p.dropsHopeless() && now + param(PARAM_HOPELESS_SHARE) * fastest > deadline)) {
       pushCommand(CMD_DROP, unchecked(taskId[s]), DROP_DEADLINE, 0);
       retireTask(s);
     }
@@ -318,7 +318,6 @@ const variantKey = new StaticArray<f64>(MAX_VARIANTS);
  * took the slowest pipeline that just fits and left its dependents no time; a smaller share takes
  * more tiles per task, which hurts under load (measurements: docs/MEASUREMENTS.md "Slack share").
  */
-const SLACK_SHARE: f64 = 0.35;
 
 /** Tasks that want tiles now or hold them: running, waiting or pre-empted. */
 function demand(): i32 {
@@ -335,18 +334,18 @@ function demand(): i32 {
  * Fills variantOrder with the variants to try for a task, best first, and returns how many.
  *
  * Fixed sizing (every spatial policy but an elastic one, and the aim of a pre-emption): those
- * whose estimate fits SLACK_SHARE of the time left, fewest tiles first (tiles stay free for the
+ * whose estimate fits PARAM_SLACK_SHARE of the time left, fewest tiles first (tiles stay free for the
  * next arrival), then the others, fastest first. A task that already ran keeps its variant: its
  * checkpoint has that many stages.
  *
  * Elastic sizing (Policy.elastic, IMMSched): a placement is sized to the load and to its cost. The
  * task's share of the board is the board's tiles over the tasks that want tiles (running, waiting,
  * pre-empted, itself included) plus one for the next arrival. In tiers, best first:
- *   1. fits the largest free region (`room`), meets SLACK_SHARE of the time left, within the share:
+ *   1. fits the largest free region (`room`), meets PARAM_SLACK_SHARE of the time left, within the share:
  *      least estimated energy first (XRBench scores a frame's energy once it is on time; a split
  *      layer re-reads weights and exchanges halos, so more tiles is not free), then fewest tiles;
- *   2. fits and meets SLACK_SHARE but exceeds the share: fewest tiles first;
- *   3. fits, meets the deadline itself but not SLACK_SHARE: fastest first;
+ *   2. fits and meets PARAM_SLACK_SHARE but exceeds the share: fewest tiles first;
+ *   3. fits, meets the deadline itself but not PARAM_SLACK_SHARE: fastest first;
  *   4. larger than the room (a pre-emption may make room): fastest first;
  *   5. would end after the deadline: only in decideSpatial's second pass (allowMiss), fastest first.
  * An idle board may give a lone task all of its tiles, when that is the cheapest pipeline; a busy
@@ -368,7 +367,7 @@ function orderVariants(p: Policy, slot: i32, now: f64, room: i32, aim: bool): i3
     const vi = variantIndex(m, v);
     const est = unchecked(variantEstNs[vi]);
     const tiles = unchecked(variantStages[vi]);
-    const meets = est <= left * SLACK_SHARE;
+    const meets = est <= left * param(PARAM_SLACK_SHARE);
     let key: f64;
     if (!elastic) key = meets ? <f64>tiles : TIER + est;
     else if (est > left && !allowMiss) key = LATE_TIER + est;
@@ -457,7 +456,8 @@ function placeByPreemption(p: Policy, slot: i32, now: f64): void {
   const need = unchecked(variantEstNs[variantIndex(m, v)]);
   if (need > timeLeftNs(slot, now)) return; // pre-empting for a task that misses anyway helps no one
   let chosen = 0;
-  while (chosen < MAX_VICTIMS) {
+  const most = <i32>param(PARAM_MAX_VICTIMS);
+  while (chosen < most) {
     // least urgent eligible running task not chosen yet
     let victim = -1;
     let worst = -Infinity;

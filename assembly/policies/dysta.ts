@@ -6,13 +6,12 @@
 //   P = (now - last_run) / isolated latency / n   waiting penalty, n = tasks in the system
 //   gamma = mean over the task's finished layers of measured / estimated time, i.e. of
 //           (1 - s_measured) / (1 - s_average): the dynamic monitor's correction
-//   beta = 0.01
+//   beta = 0.01 (controller/params.ts PARAM_DYSTA_BETA: the host may tune it)
 
 import { Policy } from "./policy";
 import { correctedRemainingNs, isolatedNs, timeLeftNs } from "./estimates";
 import { activeTasks, taskLastRunNs } from "../controller/tasks";
-
-const BETA: f64 = 0.01;
+import { PARAM_DYSTA_BETA, param } from "../controller/params";
 
 export class Dysta extends Policy {
   constructor() {
@@ -22,6 +21,6 @@ export class Dysta extends Policy {
     const r = correctedRemainingNs(slot);
     const u = max(0.0, timeLeftNs(slot, now) - r);
     const p = max(0.0, now - unchecked(taskLastRunNs[slot])) / max(1.0, isolatedNs(slot)) / <f64>max(1, activeTasks);
-    return r + BETA * (u + p);
+    return r + param(PARAM_DYSTA_BETA) * (u + p);
   }
 }

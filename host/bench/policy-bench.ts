@@ -4,7 +4,7 @@
 // A scenario is built once per (scenario, seed) and shared by every policy, so all policies see
 // the same arrivals and the same per-sample layer times.
 
-import { POLICIES, type PolicyName } from "../core/controller.js";
+import { type ControllerParams, POLICIES, type PolicyName } from "../core/controller.js";
 import type { Target } from "../formats/graphs.js";
 import { simulate } from "../sim/simulate.js";
 import { computeMetrics, meanMetrics, type Metrics } from "../sim/metrics.js";
@@ -34,6 +34,9 @@ export interface BenchSpec {
   /** Ablations: lane counts offered (default profiles.ts DEFAULT_LANE_COUNTS; [1] turns layer split off), and fixed sizing for every policy. */
   laneCounts?: readonly number[];
   fixedSizing?: boolean;
+  /** Tuned settings (`immsched tune`, bench --config): controller knobs and the solve budget. */
+  params?: ControllerParams;
+  solveBudget?: number;
 }
 
 /** One run (the report's record, with the policy typed). */
@@ -126,7 +129,7 @@ export async function runPolicy(
   scenario: Scenario,
   policy: PolicyName,
   seed: number,
-  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime" | "fixedSizing">,
+  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime" | "fixedSizing" | "params" | "solveBudget">,
 ): Promise<{ log: RunLog; metrics: Metrics }> {
   const x = policy === "xrbench" ? scenario.xrbench : undefined;
   const log = await simulate({
@@ -139,6 +142,8 @@ export async function runPolicy(
     decisionTime: spec.decisionTime,
     tickNs: x ? xrbenchTickNs(x.networks) : undefined,
     fixedSizing: spec.fixedSizing,
+    params: spec.params,
+    solveBudget: spec.solveBudget,
   });
   return { log, metrics: computeMetrics(log, x ? xrbenchEndNs(x.networks, x.durationMs, log) : undefined) };
 }

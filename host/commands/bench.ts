@@ -10,6 +10,7 @@ import { runBench, type BenchSpec, type BenchResult, DEFAULT_NS_PER_WORK } from 
 import { writeHtmlReport } from "../report/html.js";
 import { EXIT_OK } from "./exit.js";
 import { readCostsCsv } from "../workloads/xrbench-costs.js";
+import { readTunedSettings } from "../tune/settings.js";
 
 export interface BenchCommandOptions {
   scenario: string[];
@@ -24,6 +25,8 @@ export interface BenchCommandOptions {
   costs?: string;
   lanes?: number[];
   fixedSizing?: boolean;
+  /** Tuned settings file (immsched tune --out). */
+  config?: string;
   json?: string;
   csv?: string;
   html?: string;
@@ -65,6 +68,7 @@ export function benchCsv(result: BenchResult): string {
 }
 
 export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
+  const tuned = opts.config ? readTunedSettings(opts.config) : undefined;
   const spec: BenchSpec = {
     scenarios: opts.scenario,
     policies: opts.policy,
@@ -78,6 +82,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     costs: opts.costs ? { file: opts.costs, models: readCostsCsv(opts.costs) } : undefined,
     laneCounts: opts.lanes,
     fixedSizing: opts.fixedSizing,
+    ...(tuned ? { params: tuned.params, solveBudget: tuned.solveBudget } : {}),
   };
   const tty = process.stderr.isTTY && !opts.quiet;
   const bar = tty

@@ -61,7 +61,39 @@ export interface ControllerOptions {
   tickNs?: number;
   /** Expose the core's globals so that its state can be saved and restored (snapshot/restore; recoverable.ts). */
   exposeState?: boolean;
+  /** Controller knobs (assembly/controller/params.ts); unset ones keep their defaults. */
+  params?: ControllerParams;
 }
+
+/**
+ * The controller's tunable knobs, the host's names for assembly/controller/params.ts PARAM_*
+ * (ids are their order here; test/assembly/core-tables.test.ts checks them against the core).
+ */
+export interface ControllerParams {
+  /** Share of a task's fastest estimate that must fit before its deadline to keep it (0..2, default 0.75). */
+  hopelessShare?: number;
+  /** Share of the time left a pipeline may take and count as meeting the deadline (0.05..1, default 0.35). */
+  slackShare?: number;
+  /** Dysta's beta (0..10, default 0.01). */
+  dystaBeta?: number;
+  /** Most running tasks one arrival may pre-empt for its tiles (0..3, whole, default 3). */
+  maxVictims?: number;
+}
+
+export const PARAM_IDS: Readonly<Record<keyof ControllerParams, number>> = {
+  hopelessShare: 0,
+  slackShare: 1,
+  dystaBeta: 2,
+  maxVictims: 3,
+};
+
+/** Defaults of the core's knobs (assembly/controller/params.ts DEFAULTS). */
+export const DEFAULT_PARAMS: Readonly<Required<ControllerParams>> = {
+  hopelessShare: 0.75,
+  slackShare: 0.35,
+  dystaBeta: 0.01,
+  maxVictims: 3,
+};
 
 /** The core's whole state: its linear memory and the values of its mutable globals (wasm-globals.ts). */
 export interface CoreSnapshot {
@@ -94,6 +126,7 @@ interface ControllerExports {
   controllerTileMap(): number;
   xrbenchTick(ns: number): void;
   debugTrapNext(): void;
+  controllerSetParam(id: number, value: number): number;
 }
 
 /** The core's command kinds (assembly/controller/commands.ts CMD_*; test/assembly/core-tables.test.ts checks). */
@@ -137,6 +170,7 @@ export class Controller {
     check(c.x.controllerStart(policy, opts.solveBudget ?? 200_000, (opts.seed ?? 1) >>> 0), "controller start");
     c.x.xrbenchTick(opts.tickNs ?? 0);
     if (opts.fixedSizing) c.x.controllerFixedSizing();
+    c.setParams(opts.params ?? {});
     return c;
   }
 
@@ -237,6 +271,16 @@ export class Controller {
     if (grow > 0) this.x.memory.grow(Math.ceil(grow / 65536));
     new Uint8Array(this.x.memory.buffer).set(s.memory);
     for (const [i, g] of this.globals.entries()) g.value = s.globals[i];
+  }
+
+  /** Sets knobs now (between events: an online tuner); unset ones keep their value. */
+  setParams(p: ControllerParams): void {
+    for (const [k, v] of Object.entries(p) as Array<[keyof ControllerParams, number | undefined]>) {
+      if (v === undefined) continue;
+      const id = PARAM_IDS[k];
+      if (id === undefined) throw new Error(`unknown controller knob "${k}" (known: ${Object.keys(PARAM_IDS).join(", ")})`);
+      check(this.x.controllerSetParam(id, v), `knob ${k} = ${v}`);
+    }
   }
 
   /** Debug: the core traps at the next event, before changing any state (tests of the recovery). */

@@ -7,7 +7,7 @@
 // An event that happens while the core is busy waits for it.
 
 import { notePlacement, recordOf } from "./records.js";
-import { Controller, SPATIAL_POLICIES, type ModelEntry, type PolicyName } from "../core/controller.js";
+import { Controller, type ControllerParams, SPATIAL_POLICIES, type ModelEntry, type PolicyName } from "../core/controller.js";
 import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import { EventHeap } from "../../firmware-bridge/board/event-heap.js";
 import { FrameDependencies } from "../../firmware-bridge/board/frame-dependencies.js";
@@ -35,6 +35,8 @@ export interface SimOptions {
   fixedSizing?: boolean;
   /** xrbench policy: XRBench's base tick (ns), host/workloads/xrbench-run.ts. */
   tickNs?: number;
+  /** Controller knobs (tuned settings; default the core's). */
+  params?: ControllerParams;
   /** Called for every command and board event, in time order (live views, traces). */
   observe?: (
     e: { time: number } & (
@@ -58,6 +60,7 @@ export async function simulate(opts: SimOptions): Promise<RunLog> {
     wasmPath: opts.wasmPath,
     tickNs: opts.tickNs,
     fixedSizing: opts.fixedSizing,
+    params: opts.params,
   });
   return new Simulation(opts, ctl).run();
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { instantiateSync } from "@assemblyscript/loader";
 import { describe, expect, it } from "vitest";
-import { ALL_POLICIES, COMMAND_KINDS } from "../../host/core/controller.js";
+import { ALL_POLICIES, COMMAND_KINDS, Controller, DEFAULT_PARAMS, PARAM_IDS } from "../../host/core/controller.js";
 import { RELEASE_WASM } from "../../host/core/core.js";
 import { DROP_REASON_BY_CODE, DROP_REASON_CODES } from "../../firmware-bridge/protocol/index.js";
 
@@ -46,5 +46,43 @@ describe("host tables match the core's exports", () => {
     }
     expect(prefixed("DROP_").length).toBe(reasons.length);
     expect(DROP_REASON_BY_CODE.size).toBe(reasons.length);
+  });
+
+  it("knob names are the core's PARAM_* ids", () => {
+    const knobs = Object.entries(PARAM_IDS);
+    for (const [name, id] of knobs) expect(constant(`PARAM_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`), name).toBe(id);
+    expect(constant("PARAM_COUNT")).toBe(knobs.length);
+    expect(prefixed("PARAM_").length).toBe(knobs.length + 1);
+    expect(Object.keys(DEFAULT_PARAMS).sort()).toEqual(Object.keys(PARAM_IDS).sort());
+  });
+});
+
+describe("controller knobs", () => {
+  const board = { mesh: { width: 4, height: 4, torus: false } };
+  const models = [
+    {
+      name: "m",
+      layerEstNs: [1e6, 1e6],
+      isolatedNs: 2e6,
+      variants: [{ stages: 2, estNs: 1.5e6, edges: [[0, 1]] as Array<[number, number]> }],
+    },
+  ];
+
+  it("take values in range and refuse the others, naming the knob", () => {
+    const c = Controller.createSync({ board, policy: "immsched", models });
+    c.setParams({ slackShare: 0.5, hopelessShare: 0, dystaBeta: 1, maxVictims: 0 });
+    expect(() => c.setParams({ slackShare: 0 })).toThrow(/knob slackShare = 0.*out of range/);
+    expect(() => c.setParams({ maxVictims: 1.5 })).toThrow(/maxVictims/);
+    expect(() => c.setParams({ dystaBeta: Number.NaN })).toThrow(/dystaBeta/);
+    expect(() => c.setParams({ nope: 1 } as never)).toThrow(/unknown controller knob "nope"/);
+  });
+
+  it("act: a hopeless share of 2 drops a task a share of 0 keeps", () => {
+    // 1.5 ms of pipeline, 2 ms to the deadline: hopeless only when 2 x the estimate must fit
+    const task = { id: 1, model: "m", priority: 1, arrivalNs: 0, deadlineNs: 2e6 };
+    const keep = Controller.createSync({ board, policy: "fcfs", models, params: { hopelessShare: 0 } });
+    expect(keep.arrival(task, 0).commands.map((c) => c.kind)).toEqual(["place"]);
+    const drop = Controller.createSync({ board, policy: "fcfs", models, params: { hopelessShare: 2 } });
+    expect(drop.arrival(task, 0).commands.map((c) => c.kind)).toEqual(["drop"]);
   });
 });
