@@ -136,6 +136,7 @@ export function buildProgram(): Command {
     )
     .option("--fixed-sizing", "ablation: every spatial policy sizes placements by the fixed rule (turns immsched's elastic sizing off)")
     .option("--config <file>", "tuned settings (immsched tune --out): their knobs and solve budget for every policy run")
+    .option("--online-tuning", "each run adapts its policy's knob online from its own outcome (Rprop on the miss rate)")
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")

@@ -13,6 +13,7 @@ import { loadScenario, type Scenario } from "../workloads/scenario.js";
 import { type ModelCost, withCosts } from "../workloads/xrbench-costs.js";
 import { xrbenchArrivalsOf, xrbenchEndNs, xrbenchTickNs } from "../workloads/xrbench-run.js";
 import type { BenchRun as ReportRun, BenchResult as ReportResult } from "../report/html.js";
+import { OnlineTuner } from "../tune/online.js";
 
 /** What one unit of core work costs on the board's controller, ns (about this machine's measured rate). */
 export const DEFAULT_NS_PER_WORK = 5;
@@ -37,6 +38,8 @@ export interface BenchSpec {
   /** Tuned settings (`immsched tune`, bench --config): controller knobs and the solve budget. */
   params?: ControllerParams;
   solveBudget?: number;
+  /** Online tuning (tune/online.ts): each run adapts its policy's knob from its own outcome. */
+  onlineTuning?: boolean;
 }
 
 /** One run (the report's record, with the policy typed). */
@@ -129,7 +132,7 @@ export async function runPolicy(
   scenario: Scenario,
   policy: PolicyName,
   seed: number,
-  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime" | "fixedSizing" | "params" | "solveBudget">,
+  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime" | "fixedSizing" | "params" | "solveBudget" | "onlineTuning">,
 ): Promise<{ log: RunLog; metrics: Metrics }> {
   const x = policy === "xrbench" ? scenario.xrbench : undefined;
   const log = await simulate({
@@ -144,6 +147,7 @@ export async function runPolicy(
     fixedSizing: spec.fixedSizing,
     params: spec.params,
     solveBudget: spec.solveBudget,
+    tuner: spec.onlineTuning ? new OnlineTuner(policy) : undefined,
   });
   return { log, metrics: computeMetrics(log, x ? xrbenchEndNs(x.networks, x.durationMs, log) : undefined) };
 }

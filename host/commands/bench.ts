@@ -27,6 +27,7 @@ export interface BenchCommandOptions {
   fixedSizing?: boolean;
   /** Tuned settings file (immsched tune --out). */
   config?: string;
+  onlineTuning?: boolean;
   json?: string;
   csv?: string;
   html?: string;
@@ -83,6 +84,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     laneCounts: opts.lanes,
     fixedSizing: opts.fixedSizing,
     ...(tuned ? { params: tuned.params, solveBudget: tuned.solveBudget } : {}),
+    onlineTuning: opts.onlineTuning,
   };
   const tty = process.stderr.isTTY && !opts.quiet;
   const bar = tty

@@ -37,6 +37,8 @@ export interface SimOptions {
   tickNs?: number;
   /** Controller knobs (tuned settings; default the core's). */
   params?: ControllerParams;
+  /** Online tuning (tune/online.ts): told of every settled task, it may set knobs between events. */
+  tuner?: { observe(t: { missed: boolean; antt: number }): ControllerParams | undefined };
   /** Called for every command and board event, in time order (live views, traces). */
   observe?: (
     e: { time: number } & (
@@ -136,6 +138,7 @@ class Simulation {
     const rec = this.records.get(e.taskId)!;
     rec.finishNs = e.time;
     rec.energyPJ = e.energyPJ;
+    this.settled(rec, e.time, e.time > rec.deadlineNs);
     // XRBench checks a frame's dependency in the same event that completes its parent
     // (HET_runtime.hpp), so under its policy the dependents are queued before that decision
     const xrbench = this.opts.policy === "xrbench";
@@ -165,6 +168,7 @@ class Simulation {
     if (cmd.kind === "drop") {
       if (rec && !rec.dropped) {
         rec.dropped = cmd.reason;
+        this.settled(rec, t, true);
         this.release(rec, t, true);
       }
     } else if (cmd.kind === "preempt") {
@@ -174,6 +178,14 @@ class Simulation {
       this.log.resizes++;
     }
     this.machine.apply(cmd, t);
+  }
+
+  /** Online tuning: the tuner hears of every task that ended and may set knobs before the next decision. */
+  private settled(rec: TaskRecord, t: number, missed: boolean): void {
+    const tuner = this.opts.tuner;
+    if (!tuner) return;
+    const p = tuner.observe({ missed, antt: (t - rec.arrivalNs) / Math.max(1, rec.isolatedNs) });
+    if (p) this.ctl.setParams(p);
   }
 
   /** Charges a decision's time, then queues its commands for delivery to the board. */

@@ -148,7 +148,7 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     for (let c = 0; c < lambda && evaluated < o.budget; c++) {
       const cx = x.map((v) => Math.min(1, Math.max(0, v + sigma * gaussian(rand))));
       const s = clone(parent);
-      dims.forEach((d, i) => d.set(s, d.from(cx[i]!)));
+      for (const [i, d] of dims.entries()) d.set(s, d.from(cx[i]!));
       const out = await evaluate(o.policy, s, o.workload, o.trainSeeds);
       evaluated++;
       children++;
