@@ -67,7 +67,7 @@ describe("in the loop", () => {
     expect(reset, `resets at ${tuner.resets.join(",")}, change at ${change}`).toBeDefined();
     expect(reset!).toBeLessThanOrEqual(change + 3);
     const last = tuner.resets[tuner.resets.length - 1]!;
-    const settledAt = h.findIndex((u, k) => k > last && h.slice(k).every((v) => v.step < 0.02));
+    const settledAt = h.findIndex((_u, k) => k > last && h.slice(k).every((v) => v.step < 0.02));
     expect(settledAt, h.map((u) => u.step.toFixed(3)).join(" ")).toBeGreaterThan(0);
     expect(settledAt - last).toBeLessThanOrEqual(12);
     const tail = h.slice(settledAt).map((u) => u.value);
