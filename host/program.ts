@@ -133,6 +133,7 @@ export function buildProgram(): Command {
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")
+    .option("--trace <dir>", "record each run's schedule IR (docs/IR.md) as DIR/<scenario>.<policy>.seed<N>.jsonl")
     .option("--quiet", "no progress bar")
     .action(async (opts) => {
       if (!opts.scenario?.length)
@@ -140,6 +141,16 @@ export function buildProgram(): Command {
           .filter((s) => s.kind === "xrbench")
           .map((s) => s.name);
       process.exitCode = await benchCommand(opts);
+    });
+
+  program
+    .command("replay")
+    .description("re-execute a schedule trace (docs/IR.md) on the accelerator model and check it reproduces the run's metrics")
+    .argument("<file>", "a trace written by bench --trace or run --trace")
+    .option("--json", "print {metrics, recorded, reproduced, differ, ...} as JSON")
+    .action(async (file: string, opts) => {
+      const { replayCommand } = await import("./commands/replay.js");
+      process.exitCode = await replayCommand(file, opts);
     });
 
   program
