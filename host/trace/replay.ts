@@ -71,6 +71,8 @@ export function replayTrace(trace: Trace): ReplayResult {
   return { metrics, log: out.log, recorded, differ, commands: out.commands, boardEvents: out.boardEvents };
 }
 
+const COMMAND_OPS: ReadonlySet<string> = new Set(["place", "resume", "preempt", "drop"]);
+
 type Replayed = { log: RunLog; commands: number; boardEvents: number };
 
 function sameEvent(e: BoardEvent, l: StageLine | DoneLine): boolean {
@@ -122,7 +124,10 @@ function replayOnModel(trace: Trace): Replayed {
     }
   };
 
+  let previous = "";
   for (const { line, value: l } of trace.body) {
+    const after = previous;
+    previous = l.op;
     switch (l.op) {
       case "task":
         tasks.set(l.id, l);
@@ -157,7 +162,9 @@ function replayOnModel(trace: Trace): Replayed {
       case "resume":
       case "preempt":
       case "drop":
-        produce(l.t);
+        // the simulator applies one decision's commands back to back and lets the board move only
+        // between deliveries; a board event between two deliveries would be a line between them
+        if (!COMMAND_OPS.has(after)) produce(l.t);
         applyCommand(l, records, log, trace, line);
         try {
           machine.apply(commandOf(l), l.t);
