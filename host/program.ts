@@ -69,6 +69,7 @@ export function buildProgram(): Command {
     )
     .option("--time-scale <x>", "board time per wall time of the in-process virtual board", positiveNumber("--time-scale"), 1)
     .option("--json <file>", "write the summary as JSON")
+    .option("--trace <file>", "record the run's schedule IR (docs/IR.md), for immsched replay")
     .option("--monitor [port]", `serve the live dashboard on 127.0.0.1 (default port ${DEFAULT_MONITOR_PORT})`, (v: string) =>
       positiveInteger("--monitor")(v),
     )
