@@ -32,6 +32,7 @@ export async function replayCommand(file: string, opts: ReplayCommandOptions): P
       differ: r.differ,
       metrics: r.metrics,
       recorded: r.recorded,
+      ...(r.model ? { model: r.model } : {}),
     };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
@@ -50,6 +51,14 @@ export async function replayCommand(file: string, opts: ReplayCommandOptions): P
           `  ${k.padEnd(20)}${String(r.metrics[k]).padStart(24)}${String(r.recorded[k]).padStart(24)}${r.differ.includes(k) ? "  differs" : ""}`,
       ),
       "",
+      ...(r.model
+        ? [
+            `  accelerator model, the same commands at the times they were sent: finished ${r.model.modelFinished} of the ${r.model.boardFinished} tasks the board finished` +
+              ` · finish |model - board| p50 ${r.model.finishDeltaMsP50.toFixed(3)} ms, max ${r.model.finishDeltaMsMax.toFixed(3)} ms` +
+              (r.model.refused ? ` · ${r.model.refused} commands refused by the model` : ""),
+            "",
+          ]
+        : []),
       reproduced
         ? `reproduced: all ${METRIC_NAMES.length} metrics bit for bit`
         : `NOT reproduced: ${r.differ.join(", ")} differ${r.differ.length === 1 ? "s" : ""}`,

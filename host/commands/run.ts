@@ -293,7 +293,13 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const link = await openLink(opts.board);
   const { runtime, endpoint } = startRuntime(link, scenario, opts);
   const externalRefused = listenForExternalArrivals(link, runtime);
-  const tracer = opts.trace ? new RunTraceRecorder(runtime, { ...opts, scenario: scenario.name }) : undefined;
+  const tracer = opts.trace
+    ? new RunTraceRecorder(runtime, {
+        ...opts,
+        scenario: scenario.name,
+        profiles: new Map(scenario.arrivals.map((a) => [a.id, a.profile])),
+      })
+    : undefined;
   const monitor = await startMonitorIfAsked(opts, runtime);
   const board = virtualBoard(link, scenario, opts);
 

@@ -19,6 +19,7 @@ import { xrbenchEndAt } from "../workloads/xrbench-run.js";
 import { InputError } from "../formats/input-error.js";
 import { type CommandLine, type DoneLine, type StageLine, type TaskLine, commandOf, profileFromJson } from "./ir.js";
 import type { Trace } from "./reader.js";
+import { type ModelCheck, checkAgainstModel } from "./model-check.js";
 
 export interface ReplayResult {
   metrics: Metrics;
@@ -30,6 +31,8 @@ export interface ReplayResult {
   /** Commands applied, board events produced (virtual) or read (board). */
   commands: number;
   boardEvents: number;
+  /** Board traces with every task's profile: the same commands on the accelerator model, its finishes beside the board's. */
+  model?: ModelCheck;
 }
 
 function emptyLog(): RunLog {
@@ -68,7 +71,8 @@ export function replayTrace(trace: Trace): ReplayResult {
   );
   const recorded = trace.end.metrics;
   const differ = METRIC_NAMES.filter((k) => !Object.is(metrics[k], recorded[k]));
-  return { metrics, log: out.log, recorded, differ, commands: out.commands, boardEvents: out.boardEvents };
+  const model = trace.header.clock === "board" ? checkAgainstModel(trace) : undefined;
+  return { metrics, log: out.log, recorded, differ, commands: out.commands, boardEvents: out.boardEvents, ...(model ? { model } : {}) };
 }
 
 const COMMAND_OPS: ReadonlySet<string> = new Set(["place", "resume", "preempt", "drop"]);

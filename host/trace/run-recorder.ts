@@ -12,7 +12,8 @@ import type { TaskRecord } from "../sim/types.js";
 import type { RuntimeEvent } from "../runtime/events.js";
 import type { HostRuntimeEvents, RuntimeSummary } from "../runtime/host-runtime.js";
 import { TraceWriter } from "./writer.js";
-import { type TaskLine, TRACE_FORMAT, TRACE_VERSION, type TraceLine, commandLine } from "./ir.js";
+import { type TaskLine, TRACE_FORMAT, TRACE_VERSION, type TraceLine, commandLine, profileToJson } from "./ir.js";
+import type { TaskProfile } from "../../firmware-bridge/board/profile.js";
 
 export interface RunTraceSource extends Pick<EventEmitter<HostRuntimeEvents>, "on"> {
   readonly summary: RuntimeSummary;
@@ -24,9 +25,11 @@ export interface RunTraceInfo {
   seed: number;
   /** The mesh when the board never said HELLO. */
   mesh: { width: number; height: number };
+  /** How each scenario task runs on the board (its profile goes in its task line, so a replay can run the model). */
+  profiles?: ReadonlyMap<number, TaskProfile>;
 }
 
-function taskLine(r: Readonly<TaskRecord>): TaskLine {
+function taskLine(r: Readonly<TaskRecord>, profile?: TaskProfile): TaskLine {
   return {
     op: "task",
     id: r.id,
@@ -37,6 +40,7 @@ function taskLine(r: Readonly<TaskRecord>): TaskLine {
     deadlineNs: r.deadlineNs,
     isolatedNs: r.isolatedNs,
     isolatedEnergyPJ: r.isolatedEnergyPJ,
+    ...(profile ? { profile: profileToJson(profile) } : {}),
   };
 }
 
@@ -56,7 +60,7 @@ export class RunTraceRecorder {
       // the runtime made the record (with its isolated references) just before it said so
       const rec = this.runtime.summary.records.get(e.arrival.id);
       if (!rec) return;
-      this.body.push(taskLine(rec), { op: "arrive", t, task: rec.id });
+      this.body.push(taskLine(rec, this.info.profiles?.get(rec.id)), { op: "arrive", t, task: rec.id });
     } else if ("decision" in e) {
       // commands go out within the same frame handler: ready when decided
       this.body.push({ op: "decide", t, ready: t, work: e.decision.work, micros: e.decision.micros, answers: [] });

@@ -41,6 +41,12 @@ function replayMatches(trace: string, summaryFile: string): void {
   expect(out.tasks).toBe(summary.tasks.arrived);
   expect(out.commands).toBeGreaterThan(100);
   expect(out.boardEvents).toBeGreaterThan(100);
+  // the trace carries each task's profile, so the replay also ran the commands on the accelerator
+  // model: it saw every task the board finished (how close the finishes are depends on the link
+  // and the machine's load: information, not asserted)
+  expect(out.model.boardFinished).toBe(summary.tasks.completed);
+  expect(out.model.modelFinished).toBeGreaterThan(0);
+  expect(out.model.modelFinished).toBeLessThanOrEqual(out.model.boardFinished);
 }
 
 describe("replay of a run against a board", () => {
