@@ -111,6 +111,7 @@ export function parseTrace(text: string, file = "<trace>"): Trace {
   let endLine = 0;
   const body: Trace["body"] = [];
   const declared = new Set<number>();
+  let now = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < raw.length; i++) {
     const s = raw[i]!.trim();
     if (s === "") continue;
@@ -162,6 +163,11 @@ export function parseTrace(text: string, file = "<trace>"): Trace {
       const k = line.answers.findIndex((a) => !declared.has(a));
       if (k >= 0)
         throw new InputError(`task ${line.answers[k]} is not declared by an earlier task line`, { ...where, field: `answers[${k}]` });
+    }
+    // a simulation handles events in time order (a decision's `t` may run ahead: the core was busy)
+    if (header.clock === "virtual" && "t" in line && line.op !== "decide") {
+      if (line.t < now) throw new InputError(`time goes backwards: ${line.t} ns after an event at ${now} ns`, { ...where, field: "t" });
+      now = line.t;
     }
     body.push({ line: i + 1, value: line as Trace["body"][number]["value"] });
   }

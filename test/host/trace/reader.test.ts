@@ -86,6 +86,16 @@ describe("schedule trace reader", () => {
     expect(failure([header, task]).message).toMatch(/^t\.jsonl: no end line .* incomplete/);
   });
 
+  it("in a simulated trace, time never goes backwards (a decision may run ahead: the core was busy)", () => {
+    const sim = { ...header, source: "bench", clock: "virtual" };
+    const profile = { layerNs: [1], layerEnergyPJ: [1], pipelines: {} };
+    const t = { ...task, profile };
+    const ok = [sim, t, { op: "arrive", t: 5, task: 7 }, { op: "decide", t: 9, ready: 12, work: 1, micros: 1, answers: [7] }];
+    expect(() => parseTrace(text([...ok, { op: "preempt", t: 12, epoch: 1, task: 7 }, end]), "t.jsonl")).not.toThrow();
+    const e = failure([...ok, { op: "preempt", t: 4, epoch: 1, task: 7 }, end]);
+    expect(e.message).toMatch(/^t\.jsonl:5: field "t": time goes backwards: 4 ns after an event at 5 ns/);
+  });
+
   it("a simulated trace must say how each task runs", () => {
     const e = failure([{ ...header, source: "bench", clock: "virtual" }, task]);
     expect(e.message).toMatch(/task 7 has no profile/);
