@@ -69,6 +69,7 @@ export function buildProgram(): Command {
     )
     .option("--time-scale <x>", "board time per wall time of the in-process virtual board", positiveNumber("--time-scale"), 1)
     .option("--json <file>", "write the summary as JSON")
+    .option("--trace <file>", "record the run's schedule IR (docs/IR.md), for immsched replay")
     .option("--monitor [port]", `serve the live dashboard on 127.0.0.1 (default port ${DEFAULT_MONITOR_PORT})`, (v: string) =>
       positiveInteger("--monitor")(v),
     )
@@ -140,6 +141,7 @@ export function buildProgram(): Command {
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")
+    .option("--trace <dir>", "record each run's schedule IR (docs/IR.md) as DIR/<scenario>.<policy>.seed<N>.jsonl")
     .option("--quiet", "no progress bar")
     .action(async (opts) => {
       if (!opts.scenario?.length)
@@ -167,6 +169,16 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const { tuneCommand } = await import("./commands/tune.js");
       process.exitCode = await tuneCommand(opts);
+    });
+
+  program
+    .command("replay")
+    .description("re-execute a schedule trace (docs/IR.md) on the accelerator model and check it reproduces the run's metrics")
+    .argument("<file>", "a trace written by bench --trace or run --trace")
+    .option("--json", "print {metrics, recorded, reproduced, differ, ...} as JSON")
+    .action(async (file: string, opts) => {
+      const { replayCommand } = await import("./commands/replay.js");
+      process.exitCode = await replayCommand(file, opts);
     });
 
   program

@@ -14,6 +14,8 @@ import { type ModelCost, withCosts } from "../workloads/xrbench-costs.js";
 import { xrbenchArrivalsOf, xrbenchEndNs, xrbenchTickNs } from "../workloads/xrbench-run.js";
 import type { BenchRun as ReportRun, BenchResult as ReportResult } from "../report/html.js";
 import { OnlineTuner } from "../tune/online.js";
+import { TraceWriter } from "../trace/writer.js";
+import { benchTraceFile, benchTraceHeader } from "../trace/bench-trace.js";
 
 /** What one unit of core work costs on the board's controller, ns (about this machine's measured rate). */
 export const DEFAULT_NS_PER_WORK = 5;
@@ -40,6 +42,8 @@ export interface BenchSpec {
   solveBudget?: number;
   /** Online tuning (tune/online.ts): each run adapts its policy's knob from its own outcome. */
   onlineTuning?: boolean;
+  /** Record every run's schedule IR (docs/IR.md) as DIR/<scenario>.<policy>.seed<N>.jsonl (--trace). */
+  traceDir?: string;
 }
 
 /** One run (the report's record, with the policy typed). */
@@ -93,7 +97,9 @@ export async function runBench(spec: BenchSpec, progress?: (done: number, total:
       const scenario = spec.costs ? withCosts(loaded, spec.costs.models, spec.costs.file) : loaded;
       for (const policy of spec.policies) {
         progress?.(done, total, `${c.label} · ${policy} · seed ${seed}`);
-        const { log, metrics } = await runPolicy(scenario, policy, seed, spec);
+        const trace = spec.traceDir ? new TraceWriter() : undefined;
+        const { log, metrics } = await runPolicy(scenario, policy, seed, spec, trace, c.label);
+        if (trace) await trace.save(benchTraceFile(spec.traceDir!, c.label, policy, seed));
         runs.push({ policy, seed, scenario: c.label, metrics });
         (decisionMicros[policy] ??= []).push(...log.arrivalToCommandNs.map((ns) => ns / 1000));
         done++;
@@ -133,23 +139,30 @@ export async function runPolicy(
   policy: PolicyName,
   seed: number,
   spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime" | "fixedSizing" | "params" | "solveBudget" | "onlineTuning">,
+  trace?: TraceWriter,
+  label = scenario.name,
 ): Promise<{ log: RunLog; metrics: Metrics }> {
   const x = policy === "xrbench" ? scenario.xrbench : undefined;
+  const nsPerWork = spec.nsPerWork ?? DEFAULT_NS_PER_WORK;
+  trace?.push(benchTraceHeader({ label, policy, seed, board: spec.board, nsPerWork, decisionTime: spec.decisionTime, xrbench: x }));
   const log = await simulate({
     policy,
     board: spec.board,
     models: scenario.models,
     arrivals: x ? xrbenchArrivalsOf(scenario) : scenario.arrivals,
     seed,
-    nsPerWork: spec.nsPerWork ?? DEFAULT_NS_PER_WORK,
+    nsPerWork,
     decisionTime: spec.decisionTime,
     tickNs: x ? xrbenchTickNs(x.networks) : undefined,
     fixedSizing: spec.fixedSizing,
     params: spec.params,
     solveBudget: spec.solveBudget,
     tuner: spec.onlineTuning ? new OnlineTuner(policy) : undefined,
+    trace: trace && ((l) => trace.push(l)),
   });
-  return { log, metrics: computeMetrics(log, x ? xrbenchEndNs(x.networks, x.durationMs, log) : undefined) };
+  const metrics = computeMetrics(log, x ? xrbenchEndNs(x.networks, x.durationMs, log) : undefined);
+  trace?.push({ op: "end", metrics });
+  return { log, metrics };
 }
 
 export { POLICIES };

@@ -31,6 +31,8 @@ export interface BenchCommandOptions {
   json?: string;
   csv?: string;
   html?: string;
+  /** Directory for one schedule trace (docs/IR.md) per run. */
+  trace?: string;
   quiet?: boolean;
 }
 
@@ -85,6 +87,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     fixedSizing: opts.fixedSizing,
     ...(tuned ? { params: tuned.params, solveBudget: tuned.solveBudget } : {}),
     onlineTuning: opts.onlineTuning,
+    traceDir: opts.trace,
   };
   const tty = process.stderr.isTTY && !opts.quiet;
   const bar = tty
@@ -116,6 +119,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
   if (opts.costs) out.write(`costs: whole-array latency and energy per model from ${opts.costs}\n`);
   if (opts.lanes) out.write(`ablation: stages split over ${opts.lanes.join(",")} lanes only\n`);
   if (opts.fixedSizing) out.write(`ablation: fixed sizing for every policy (no elastic pipelines)\n`);
+  if (opts.trace) out.write(`traces: one schedule trace per run in ${opts.trace} (docs/IR.md; immsched replay FILE)\n`);
   out.write(`runs: ${result.runs.length} in ${seconds.toFixed(1)} s · metrics: mean over seeds\n\n`);
   out.write(`${benchTable(result)}\n`);
   out.write(

@@ -22,6 +22,7 @@ import { HostRuntime, type RuntimeSummary } from "../runtime/host-runtime.js";
 import type { BoardSpec } from "../runtime/board-spec.js";
 import { startMonitor, DEFAULT_MONITOR_PORT, type Monitor } from "../monitor/server.js";
 import { EXIT_OK, EXIT_FAILURE } from "./exit.js";
+import { RunTraceRecorder } from "../trace/run-recorder.js";
 
 export interface RunCommandOptions {
   board: BoardSpec;
@@ -34,6 +35,8 @@ export interface RunCommandOptions {
   timeScale?: number;
   mesh: { width: number; height: number };
   json?: string;
+  /** Record the run's schedule IR (docs/IR.md) to this file. */
+  trace?: string;
   monitor?: number | boolean;
   quiet?: boolean;
   /** Debug: the core traps before every Nth event and the host recovers (core/recoverable.ts). */
@@ -52,7 +55,7 @@ export interface RunSummary {
  * virtual-time simulator counts them as dropped ("dependency"), so the run does too. At the end
  * of a run (`final`), a task whose parent frame never arrived at all counts the same way.
  */
-function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>, final: boolean): TaskRecord[] {
+export function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>, final: boolean): TaskRecord[] {
   // only a dropped parent matters here: the host cannot tell a child held on the board from one not yet due
   const deps = new FrameDependencies<TaskRecord>((r) => (r.dropped !== undefined ? "dropped" : "open"));
   for (const r of records.values()) deps.register(r);
@@ -304,6 +307,13 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const link = await openLink(opts.board);
   const { runtime, endpoint } = startRuntime(link, scenario, opts);
   const externalRefused = listenForExternalArrivals(link, runtime);
+  const tracer = opts.trace
+    ? new RunTraceRecorder(runtime, {
+        ...opts,
+        scenario: scenario.name,
+        profiles: new Map(scenario.arrivals.map((a) => [a.id, a.profile])),
+      })
+    : undefined;
   const monitor = await startMonitorIfAsked(opts, runtime);
   const board = virtualBoard(link, scenario, opts);
 
@@ -329,6 +339,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const run = runtime.summary;
   process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
   if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
+  if (opts.trace && tracer) await tracer.finish(summary.metrics, dependencyDrops(scenario, run.records, true)).save(opts.trace);
   if (!run.hello) {
     process.stderr.write(`immsched: no HELLO from the board within ${opts.duration} s (${where})\n`);
     return EXIT_FAILURE;

@@ -15,6 +15,7 @@ import { type Machine, SpatialMachine, TemporalMachine, type BoardEvent } from "
 import type { Target } from "../formats/graphs.js";
 import { tileCount } from "../formats/graphs.js";
 import type { RunLog, TaskArrival, TaskRecord } from "./types.js";
+import { commandLine, profileToJson, type TraceLine } from "../trace/ir.js";
 
 export interface SimOptions {
   policy: PolicyName;
@@ -48,6 +49,12 @@ export interface SimOptions {
       | { decision: { micros: number; work: number } }
     ),
   ) => void;
+  /**
+   * Records the run as the schedule IR (host/trace/ir.ts, docs/IR.md): every task, arrival,
+   * decision, command and board event, in the order this loop handles them, so `immsched replay`
+   * can re-execute it. The caller writes the header and end lines.
+   */
+  trace?: (line: TraceLine) => void;
 }
 
 type SimEvent = { kind: "arrival"; task: TaskArrival } | { kind: "deliver"; commands: Command[]; arrivals: number[] };
@@ -120,6 +127,19 @@ class Simulation {
       const rec = recordOf(a);
       if (this.records.has(a.id)) throw new Error(`workload: task id ${a.id} appears twice`);
       this.records.set(a.id, rec);
+      this.opts.trace?.({
+        op: "task",
+        id: a.id,
+        model: a.model,
+        ...(a.frame !== undefined ? { frame: a.frame } : {}),
+        priority: a.priority,
+        arrivalNs: a.arrivalNs,
+        deadlineNs: a.deadlineNs,
+        ...(a.after ? { after: a.after } : {}),
+        isolatedNs: a.isolatedNs,
+        isolatedEnergyPJ: a.isolatedEnergyPJ,
+        profile: profileToJson(a.profile),
+      });
       this.deps.register(a);
       this.queue.push(a.arrivalNs, { kind: "arrival", task: a });
       this.first = Math.min(this.first, a.arrivalNs);
@@ -129,6 +149,11 @@ class Simulation {
   /** The board finished a stage (or layer) or a task: the core decides once it is free. */
   private onBoardEvent(e: BoardEvent): void {
     this.opts.observe?.({ time: e.time, board: e });
+    this.opts.trace?.(
+      e.kind === "stage"
+        ? { op: "stage", t: e.time, task: e.taskId, stage: e.stage, busyNs: e.measuredNs }
+        : { op: "done", t: e.time, task: e.taskId, energyPJ: e.energyPJ },
+    );
     this.last = Math.max(this.last, e.time);
     const at = Math.max(e.time, this.coreFreeAt);
     if (e.kind === "stage") {
@@ -164,6 +189,7 @@ class Simulation {
   /** One command on the board at `t`, with what it means for the task's record. */
   private apply(cmd: Command, t: number): void {
     this.opts.observe?.({ time: t, command: cmd });
+    this.opts.trace?.(commandLine(cmd, t));
     const rec = this.records.get(cmd.taskId);
     if (cmd.kind === "drop") {
       if (rec && !rec.dropped) {
@@ -195,6 +221,7 @@ class Simulation {
     this.log.decisionWork.push(d.work);
     this.log.decisionWallMicros.push(d.micros);
     this.opts.observe?.({ time: at, decision: { micros: d.micros, work: d.work } });
+    this.opts.trace?.({ op: "decide", t: at, ready: this.coreFreeAt, work: d.work, micros: d.micros, answers: arrivals });
     this.checkInvariants();
     this.queue.push(this.coreFreeAt, { kind: "deliver", commands: d.commands, arrivals });
   }
@@ -209,6 +236,7 @@ class Simulation {
   private admit(a: TaskArrival, t: number): void {
     this.machine.admit(a.id, a.profile);
     this.opts.observe?.({ time: t, arrival: a });
+    this.opts.trace?.({ op: "arrive", t, task: a.id });
     const at = Math.max(t, this.coreFreeAt);
     this.arrivalTime.set(a.id, t);
     this.decided(this.ctl.arrival(a, at), at, [a.id]);
@@ -224,6 +252,7 @@ class Simulation {
 
   private markDependencyDrop(a: TaskArrival, t: number): void {
     this.records.get(a.id)!.dropped = "dependency";
+    this.opts.trace?.({ op: "skip", t, task: a.id, reason: "dependency" });
     this.last = Math.max(this.last, t);
   }
 
@@ -235,7 +264,10 @@ class Simulation {
   /** The log: every record, the board's energy, first arrival to last event. */
   private finish(): RunLog {
     // a child whose parent never arrived (a probability draw skipped it) still waits: it was never run
-    for (const c of this.deps.held()) this.records.get(c.id)!.dropped = "dependency";
+    for (const c of this.deps.held()) {
+      this.records.get(c.id)!.dropped = "dependency";
+      this.opts.trace?.({ op: "skip", t: this.last, task: c.id, reason: "dependency" });
+    }
     this.log.tasks = [...this.records.values()];
     this.log.energyPJ = this.machine.totalEnergyPJ;
     this.log.spanNs = Math.max(0, this.last - (this.first === Infinity ? 0 : this.first));

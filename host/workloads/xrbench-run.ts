@@ -36,8 +36,11 @@ export function xrbenchLastFrameNs(networks: readonly XrbenchNetwork[], duration
 
 /** XRBench's last event (ns): the first tick or completion at or after its last frame is due. */
 export function xrbenchEndNs(networks: readonly XrbenchNetwork[], durationMs: number, log: RunLog): number {
-  const last = xrbenchLastFrameNs(networks, durationMs);
-  const tick = xrbenchTickNs(networks);
+  return xrbenchEndAt(xrbenchLastFrameNs(networks, durationMs), xrbenchTickNs(networks), log);
+}
+
+/** The same from the last frame's time and the tick (what a schedule trace keeps of the scenario). */
+export function xrbenchEndAt(last: number, tick: number, log: RunLog): number {
   let end = Math.ceil(last / tick) * tick;
   for (const t of log.tasks) if (t.finishNs !== undefined && t.finishNs >= last && t.finishNs < end) end = t.finishNs;
   return end;
