@@ -1,17 +1,22 @@
 // `npm run bench:solve`: the solvers on the same seeded instance families, side by side, in one run.
-// Families: chains, ladders, branch-and-merge blocks, random connected subgraphs of the free mesh;
-// meshes 4x4 to 16x16; 0 to 60% of tiles occupied (16x16 at 60% included). Every placement is
-// verified in TypeScript. Prints the machine, the command and, per family and solver: p50 / p99
-// decision time and work, found rate over the feasible instances, mean placement quality
-// (host/core/quality.ts) on the instances every solver placed, and the ratio of p50 / p99 time to
-// the exact solver's.
+// The original cells (768 at 12 per cell): chains, ladders, branch-and-merge blocks, random
+// connected subgraphs of the free mesh; meshes 4x4 to 16x16; 0 to 60% of tiles occupied. The
+// harder cells (issue 11), drawn after them from the same stream so the original 768 stay the
+// same: DNN stage graphs with fork and join (dnn), patterns with an odd cycle (odd-cycle), patterns
+// longer than the largest free region of a walled mesh (too-long), on 0 to 90% occupied meshes, and
+// the original families on nearly full meshes (80%, 90%). Every placement is verified in
+// TypeScript and every proof of "none" is checked against the other solvers' answers. Prints the
+// machine, the command and, per family and solver: p50 / p99 decision time and work, found rate
+// over the feasible instances, mean placement quality (host/core/quality.ts) on the instances every
+// solver placed, the ratio of p50 / p99 time to the exact solver's, and feasible and infeasible
+// instances apart.
 
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { Core, RELEASE_WASM, SOLVERS, type SolverName } from "../core/core.js";
 import { placementError } from "../core/verify.js";
 import { freeSpaceQuality } from "../core/quality.js";
-import { type Instance, FAMILIES, makeInstance } from "./instances.js";
+import { type Instance, FAMILIES, HARD_FAMILIES, makeInstance } from "./instances.js";
 import { mulberry32 } from "../workloads/random.js";
 import { fileBytes, machineLine } from "./machine.js";
 import { percentile } from "../sim/metrics.js";
@@ -21,25 +26,35 @@ const opts = new Command()
   .option("--seed <s>", "instance seed", (v) => Number(v), 1)
   .option("--solvers <list>", "solvers to compare (the first should be ullmann: ratios are to it)", SOLVERS.join(","))
   .option("--polish <n>", "pso/auto quality iterations after the first placement", (v) => Number(v), 0)
+  .option("--cells <which>", "original (the 768 of the first bench) or all (with the harder cells)", "all")
   .option("--json <file>", "also write the rows as JSON")
   .option(
     "--placements <file>",
     "also write every instance's answer per solver (found, complete, mapping, work) as JSON lines, to compare builds",
   )
   .parse(process.argv)
-  .opts<{ perCell: number; seed: number; solvers: string; polish: number; json?: string; placements?: string }>();
+  .opts<{ perCell: number; seed: number; solvers: string; polish: number; cells: string; json?: string; placements?: string }>();
+if (opts.cells !== "original" && opts.cells !== "all") throw new Error(`--cells: expected original or all, got "${opts.cells}"`);
 
 const SIDES = [4, 8, 12, 16];
 const SHARES = [0, 0.2, 0.4, 0.6];
+const FULL_SHARES = [0.8, 0.9];
 
 const rand = mulberry32(opts.seed);
-const instances: Array<Instance & { side: number; share: number }> = [];
-for (const family of FAMILIES) {
-  for (const side of SIDES) {
-    for (const share of SHARES) {
-      for (let k = 0; k < opts.perCell; k++) instances.push({ ...makeInstance(rand, family, side, side, share), side, share });
+const instances: Array<Instance & { side: number; share: number; original: boolean }> = [];
+const cell = (families: readonly Instance["family"][], shares: number[], original: boolean) => {
+  for (const family of families) {
+    for (const side of SIDES) {
+      for (const share of shares) {
+        for (let k = 0; k < opts.perCell; k++) instances.push({ ...makeInstance(rand, family, side, side, share), side, share, original });
+      }
     }
   }
+};
+cell(FAMILIES, SHARES, true);
+if (opts.cells === "all") {
+  cell(HARD_FAMILIES, [...SHARES, ...FULL_SHARES], false);
+  cell(FAMILIES, FULL_SHARES, false);
 }
 
 const solvers = opts.solvers.split(",") as SolverName[];
@@ -55,11 +70,11 @@ interface Sample {
   quality?: number;
   mapping: number[] | null;
 }
-function runAll(solver: SolverName): Sample[] {
+function runAll(solver: SolverName, budget?: number): Sample[] {
   return instances.map((inst) => {
     core.loadTarget(inst.target);
     core.loadPattern(inst.pattern);
-    const r = core.solve({ solver, polish: opts.polish });
+    const r = core.solve({ solver, polish: opts.polish, budget });
     let quality: number | undefined;
     if (r.found) {
       const err = placementError(inst.pattern, inst.target, r.mapping!);
@@ -84,25 +99,55 @@ console.log(`command: npm run bench:solve -- ${process.argv.slice(2).join(" ")}`
 console.log(`machine: ${machineLine()}`);
 console.log(`core: ${RELEASE_WASM} (${fileBytes(RELEASE_WASM)} bytes)`);
 console.log(
-  `instances: ${instances.length} (${FAMILIES.length} families x meshes ${SIDES.map((s) => `${s}x${s}`).join("/")} x occupied ${SHARES.map((s) => `${s * 100}%`).join("/")} x ${opts.perCell}), seed ${opts.seed}\n`,
+  `instances: ${instances.length}: original ${instances.filter((i) => i.original).length} (${FAMILIES.join(", ")} x meshes ${SIDES.map((s) => `${s}x${s}`).join("/")} x occupied ${SHARES.map((s) => `${s * 100}%`).join("/")} x ${opts.perCell})` +
+    (opts.cells === "all"
+      ? `; harder ${instances.filter((i) => !i.original).length} (${HARD_FAMILIES.join(", ")} x occupied 0-90%; the original families x occupied ${FULL_SHARES.map((s) => `${s * 100}%`).join("/")})`
+      : "") +
+    `, seed ${opts.seed}\n`,
 );
 
+const WARM_UP_BUDGET = 200_000;
 const results = new Map<SolverName, Sample[]>();
 for (const solver of solvers) {
-  runAll(solver); // warm-up: let the engine compile the module's hot paths before timing
+  // warm-up: let the engine compile the module's hot paths before timing (on a smaller budget: a
+  // search that runs out of it has been through every hot path many times)
+  runAll(solver, WARM_UP_BUDGET);
   results.set(solver, runAll(solver));
 }
-// feasible: some solver placed it, or the exact search settled it as found
+// feasible: some solver placed it (verified above); infeasible: some solver proved that none exists
 const feasible = instances.map((_, k) => solvers.some((s) => results.get(s)![k]!.found));
+const infeasible = instances.map((_, k) => solvers.some((s) => results.get(s)![k]!.complete && !results.get(s)![k]!.found));
+for (const [k, inst] of instances.entries()) {
+  if (feasible[k] && infeasible[k]) throw new Error(`a solver proved "none" on an instance another placed: ${JSON.stringify(inst)}`);
+}
 // quality is compared on the instances every solver placed
 const placedByAll = instances.map((_, k) => solvers.every((s) => results.get(s)![k]!.found));
 
 const rows: Array<Record<string, string | number>> = [];
-// the four families, every instance, and the hardest cell on its own: 16x16 with 60% of tiles busy
+// the families, the original 768, every instance, feasible and infeasible ones apart, and the
+// hardest cell of the original bench on its own: 16x16 with 60% of tiles busy
 const HARD = "16x16 60% busy";
-const keys = [...FAMILIES, "all", HARD];
-const pick = (family: string) => (_: unknown, k: number) =>
-  family === "all" || (family === HARD ? instances[k]!.side === 16 && instances[k]!.share === 0.6 : instances[k]!.family === family);
+const families = opts.cells === "all" ? [...FAMILIES, ...HARD_FAMILIES] : [...FAMILIES];
+const keys = [...families, ...(opts.cells === "all" ? ["original", "nearly full"] : []), "all", "feasible", "infeasible", HARD];
+const pick = (family: string) => (_: unknown, k: number) => {
+  const inst = instances[k]!;
+  switch (family) {
+    case "all":
+      return true;
+    case "original":
+      return inst.original;
+    case "nearly full":
+      return inst.share >= 0.8;
+    case "feasible":
+      return feasible[k]!;
+    case "infeasible":
+      return infeasible[k]!;
+    case HARD:
+      return inst.original && inst.side === 16 && inst.share === 0.6;
+    default:
+      return inst.family === family;
+  }
+};
 const baseline = new Map<string, { p50: number; p99: number }>();
 for (const solver of solvers) {
   const samples = results.get(solver)!;
@@ -153,6 +198,9 @@ console.log(`| ${cols.map(() => "---").join(" | ")} |`);
 for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(" | ")} |`);
 console.log(
   `\nfound: placements found (each verified) / feasible instances (placed by some solver); settled: definitive answers (found, or proven none)`,
+);
+console.log(
+  `feasible ${feasible.filter(Boolean).length}, infeasible (proven by some solver) ${infeasible.filter(Boolean).length}, unsettled by every solver ${instances.filter((_, k) => !feasible[k] && !infeasible[k]).length}`,
 );
 console.log(
   `quality: mean free-space compactness Q = links among free tiles - 2 x free regions (higher is better), over the ${placedByAll.filter(Boolean).length} instances every solver placed`,
