@@ -11,7 +11,8 @@ import { mapping } from "./ullmann";
 import { runPlacement, answeredBy } from "./portfolio";
 import { psoConfigure } from "./particles/swarm";
 import { rngSeed } from "./rng";
-import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES } from "./status";
+import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES, E_PROOFS } from "./status";
+import { proofsConfigure } from "./proofs/switches";
 
 export { MAX_TILES, MAX_STAGES };
 
@@ -117,6 +118,11 @@ export function solve(solver: i32, budget: f64, seed: u32): i32 {
 /** Particle solver settings: swarm size (1..16, default 8) and quality iterations (0: stop at the first). */
 export function configureParticles(particles: i32, polish: i32): i32 {
   return psoConfigure(particles, polish) ? OK : E_PARTICLES;
+}
+
+/** Which proofs and filters run (a mask of the PROOF_ / FILTER_ bits; all by default): for measuring each. */
+export function configureProofs(mask: i32): i32 {
+  return proofsConfigure(mask) ? OK : E_PROOFS;
 }
 
 export function resultWork(): f64 {

@@ -13,7 +13,7 @@
 
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { Core, RELEASE_WASM, SOLVERS, type SolverName } from "../core/core.js";
+import { Core, PROOFS, PROOFS_ALL, type ProofName, RELEASE_WASM, SOLVERS, type SolverName } from "../core/core.js";
 import { placementError } from "../core/verify.js";
 import { freeSpaceQuality } from "../core/quality.js";
 import { type Instance, FAMILIES, HARD_FAMILIES, makeInstance } from "./instances.js";
@@ -27,13 +27,38 @@ const opts = new Command()
   .option("--solvers <list>", "solvers to compare (the first should be ullmann: ratios are to it)", SOLVERS.join(","))
   .option("--polish <n>", "pso/auto quality iterations after the first placement", (v) => Number(v), 0)
   .option("--cells <which>", "original (the 768 of the first bench) or all (with the harder cells)", "all")
+  .option("--without <proofs>", `proofs and filters turned off: all, or a comma list of ${Object.keys(PROOFS).join(", ")}`)
+  .option("--ablate", "instead of the table: every solver with all proofs, none, and each one off, p50 / p99 apart")
   .option("--json <file>", "also write the rows as JSON")
   .option(
     "--placements <file>",
     "also write every instance's answer per solver (found, complete, mapping, work) as JSON lines, to compare builds",
   )
   .parse(process.argv)
-  .opts<{ perCell: number; seed: number; solvers: string; polish: number; cells: string; json?: string; placements?: string }>();
+  .opts<{
+    perCell: number;
+    seed: number;
+    solvers: string;
+    polish: number;
+    cells: string;
+    without?: string;
+    ablate?: boolean;
+    json?: string;
+    placements?: string;
+  }>();
+
+/** The PROOFS mask with the named proofs turned off. */
+function proofMask(without: string | undefined): number {
+  if (!without) return PROOFS_ALL;
+  if (without === "all") return 0;
+  let mask = PROOFS_ALL;
+  for (const name of without.split(",")) {
+    if (!(name in PROOFS)) throw new Error(`--without: unknown proof "${name}" (known: all, ${Object.keys(PROOFS).join(", ")})`);
+    mask &= ~PROOFS[name as ProofName];
+  }
+  return mask;
+}
+const proofs = proofMask(opts.without);
 if (opts.cells !== "original" && opts.cells !== "all") throw new Error(`--cells: expected original or all, got "${opts.cells}"`);
 
 const SIDES = [4, 8, 12, 16];
@@ -70,11 +95,11 @@ interface Sample {
   quality?: number;
   mapping: number[] | null;
 }
-function runAll(solver: SolverName, budget?: number): Sample[] {
+function runAll(solver: SolverName, budget?: number, mask = proofs): Sample[] {
   return instances.map((inst) => {
     core.loadTarget(inst.target);
     core.loadPattern(inst.pattern);
-    const r = core.solve({ solver, polish: opts.polish, budget });
+    const r = core.solve({ solver, polish: opts.polish, budget, proofs: mask });
     let quality: number | undefined;
     if (r.found) {
       const err = placementError(inst.pattern, inst.target, r.mapping!);
@@ -107,6 +132,10 @@ console.log(
 );
 
 const WARM_UP_BUDGET = 200_000;
+if (opts.ablate) {
+  ablate();
+  process.exit(0);
+}
 const results = new Map<SolverName, Sample[]>();
 for (const solver of solvers) {
   // warm-up: let the engine compile the module's hot paths before timing (on a smaller budget: a
@@ -213,4 +242,74 @@ if (opts.placements) {
       .map((s, k) => JSON.stringify({ solver, instance: k, found: s.found, complete: s.complete, work: s.work, mapping: s.mapping })),
   );
   writeFileSync(opts.placements, `${lines.join("\n")}\n`);
+}
+
+/**
+ * What each proof and filter buys: per solver, every instance with all of them on, with none, and
+ * with each one off in turn; p50 / p99 decision time over all, feasible and infeasible instances
+ * (as the run with everything on classifies them: placed, or proven none), and how many settled.
+ */
+function ablate(): void {
+  const configs: Array<[string, number]> = [
+    ["all on", PROOFS_ALL],
+    ["all off", 0],
+    ...Object.entries(PROOFS).map(([name, bit]) => [`without ${name}`, PROOFS_ALL & ~bit] as [string, number]),
+  ];
+  const cols = [
+    "solver",
+    "proofs",
+    "settled",
+    "all p50",
+    "all p99",
+    "feasible p50",
+    "feasible p99",
+    "infeasible p50",
+    "infeasible p99",
+    "p99 work",
+  ];
+  console.log(`| ${cols.join(" | ")} |`);
+  console.log(`| ${cols.map(() => "---").join(" | ")} |`);
+  const out: Array<Record<string, string | number>> = [];
+  for (const solver of solvers) {
+    let truth: Sample[] | undefined;
+    for (const [label, mask] of configs) {
+      runAll(solver, WARM_UP_BUDGET, mask);
+      const r = runAll(solver, undefined, mask);
+      truth ??= r;
+      for (const [k, s] of r.entries()) {
+        const t = truth[k]!;
+        // a proof never changes an answer: the same instances placed, the same proven none
+        if ((s.complete && !s.found && t.found) || (t.complete && !t.found && s.found))
+          throw new Error(`${solver} ${label}: answer differs from all-on on instance ${k}`);
+      }
+      const stat = (keep: (k: number) => boolean) => {
+        const micros = r
+          .filter((_, k) => keep(k))
+          .map((x) => x.micros)
+          .sort((a, b) => a - b);
+        return [+percentile(micros, 50).toFixed(1), +percentile(micros, 99).toFixed(1)];
+      };
+      const [a50, a99] = stat(() => true);
+      const [f50, f99] = stat((k) => truth![k]!.found);
+      const [i50, i99] = stat((k) => truth![k]!.complete && !truth![k]!.found);
+      const row = {
+        solver,
+        proofs: label,
+        settled: `${r.filter((x) => x.complete).length}/${r.length}`,
+        "all p50": a50!,
+        "all p99": a99!,
+        "feasible p50": f50!,
+        "feasible p99": f99!,
+        "infeasible p50": i50!,
+        "infeasible p99": i99!,
+        "p99 work": percentile(
+          r.map((x) => x.work).sort((a, b) => a - b),
+          99,
+        ),
+      };
+      out.push(row);
+      console.log(`| ${cols.map((c) => row[c as keyof typeof row]).join(" | ")} |`);
+    }
+  }
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: machineLine(), ablation: out }, null, 2));
 }
