@@ -6,8 +6,9 @@
 // tiles with >= c common free neighbours with j. Only c = 2 is used: on a mesh it is a 4-cycle (a
 // ladder's square, a fork-join of one-stage branches: the two tiles must be diagonal with both
 // corners free); c = 1 adds little beyond Ullmann's refinement, and c = 3 (never on a mesh: two
-// tiles share at most two neighbours) is left to all-different, which refutes a fork into three
-// one-stage branches at the first node (three stages, two corner tiles), for less code.
+// tiles share at most two neighbours, so a fork into three one-stage branches never fits) is not
+// built, for code size: the search refutes such a fork a few nodes deep (three branch stages, two
+// corner tiles: all-different), where c = 3 would refute it at the root.
 // The filter is Ullmann's refinement over this relation (ullmann.ts refineBy); target rows are
 // built only for the tiles that are candidates of a stage with such a partner, once per solve,
 // with bit-sliced counters (one, two) over the free neighbours' links.
