@@ -129,7 +129,8 @@ export function buildCandidates(): bool {
     if (setIsEmpty(candidates, row)) return false;
   }
   paths2Rows = proofOn(FILTER_PATHS2) ? buildPatternPaths2() : 0;
-  return refine(0, lowMask(n));
+  // all-different at the root too (a few set operations per stage); the 2-path filter waits (ESCALATE)
+  return refine(0, lowMask(n)) && strengthen(0, true, false);
 }
 
 /**
@@ -137,8 +138,8 @@ export function buildCandidates(): bool {
  * refinement of the rows next to what they removed, until none removes anything. False when a
  * row empties or the stages cannot take distinct tiles (or, with stopOnBudget, the budget ran out).
  */
-function strengthen(m: i32, stopOnBudget: bool): bool {
-  const usePaths2 = paths2Rows != 0;
+function strengthen(m: i32, stopOnBudget: bool, paths2: bool): bool {
+  const usePaths2 = paths2 && paths2Rows != 0;
   const allDifferent = proofOn(FILTER_ALLDIFF);
   if (!usePaths2 && !allDifferent) return true;
   while (true) {
@@ -271,7 +272,7 @@ export function ullmannResume(): i32 {
       }
     }
     if (dead || !refine(dst, dirty, false)) continue;
-    if (workUsed - searchStart >= ESCALATE && !strengthen(dst, false)) continue;
+    if (workUsed - searchStart >= ESCALATE && !strengthen(dst, false, true)) continue;
     unchecked((mapping[s] = tile));
     d++;
     if (d == n) {

@@ -29,5 +29,6 @@ export function countDegrees(): void {
     for (let q = min(d, patternMaxQ); q >= 0; q--) bitSet(degreeAtLeast, q * WORDS, t);
     free++;
   }
-  charge(<u64>(n + free));
+  // each free tile is visited here and once more by the regions' flood fill (free-regions.ts)
+  charge(<u64>(n + 2 * free));
 }

@@ -10,7 +10,6 @@
 import { WORDS, setClear, setCopy, setIsEmpty, setFirst, setCount, setOrInto } from "../bitset";
 import { targetFree, patternStages } from "../graph";
 import { takeRegion } from "../regions";
-import { charge } from "../meter";
 import { lowMask } from "../bitset";
 import { targetColour0, targetBipartite, colourTarget, colourPattern, patternClassA, patternIsBipartite, patternIsConnected } from "./colouring";
 import { proofOn, PROOF_REGIONS, PROOF_BIPARTITE } from "./switches";
@@ -86,7 +85,7 @@ export function freeRegionsFit(): bool {
   } else {
     admit(targetFree);
   }
-  charge(<u64>setCount(targetFree, 0));
+  // (the flood fill visits each free tile once: charged with countDegrees' visit, degrees.ts)
   // class B is empty (countB == 0) unless colours split the pattern
   return !setIsEmpty(allowedA, 0) && (countB == 0 || !setIsEmpty(allowedB, 0));
 }
