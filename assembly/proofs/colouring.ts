@@ -22,8 +22,9 @@ export function colourTarget(): void {
   targetBipartite = meshLinksVersion == targetLinksVersion && !meshOddTorus;
   setClear(targetColour0, 0);
   if (!targetBipartite) return;
+  // not charged: it belongs to loading the target (once per link set), like the links themselves,
+  // so a solve's work does not depend on whether an earlier solve saw the same target
   for (let t = 0; t < targetTiles; t++) if ((((t % meshWidth) + t / meshWidth) & 1) == 0) bitSet(targetColour0, 0, t);
-  charge(<u64>targetTiles);
 }
 
 /** Stages of colour class A (BFS layers of even depth from each component's first stage). */

@@ -279,7 +279,10 @@ function ablate(): void {
     "feasible p99",
     "infeasible p50",
     "infeasible p99",
-    "p99 work",
+    "work p50",
+    "work p99",
+    "feasible work p99",
+    "infeasible work p99",
   ];
   console.log(`| ${cols.join(" | ")} |`);
   console.log(`| ${cols.map(() => "---").join(" | ")} |`);

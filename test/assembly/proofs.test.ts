@@ -138,6 +138,16 @@ describe("proofs before search (release Wasm)", () => {
     }
   });
 
+  it("a solve costs the same work whether or not the target was solved on before (the colouring cache is not charged)", () => {
+    const inst = makeInstance(mulberry32(31), "ladder", 10, 10, 0.2);
+    core.loadTarget(inst.target);
+    core.loadPattern(inst.pattern);
+    const first = core.solve({ solver: "auto" });
+    const again = core.solve({ solver: "auto" });
+    expect(again.work).toBe(first.work);
+    expect(again.mapping).toEqual(first.mapping);
+  });
+
   it("rejects proof switches outside the known bits", () => {
     expect(() => solve(chainPattern(2), { mesh: { width: 2, height: 2 } }, { proofs: PROOFS_ALL + 1 })).toThrow(/proofs must be a mask/);
     expect(() => solve(chainPattern(2), { mesh: { width: 2, height: 2 } }, { proofs: -1 })).toThrow(/proofs must be a mask/);
