@@ -30,6 +30,22 @@ export function setCopy(dst: StaticArray<u64>, doff: i32, src: StaticArray<u64>,
   for (let w = 0; w < WORDS; w++) unchecked((dst[doff + w] = src[soff + w]));
 }
 
+/** dst |= src. */
+export function setOrInto(dst: StaticArray<u64>, doff: i32, src: StaticArray<u64>, soff: i32): void {
+  for (let w = 0; w < WORDS; w++) unchecked((dst[doff + w] = dst[doff + w] | src[soff + w]));
+}
+
+/** dst &= ~src; true when that removed something. */
+export function setAndNot(dst: StaticArray<u64>, doff: i32, src: StaticArray<u64>, soff: i32): bool {
+  let lost: u64 = 0;
+  for (let w = 0; w < WORDS; w++) {
+    const a = unchecked(dst[doff + w]);
+    lost |= a & unchecked(src[soff + w]);
+    unchecked((dst[doff + w] = a & ~src[soff + w]));
+  }
+  return lost != 0;
+}
+
 export function setIsEmpty(arr: StaticArray<u64>, off: i32): bool {
   let acc: u64 = 0;
   for (let w = 0; w < WORDS; w++) acc |= unchecked(arr[off + w]);

@@ -8,7 +8,7 @@
 // Optional labels are the tile kind a stage needs (ANY_KIND: no requirement).
 // Everything is allocated once when the module starts; loading and solving never allocate.
 
-import { WORDS, bitSet, bitClear, bitTest, setClear, setCountAnd } from "./bitset";
+import { WORDS, bitSet, bitClear, bitTest, setClear } from "./bitset";
 import {
   OK, E_TILE_COUNT, E_STAGE_COUNT, E_NODE_RANGE, E_SELF_LOOP, E_MESH,
 } from "./status";
@@ -21,10 +21,12 @@ export const ANY_KIND: i32 = -1;
 export const targetAdj = new StaticArray<u64>(MAX_TILES * WORDS);
 export const targetFree = new StaticArray<u64>(WORDS);
 export const targetKind = new StaticArray<i32>(MAX_TILES);
-/** Free neighbours per tile, refreshed by `refreshFreeDegrees` before a solve. */
+/** Free neighbours of each free tile, refreshed before a solve (proofs/degrees.ts countDegrees). */
 export const targetFreeDegree = new StaticArray<i32>(MAX_TILES);
 export let targetTiles: i32 = 0;
 export let targetLinkCount: i32 = 0;
+/** Bumped whenever the links change: what is derived from the links alone (proofs/colouring.ts) is rebuilt. */
+export let targetLinksVersion: i32 = 0;
 
 export function targetReset(tiles: i32): i32 {
   if (tiles < 1 || tiles > MAX_TILES) return E_TILE_COUNT;
@@ -34,17 +36,27 @@ export function targetReset(tiles: i32): i32 {
   for (let t = 0; t < MAX_TILES; t++) unchecked((targetKind[t] = 0));
   targetTiles = tiles;
   targetLinkCount = 0;
+  targetLinksVersion++;
   return OK;
 }
 
 export function targetLink(a: i32, b: i32): i32 {
   if (<u32>a >= <u32>targetTiles || <u32>b >= <u32>targetTiles) return E_NODE_RANGE;
   if (a == b) return E_SELF_LOOP;
-  if (!bitTest(targetAdj, a * WORDS, b)) targetLinkCount++;
+  if (!bitTest(targetAdj, a * WORDS, b)) {
+    targetLinkCount++;
+    targetLinksVersion++;
+  }
   bitSet(targetAdj, a * WORDS, b);
   bitSet(targetAdj, b * WORDS, a);
   return OK;
 }
+
+/** The last mesh loaded, and the link version it left (later links make the target no plain mesh). */
+export let meshWidth: i32 = 0;
+/** True for a torus with an odd side: its wrap-around links close odd cycles. */
+export let meshOddTorus: bool = false;
+export let meshLinksVersion: i32 = -1;
 
 /** A width x height mesh of 4-neighbour links; with torus the borders wrap around. */
 export function targetMesh(width: i32, height: i32, torus: bool): i32 {
@@ -59,6 +71,9 @@ export function targetMesh(width: i32, height: i32, torus: bool): i32 {
       else if (torus && height > 1) targetLink(t, x);
     }
   }
+  meshWidth = width;
+  meshOddTorus = torus && !((width == 1 || (width & 1) == 0) && (height == 1 || (height & 1) == 0));
+  meshLinksVersion = targetLinksVersion;
   return OK;
 }
 
@@ -73,13 +88,6 @@ export function targetSetKind(tile: i32, kind: i32): i32 {
   if (<u32>tile >= <u32>targetTiles) return E_NODE_RANGE;
   unchecked((targetKind[tile] = kind));
   return OK;
-}
-
-/** Free-neighbour count of every free tile: an upper bound on a stage's pattern degree there. */
-export function refreshFreeDegrees(): void {
-  for (let t = 0; t < targetTiles; t++) {
-    unchecked((targetFreeDegree[t] = setCountAnd(targetAdj, t * WORDS, targetFree, 0)));
-  }
 }
 
 // ---- pattern ---------------------------------------------------------------------------------

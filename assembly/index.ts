@@ -11,7 +11,8 @@ import { mapping } from "./ullmann";
 import { runPlacement, answeredBy } from "./portfolio";
 import { psoConfigure } from "./particles/swarm";
 import { rngSeed } from "./rng";
-import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES } from "./status";
+import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES, E_PROOFS } from "./status";
+import { proofsConfigure } from "./proofs/switches";
 
 export { MAX_TILES, MAX_STAGES };
 
@@ -19,8 +20,7 @@ export { MAX_TILES, MAX_STAGES };
 export { SOLVER_ULLMANN, SOLVER_PSO, SOLVER_AUTO } from "./portfolio";
 
 /**
- * Policy ids of controllerStart, command kinds and drop reasons of the command queue, knob ids of
- * controllerSetParam: exported so
+ * Policy ids of controllerStart, command kinds and drop reasons of the command queue: exported so
  * the host's tables (host/core/controller.ts, the wire's DROP_REASON_CODES) are checked against
  * them (test/assembly/core-tables.test.ts) rather than trusted to agree.
  */
@@ -31,9 +31,6 @@ export {
 export {
   CMD_PLACE, CMD_PREEMPT, CMD_RESUME, CMD_DROP, DROP_DEADLINE, DROP_QUEUE_FULL, DROP_UNPLACEABLE, DROP_UNKNOWN_MODEL,
 } from "./controller/commands";
-export {
-  PARAM_HOPELESS_SHARE, PARAM_SLACK_SHARE, PARAM_DYSTA_BETA, PARAM_MAX_VICTIMS, PARAM_COUNT,
-} from "./controller/params";
 
 const IO_WORDS: i32 = 8192;
 const io = new StaticArray<i32>(IO_WORDS);
@@ -121,6 +118,11 @@ export function solve(solver: i32, budget: f64, seed: u32): i32 {
 /** Particle solver settings: swarm size (1..16, default 8) and quality iterations (0: stop at the first). */
 export function configureParticles(particles: i32, polish: i32): i32 {
   return psoConfigure(particles, polish) ? OK : E_PARTICLES;
+}
+
+/** Which proofs and filters run (a mask of the PROOF_ / FILTER_ bits; all by default): for measuring each. */
+export function configureProofs(mask: i32): i32 {
+  return proofsConfigure(mask) ? OK : E_PROOFS;
 }
 
 export function resultWork(): f64 {

@@ -1,7 +1,10 @@
 // Which solver runs a placement, and the portfolio `auto`.
 //
-// Every solver starts from the same refined candidate matrix (ullmann.ts): when refinement empties
-// a row there is provably no placement, whatever the solver. `auto` then runs the two searches
+// Every solver starts from the same refined candidate matrix (ullmann.ts), built after the proofs
+// before search (proofs/: free regions, bipartite colour classes, all-different): when they or the
+// refinement empty a row there is provably no placement, whatever the solver, so `pso` answers
+// "none, proven" too (its particles live on that matrix: every relaxation collapses exactly when a
+// row is empty) and `auto` never spends a particle slice on such an instance. `auto` then runs the two searches
 // side by side in alternating slices, each resuming where it stopped, and answers with whichever
 // settles first: a placement from either, or the exact search's proof that there is none. So it
 // finds a placement wherever one exists within the budget.

@@ -4,7 +4,8 @@
 // not be asked (which, on a fragmented board, could spend its whole budget proving it).
 
 import { WORDS, setCopy, setIsEmpty, setFirst, setPopFirst, setCount } from "./bitset";
-import { targetAdj, targetFree, patternStages, patternNbr } from "./graph";
+import { targetAdj, targetFree } from "./graph";
+import { colourPattern, patternIsConnected } from "./proofs/colouring";
 import { charge } from "./meter";
 
 const left = new StaticArray<u64>(WORDS);
@@ -50,17 +51,6 @@ export function largestFreeRegion(): i32 {
 
 /** Is the loaded pattern connected (as an undirected graph)? */
 export function patternConnected(): bool {
-  const n = patternStages;
-  if (n <= 1) return true;
-  let seen: u64 = 1;
-  let todo: u64 = 1;
-  while (todo != 0) {
-    const u = <i32>ctz(todo);
-    todo &= todo - 1;
-    const fresh = unchecked(patternNbr[u]) & ~seen;
-    seen |= fresh;
-    todo |= fresh;
-  }
-  charge(<u64>n);
-  return seen == (n == 64 ? u64.MAX_VALUE : ((<u64>1) << <u64>n) - 1);
+  colourPattern();
+  return patternIsConnected;
 }

@@ -21,4 +21,5 @@ export const E_BUDGET: i32 = -8; // budget is not a positive integer
 export const E_SOLVER: i32 = -9; // unknown solver id
 export const E_MESH: i32 = -10; // mesh dimensions empty or over capacity
 export const E_PARTICLES: i32 = -11; // particle count outside 1..16 or negative polish iterations
+export const E_PROOFS: i32 = -12; // proof switch mask outside 0..PROOFS_ALL
 export const E_PARAM: i32 = -16; // controller knob unknown or its value out of range (controller/params.ts)

@@ -201,7 +201,7 @@ describe("particle update (scalar form, as built for the tests)", () => {
 });
 
 describe("particle solver", () => {
-  it("finds a valid placement of a chain and proves a triangle impossible only through the exact search", () => {
+  it("finds a valid placement of a chain; proves a triangle impossible before search, a long ladder only through the exact search", () => {
     targetMesh(6, 6, false);
     chain(10);
     meterStart(1000000);
@@ -216,9 +216,21 @@ describe("particle solver", () => {
     patternEdge(0, 1);
     patternEdge(1, 2);
     patternEdge(2, 0);
+    // an odd cycle on a bipartite mesh: proven before any particle moves (proofs/colouring.ts)
+    meterStart(20000);
+    expect(runPlacement(SOLVER_PSO)).toBe(NONE);
+    // a 2 x 7 ladder cannot turn a corner, so it needs 7 tiles in a row: no proof before search sees it
+    patternReset(14);
+    for (let i = 0; i < 7; i++) {
+      if (i + 1 < 7) {
+        patternEdge(i, i + 1);
+        patternEdge(7 + i, 8 + i);
+      }
+      patternEdge(i, 7 + i);
+    }
     meterStart(20000);
     expect(runPlacement(SOLVER_PSO)).toBe(BUDGET_SPENT);
-    meterStart(1000000);
+    meterStart(5000000);
     expect(runPlacement(SOLVER_AUTO)).toBe(NONE);
   });
 

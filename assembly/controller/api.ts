@@ -111,7 +111,7 @@ export function debugTrapNext(): void {
   trapArmed = true;
 }
 
-@inline function trapIfArmed(): void {
+function trapIfArmed(): void {
   if (trapArmed) {
     trapArmed = false;
     unreachable();

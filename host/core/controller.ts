@@ -87,7 +87,15 @@ export const PARAM_IDS: Readonly<Record<keyof ControllerParams, number>> = {
   maxVictims: 3,
 };
 
-/** Defaults of the core's knobs (assembly/controller/params.ts DEFAULTS). */
+/** Each knob's range, checked here (the core, short of bytes, refuses only unknown ids). */
+export const PARAM_RANGES: Readonly<Record<keyof ControllerParams, { lo: number; hi: number; whole?: boolean }>> = {
+  hopelessShare: { lo: 0, hi: 2 },
+  slackShare: { lo: 0.05, hi: 1 },
+  dystaBeta: { lo: 0, hi: 10 },
+  maxVictims: { lo: 0, hi: 3, whole: true },
+};
+
+/** Defaults of the core's knobs (assembly/controller/params.ts paramsReset). */
 export const DEFAULT_PARAMS: Readonly<Required<ControllerParams>> = {
   hopelessShare: 0.75,
   slackShare: 0.35,
@@ -279,6 +287,10 @@ export class Controller {
       if (v === undefined) continue;
       const id = PARAM_IDS[k];
       if (id === undefined) throw new Error(`unknown controller knob "${k}" (known: ${Object.keys(PARAM_IDS).join(", ")})`);
+      const r = PARAM_RANGES[k];
+      if (!(v >= r.lo && v <= r.hi) || (r.whole && !Number.isInteger(v))) {
+        throw new RangeError(`controller knob ${k} = ${v} is out of range (${r.lo}..${r.hi}${r.whole ? ", whole" : ""})`);
+      }
       check(this.x.controllerSetParam(id, v), `knob ${k} = ${v}`);
     }
   }

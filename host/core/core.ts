@@ -16,6 +16,14 @@ const SOLVER_ID: Record<SolverName, number> = { ullmann: 0, pso: 1, auto: 2 };
 export type AnsweringSolver = "ullmann" | "pso";
 const ANSWERED: Record<number, AnsweringSolver> = { 0: "ullmann", 1: "pso" };
 
+/**
+ * The proofs and filters before and during a search (assembly/proofs/switches.ts), one bit each;
+ * all on by default. Each is sound: turning one off changes the work, never the answer.
+ */
+export const PROOFS = { regions: 1, bipartite: 2, paths2: 4, alldiff: 8 } as const;
+export type ProofName = keyof typeof PROOFS;
+export const PROOFS_ALL = 15;
+
 /** Particle swarm size of the pso and auto solvers (1..16). */
 export const DEFAULT_PARTICLES = 8;
 
@@ -45,6 +53,8 @@ export interface SolveOptions {
   particles?: number;
   /** Particle iterations spent improving quality after the first valid placement (default 0). */
   polish?: number;
+  /** Proofs and filters that run, a mask of PROOFS bits (default PROOFS_ALL). */
+  proofs?: number;
 }
 
 interface CoreExports {
@@ -61,6 +71,7 @@ interface CoreExports {
   loadPatternKinds(count: number): number;
   solve(solver: number, budget: number, seed: number): number;
   configureParticles(particles: number, polish: number): number;
+  configureProofs(mask: number): number;
   resultWork(): number;
   resultSolver(): number;
   resultMapping(): number;
@@ -151,6 +162,10 @@ export class Core {
       throw new Error(`particles must be an integer in 1..16, got ${particles}`);
     if (!Number.isInteger(polish) || polish < 0) throw new Error(`polish must be a non-negative integer, got ${polish}`);
     check(this.x.configureParticles(particles, polish), "particle settings");
+    const proofs = opts.proofs ?? PROOFS_ALL;
+    if (!Number.isInteger(proofs) || proofs < 0 || proofs > PROOFS_ALL)
+      throw new Error(`proofs must be a mask of the PROOFS bits (0..${PROOFS_ALL}), got ${proofs}`);
+    check(this.x.configureProofs(proofs), "proof switches");
     const t0 = process.hrtime.bigint();
     const status = check(this.x.solve(SOLVER_ID[solver], budget, seed >>> 0), "solve");
     const micros = Number(process.hrtime.bigint() - t0) / 1000;

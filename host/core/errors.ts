@@ -15,6 +15,7 @@ const messages: Record<number, string> = {
   [-9]: "unknown solver",
   [-10]: "mesh dimensions are empty or over 256 tiles",
   [-11]: "particle count is outside 1..16 or polish iterations are negative",
+  [-12]: "proof switches are outside the known bits",
   [-16]: "a controller knob is unknown or its value is out of range",
 };
 

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { Core, DEFAULT_BUDGET } from "../../host/core/core.js";
 import { placementError } from "../../host/core/verify.js";
 import type { Pattern, Target } from "../../host/formats/graphs.js";
-import { makeInstance, FAMILIES } from "../../host/bench/instances.js";
+import { makeInstance, FAMILIES, HARD_FAMILIES, ladderPattern } from "../../host/bench/instances.js";
 import { mulberry32, randInt } from "../../host/workloads/random.js";
 import { bruteForceExists } from "../support/brute-force.js";
 import { smallInstance } from "../support/small-instances.js";
@@ -69,20 +69,14 @@ describe("exact Ullmann solver (release Wasm)", () => {
   });
 
   it("reports complete: false when the budget stops it early, and a proof with the default budget", () => {
-    // a triangle never fits a mesh, but refinement alone cannot see it: the search must run
-    const triangle: Pattern = {
-      nodes: 3,
-      edges: [
-        [0, 1],
-        [1, 2],
-        [2, 0],
-      ],
-    };
-    const mesh: Target = { mesh: { width: 16, height: 16 } };
-    const early = solve(triangle, mesh, 10);
+    // a 2 x 9 ladder cannot turn a corner, so it needs 9 tiles in a row, which an 8x8 mesh lacks;
+    // no proof before search sees that (proofs/): the search must run
+    const ladder = ladderPattern(9);
+    const mesh: Target = { mesh: { width: 8, height: 8 } };
+    const early = solve(ladder, mesh, 10);
     expect(early).toMatchObject({ found: false, complete: false, mapping: null });
     expect(early.work).toBeGreaterThan(10);
-    const full = solve(triangle, mesh);
+    const full = solve(ladder, mesh);
     expect(full).toMatchObject({ found: false, complete: true, mapping: null });
     expect(full.work).toBeGreaterThan(early.work);
   });
@@ -93,7 +87,9 @@ describe("exact Ullmann solver (release Wasm)", () => {
     const first = solve(inst.pattern, inst.target);
     const bytes = core.memoryBytes;
     for (let k = 0; k < 200; k++) {
-      const other = makeInstance(rand, FAMILIES[k % 4]!, 16, 16, 0.3);
+      // every family, the harder ones too: the proofs before search allocate nothing either
+      const families = [...FAMILIES, ...HARD_FAMILIES];
+      const other = makeInstance(rand, families[k % families.length]!, 16, 16, 0.3);
       solve(other.pattern, other.target);
     }
     const again = solve(inst.pattern, inst.target);
