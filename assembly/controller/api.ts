@@ -103,34 +103,21 @@ export function xrbenchTick(ns: f64): void {
   setXrbenchTick(ns);
 }
 
-/** Armed by debugTrapNext: the next event traps (the host's recovery from a trapped core is tested with it). */
-let trapArmed = false;
-
-/** Debug: make the next controllerArrival/StageDone/TaskDone trap (`unreachable`) before it changes any state. */
-export function debugTrapNext(): void {
-  trapArmed = true;
-}
-
-function trapIfArmed(): void {
-  if (trapArmed) {
-    trapArmed = false;
-    unreachable();
-  }
+/** Debug: traps at once (`unreachable`). The host calls it in place of an event to test its recovery from a trapped core. */
+export function debugTrap(): void {
+  unreachable();
 }
 
 /** Each event returns the number of commands queued (read them at controllerCommands()). */
 export function controllerArrival(id: u32, model: i32, priority: i32, arrivalNs: f64, deadlineNs: f64, now: f64): i32 {
-  trapIfArmed();
   onArrival(id, model, priority, arrivalNs, deadlineNs, now);
   return commandCount;
 }
 export function controllerStageDone(id: u32, stage: i32, measuredNs: f64, now: f64): i32 {
-  trapIfArmed();
   onStageDone(id, stage, measuredNs, now);
   return commandCount;
 }
 export function controllerTaskDone(id: u32, now: f64): i32 {
-  trapIfArmed();
   onTaskDone(id, now);
   return commandCount;
 }

@@ -17,24 +17,24 @@ export const PARAM_COUNT: i32 = 4;
 /** Largest victim count the controller's buffers hold. */
 export const MAX_VICTIMS: i32 = 3;
 
-const values = new StaticArray<f64>(PARAM_COUNT);
+// static data, no allocation: the defaults in one segment, the live values in another (the core
+// is within bytes of its 20 KiB budget)
+const DEFAULTS = memory.data<f64>([0.75, 0.35, 0.01, <f64>MAX_VICTIMS]);
+const values = memory.data(PARAM_COUNT << 3);
 
+/** Every knob back to its default (each controllerStart). */
 export function paramsReset(): void {
-  unchecked((values[PARAM_HOPELESS_SHARE] = 0.75));
-  unchecked((values[PARAM_SLACK_SHARE] = 0.35));
-  unchecked((values[PARAM_DYSTA_BETA] = 0.01));
-  unchecked((values[PARAM_MAX_VICTIMS] = <f64>MAX_VICTIMS));
+  memory.copy(values, DEFAULTS, PARAM_COUNT << 3);
 }
-paramsReset();
 
 /** False for an unknown id (the host checks each value's range: host/core/controller.ts PARAM_RANGES). */
 export function setParam(id: i32, value: f64): bool {
   if (<u32>id >= <u32>PARAM_COUNT) return false;
-  unchecked((values[id] = value));
+  store<f64>(values + (<usize>id << 3), value);
   return true;
 }
 
 /** `id` is one of the PARAM_* constants: a compile-time bound. */
 @inline export function param(id: i32): f64 {
-  return unchecked(values[id]);
+  return load<f64>(values + (<usize>id << 3));
 }

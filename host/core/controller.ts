@@ -133,7 +133,7 @@ interface ControllerExports {
   controllerPreemptions(): number;
   controllerTileMap(): number;
   xrbenchTick(ns: number): void;
-  debugTrapNext(): void;
+  debugTrap(): void;
   controllerSetParam(id: number, value: number): number;
 }
 
@@ -144,6 +144,7 @@ export class Controller {
   readonly modelIndex = new Map<string, number>();
 
   private globals: WebAssembly.Global[] = [];
+  private trapNext = false;
 
   private constructor(
     private readonly x: ControllerExports,
@@ -232,17 +233,20 @@ export class Controller {
 
   arrival(task: { id: number; model: string; priority: number; arrivalNs: number; deadlineNs: number }, now: number): Decision {
     const model = this.modelIndex.get(task.model) ?? -1;
+    this.trapIfArmed();
     const t0 = process.hrtime.bigint();
     const n = this.x.controllerArrival(task.id >>> 0, model, task.priority, task.arrivalNs, task.deadlineNs, now);
     return this.decision(n, t0);
   }
 
   stageDone(id: number, stage: number, measuredNs: number, now: number): Decision {
+    this.trapIfArmed();
     const t0 = process.hrtime.bigint();
     return this.decision(this.x.controllerStageDone(id >>> 0, stage, measuredNs, now), t0);
   }
 
   taskDone(id: number, now: number): Decision {
+    this.trapIfArmed();
     const t0 = process.hrtime.bigint();
     return this.decision(this.x.controllerTaskDone(id >>> 0, now), t0);
   }
@@ -295,9 +299,16 @@ export class Controller {
     }
   }
 
-  /** Debug: the core traps at the next event, before changing any state (tests of the recovery). */
+  /** Debug: the core traps at the next event (its debugTrap export runs in the event's place), before changing any state. */
   debugTrapNext(): void {
-    this.x.debugTrapNext();
+    this.trapNext = true;
+  }
+
+  /** A debug trap armed by debugTrapNext happens here, inside the core. */
+  private trapIfArmed(): void {
+    if (!this.trapNext) return;
+    this.trapNext = false;
+    this.x.debugTrap();
   }
 }
 

@@ -26,8 +26,9 @@ function apply(c: Controller, e: Event): Decision {
   return c.taskDone(e.id, e.now);
 }
 
+/** A trap (release build: a failed bounds check is `unreachable` too), or the debug build's abort. */
 function isTrap(err: unknown): boolean {
-  return err instanceof WebAssembly.RuntimeError;
+  return err instanceof WebAssembly.RuntimeError || (err instanceof Error && err.message.startsWith("abort:"));
 }
 
 export class RecoverableController {
@@ -79,8 +80,6 @@ export class RecoverableController {
 
   /** Debug: the core traps at its next event (what `immsched run --core-trap-every` uses). */
   debugTrapNext(): void {
-    // a snapshot waiting for its microtask would catch the armed trap and restore it again
-    if (this.snapshotQueued) this.takeSnapshot();
     this.ctl.debugTrapNext();
   }
 
