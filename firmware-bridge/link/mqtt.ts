@@ -122,7 +122,10 @@ export class MqttTransport implements FrameTransport {
       return;
     }
     this.stats.framesReceived++;
+    const before = this.stats.framesSent;
     this.handler(new Uint8Array(payload.buffer, payload.byteOffset, payload.length), where.type);
+    if (process.env.IMMSCHED_CARRIER && this.stats.framesSent === before)
+      this.client.publish(`${TOPIC_ROOT}/${this.opts.boardId}/_${this.opts.side}`, Buffer.alloc(0), { qos: 0 });
   }
 
   /**
@@ -133,7 +136,9 @@ export class MqttTransport implements FrameTransport {
   send(frame: Uint8Array, type: MessageType): void {
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
-    this.client.publish(topicFor(this.opts.boardId, type, this.opts.side), Buffer.from(frame), { qos: RELIABLE.has(type) ? 1 : 0 });
+    this.client.publish(topicFor(this.opts.boardId, type, this.opts.side), Buffer.from(frame), {
+      qos: process.env.IMMSCHED_QOS0 ? 0 : RELIABLE.has(type) ? 1 : 0,
+    });
   }
 
   onFrame(handler: (frame: Uint8Array, type?: MessageType) => void): void {

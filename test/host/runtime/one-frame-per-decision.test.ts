@@ -38,8 +38,8 @@ describe("one frame per decision", () => {
     // commands per decision, as the runtime reports them (a decision event, then its commands)
     const perDecision: number[] = [];
     runtime.on("event", (e) => {
-      if (e.decision) perDecision.push(0);
-      else if (e.command) perDecision[perDecision.length - 1]!++;
+      if ("decision" in e) perDecision.push(0);
+      else if ("command" in e) perDecision[perDecision.length - 1]!++;
     });
     const vb = new VirtualBoard({ transport: b, retryMs: 200, boardId: "batch", mesh: { width: 8, height: 8 }, scenario, timeScale: 0.25 });
     runtime.start();
