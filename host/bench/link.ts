@@ -26,7 +26,7 @@ import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
-import { encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
+import { PROTOCOL_VERSION, encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
 import { machineLine } from "./machine.js";
 import { percentile } from "../sim/metrics.js";
 
@@ -180,7 +180,7 @@ async function roundTrips(u: string, n: number): Promise<number[]> {
 function hello(boardId: string, boardTimeNs: number): Message {
   return {
     type: "hello",
-    protocolVersion: 1,
+    protocolVersion: PROTOCOL_VERSION,
     fwMajor: 0,
     fwMinor: 1,
     fwPatch: 0,

@@ -247,7 +247,7 @@ async function untilRunEnds(
       // cheap checks first: this timer shares the thread with the frame handlers
       const run = runtime.summary;
       const done = run.hello !== undefined && endpoint.pending === 0 && allSettled(run, scenario);
-      if (done || interrupted || now - started >= opts.duration * 1000) {
+      if (done || interrupted || run.refused !== undefined || now - started >= opts.duration * 1000) {
         clearInterval(tick);
         resolve();
       }
@@ -315,6 +315,11 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const run = runtime.summary;
   process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
   if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
+  if (run.refused !== undefined) {
+    // an older board (PROTOCOL.md "Versions"): nothing to wait for
+    process.stderr.write(`immsched: ${run.refused} (${where})\n`);
+    return EXIT_FAILURE;
+  }
   if (!run.hello) {
     process.stderr.write(`immsched: no HELLO from the board within ${opts.duration} s (${where})\n`);
     return EXIT_FAILURE;
