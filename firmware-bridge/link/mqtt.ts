@@ -87,6 +87,7 @@ export class MqttTransport implements FrameTransport {
   private published = 0;
   /** Nudges sent (see the header: the TCP acknowledgement a stock broker waits for). */
   nudges = 0;
+  private nudgeDue = false;
 
   private constructor(
     private readonly client: MqttClient,
@@ -151,10 +152,18 @@ export class MqttTransport implements FrameTransport {
     this.stats.framesReceived++;
     const before = this.published;
     this.handler(new Uint8Array(payload.buffer, payload.byteOffset, payload.length), where.type);
-    if (this.nudge && this.published === before) {
-      this.published++;
-      this.nudges++;
-      this.client.publish(this.nudgeTopic, EMPTY, { qos: 0 });
+    if (this.nudge && this.published === before && !this.nudgeDue) {
+      // one nudge for every unanswered frame of this turn (one TCP read often holds several), and
+      // none when something else goes out first: any publication carries the TCP ACK
+      this.nudgeDue = true;
+      const mark = this.published;
+      process.nextTick(() => {
+        this.nudgeDue = false;
+        if (this.published !== mark) return;
+        this.published++;
+        this.nudges++;
+        this.client.publish(this.nudgeTopic, EMPTY, { qos: 0 });
+      });
     }
   }
 
