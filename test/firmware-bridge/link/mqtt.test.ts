@@ -40,7 +40,12 @@ describe.skipIf(NO_BROKER)("MQTT transport on a stock broker", () => {
     opened.push(host, board);
     const hostEp = new Endpoint(host, { side: "host", retryMs: 1000 });
     const boardEp = new Endpoint(board, { side: "board", retryMs: 1000 });
-    opened.push({ close: async () => (hostEp.close(), boardEp.close()) });
+    opened.push({
+      close: async () => {
+        hostEp.close();
+        boardEp.close();
+      },
+    });
 
     // the board's ARRIVAL (reliable): the host answers it with an ACK, so the host does not nudge;
     // the ACK reaches the board, which answers nothing: the board nudges
