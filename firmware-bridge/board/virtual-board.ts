@@ -198,6 +198,10 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.endpoint.on("message", (m) => this.guard(() => this.onMessage(m)));
     this.endpoint.on("acked", (m) => this.guard(() => this.onAcked(m)));
     this.endpoint.on("giveUp", (m, reason) => this.guard(() => this.onGiveUp(m, reason)));
+    // an older host (its ACKs and commands carry header version 1): say so once, plainly
+    this.endpoint.once("incompatible", (v) =>
+      this.log(`refused a protocol ${v} frame: this board speaks protocol ${PROTOCOL_VERSION} only; update the host`),
+    );
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 

@@ -1,4 +1,4 @@
-/* immsched wire protocol v1, C99 codec. See immsched_proto.h and firmware-bridge/PROTOCOL.md. */
+/* immsched wire protocol v2, C99 codec. See immsched_proto.h and firmware-bridge/PROTOCOL.md. */
 #include "immsched_proto.h"
 
 #include <string.h>
@@ -130,6 +130,7 @@ static int fixed_size(uint8_t type)
     case IMMSCHED_SCHEDULE: case IMMSCHED_RESUME: return 9;
     case IMMSCHED_PREEMPT: return 8;
     case IMMSCHED_DROP: return 9;
+    case IMMSCHED_BATCH: return 1;
     case IMMSCHED_ACK: return 6;
     case IMMSCHED_NACK: return 3;
     case IMMSCHED_HEARTBEAT: return 16;
@@ -141,7 +142,39 @@ static int fixed_size(uint8_t type)
 
 static int is_variable(uint8_t type)
 {
-    return type == IMMSCHED_HELLO || type == IMMSCHED_SCHEDULE || type == IMMSCHED_RESUME || type == IMMSCHED_ERROR;
+    return type == IMMSCHED_HELLO || type == IMMSCHED_SCHEDULE || type == IMMSCHED_RESUME || type == IMMSCHED_ERROR ||
+           type == IMMSCHED_BATCH;
+}
+
+static int is_command(uint8_t type)
+{
+    return type == IMMSCHED_SCHEDULE || type == IMMSCHED_PREEMPT || type == IMMSCHED_RESUME || type == IMMSCHED_DROP;
+}
+
+/* Walks `count` BATCH entries in e[0..len-1], checking each as PROTOCOL.md §4 BATCH says, in order:
+ * no type byte or fewer bytes than the command's fixed part -> LENGTH; not a command -> RANGE; the
+ * command's own checks; bytes left over after the last -> LENGTH. */
+static immsched_status batch_check(uint8_t count, const uint8_t *e, size_t len)
+{
+    immsched_msg scratch;
+    size_t at = 0, size, avail;
+    uint8_t i;
+    immsched_status st;
+    if (count < 1 || count > IMMSCHED_MAX_BATCH) return IMMSCHED_ERR_RANGE;
+    for (i = 0; i < count; i++) {
+        uint8_t type;
+        if (at >= len) return IMMSCHED_ERR_LENGTH;
+        type = e[at];
+        if (!is_command(type)) return IMMSCHED_ERR_RANGE;
+        size = (size_t)fixed_size(type);
+        if (at + 1u + size > len) return IMMSCHED_ERR_LENGTH;
+        if (type == IMMSCHED_SCHEDULE || type == IMMSCHED_RESUME) size += 2u * e[at + 1u + 8u];
+        avail = len - at - 1u;
+        st = immsched_decode_payload(type, e + at + 1u, size < avail ? size : avail, &scratch);
+        if (st != IMMSCHED_OK) return st;
+        at += 1u + size;
+    }
+    return at == len ? IMMSCHED_OK : IMMSCHED_ERR_LENGTH;
 }
 
 immsched_status immsched_encode_payload(const immsched_msg *m, uint8_t *out, size_t cap, size_t *out_len)
@@ -154,6 +187,7 @@ immsched_status immsched_encode_payload(const immsched_msg *m, uint8_t *out, siz
     case IMMSCHED_HELLO: n += m->u.hello.board_id_len; break;
     case IMMSCHED_SCHEDULE: case IMMSCHED_RESUME: n += 2u * m->u.schedule.stages; break;
     case IMMSCHED_ERROR: n += m->u.error.text_len; break;
+    case IMMSCHED_BATCH: n += m->u.batch.len; break;
     default: break;
     }
     if (cap < n) return IMMSCHED_ERR_BUFFER;
@@ -207,6 +241,15 @@ immsched_status immsched_encode_payload(const immsched_msg *m, uint8_t *out, siz
         if (m->u.drop.reason < IMMSCHED_DROP_DEADLINE || m->u.drop.reason > IMMSCHED_DROP_UNKNOWN_MODEL) return IMMSCHED_ERR_RANGE;
         put_u32(out, m->u.drop.epoch); put_u32(out + 4, m->u.drop.task_id); out[8] = m->u.drop.reason;
         break;
+    case IMMSCHED_BATCH: {
+        immsched_status st;
+        if (m->u.batch.len > sizeof m->u.batch.entries) return IMMSCHED_ERR_RANGE;
+        st = batch_check(m->u.batch.count, m->u.batch.entries, m->u.batch.len);
+        if (st != IMMSCHED_OK) return st;
+        out[0] = m->u.batch.count;
+        memcpy(out + 1, m->u.batch.entries, m->u.batch.len);
+        break;
+    }
     case IMMSCHED_ACK:
         put_u16(out, m->u.ack.acked_seq); put_u32(out + 2, m->u.ack.epoch);
         break;
@@ -306,6 +349,14 @@ immsched_status immsched_decode_payload(uint8_t type, const uint8_t *p, size_t l
         m->u.drop.epoch = get_u32(p); m->u.drop.task_id = get_u32(p + 4); m->u.drop.reason = p[8];
         if (p[8] < IMMSCHED_DROP_DEADLINE || p[8] > IMMSCHED_DROP_UNKNOWN_MODEL) return IMMSCHED_ERR_RANGE;
         break;
+    case IMMSCHED_BATCH: {
+        immsched_status st = batch_check(p[0], p + 1, len - 1u);
+        if (st != IMMSCHED_OK) return st;
+        m->u.batch.count = p[0];
+        m->u.batch.len = (uint16_t)(len - 1u);
+        memcpy(m->u.batch.entries, p + 1, len - 1u);
+        break;
+    }
     case IMMSCHED_ACK:
         m->u.ack.acked_seq = get_u16(p); m->u.ack.epoch = get_u32(p + 2);
         break;
@@ -357,7 +408,7 @@ immsched_status immsched_encode(const immsched_msg *m, uint16_t seq, uint8_t *ou
     if (cap < IMMSCHED_HEADER_SIZE + IMMSCHED_CRC_SIZE) return IMMSCHED_ERR_BUFFER;
     st = immsched_encode_payload(m, out + IMMSCHED_HEADER_SIZE, cap - IMMSCHED_HEADER_SIZE - IMMSCHED_CRC_SIZE, &n);
     if (st != IMMSCHED_OK) return st;
-    out[0] = IMMSCHED_PROTOCOL_VERSION;
+    out[0] = m->type == IMMSCHED_HELLO ? IMMSCHED_HELLO_HEADER_VERSION : IMMSCHED_PROTOCOL_VERSION;
     out[1] = m->type;
     put_u16(out + 2, seq);
     put_u16(out + 4, (uint16_t)n);
@@ -380,7 +431,9 @@ immsched_status immsched_decode(const uint8_t *f, size_t n, immsched_msg *m, uin
     if (body + IMMSCHED_CRC_SIZE > n) return IMMSCHED_ERR_TRUNCATED;
     if (body + IMMSCHED_CRC_SIZE < n) return IMMSCHED_ERR_LENGTH;
     if (immsched_crc16(0xFFFFu, f, body) != get_u16(f + body)) return IMMSCHED_ERR_CRC;
-    if (f[0] != IMMSCHED_PROTOCOL_VERSION) return IMMSCHED_ERR_VERSION;
+    /* a HELLO may carry header version 1 (every board's) or 2; any other frame only this version */
+    if (f[0] != IMMSCHED_PROTOCOL_VERSION && !(f[0] == IMMSCHED_HELLO_HEADER_VERSION && f[1] == IMMSCHED_HELLO))
+        return IMMSCHED_ERR_VERSION;
     if (fixed_size(f[1]) < 0) return IMMSCHED_ERR_TYPE;
     return immsched_decode_payload(f[1], f + IMMSCHED_HEADER_SIZE, len, m);
 }
@@ -422,6 +475,43 @@ immsched_status immsched_encode_schedule(const immsched_schedule *v, int resume,
     m.type = resume ? IMMSCHED_RESUME : IMMSCHED_SCHEDULE;
     m.u.schedule = *v;
     return immsched_encode(&m, seq, out, cap, out_len);
+}
+
+/* ---- BATCH ------------------------------------------------------------------------------------ */
+
+void immsched_batch_init(immsched_batch *b)
+{
+    b->count = 0;
+    b->len = 0;
+}
+
+immsched_status immsched_batch_add(immsched_batch *b, const immsched_msg *cmd)
+{
+    size_t n;
+    immsched_status st;
+    if (!is_command(cmd->type) || b->count >= IMMSCHED_MAX_BATCH) return IMMSCHED_ERR_RANGE;
+    if (b->len >= sizeof b->entries) return IMMSCHED_ERR_BUFFER;
+    st = immsched_encode_payload(cmd, b->entries + b->len + 1u, sizeof b->entries - b->len - 1u, &n);
+    if (st != IMMSCHED_OK) return st;
+    b->entries[b->len] = cmd->type;
+    b->len = (uint16_t)(b->len + 1u + n);
+    b->count++;
+    return IMMSCHED_OK;
+}
+
+int immsched_batch_next(const immsched_batch *b, size_t *at, immsched_msg *cmd)
+{
+    size_t size;
+    uint8_t type;
+    if (*at + 1u >= b->len) return 0;
+    type = b->entries[*at];
+    if (!is_command(type)) return 0;
+    size = (size_t)fixed_size(type);
+    if (*at + 1u + size > b->len) return 0;
+    if (type == IMMSCHED_SCHEDULE || type == IMMSCHED_RESUME) size += 2u * b->entries[*at + 1u + 8u];
+    if (*at + 1u + size > b->len || immsched_decode_payload(type, b->entries + *at + 1u, size, cmd) != IMMSCHED_OK) return 0;
+    *at += 1u + size;
+    return 1;
 }
 
 /* ---- serial receiver ----------------------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * immsched wire protocol v1: C99 codec for board firmware (firmware-bridge/PROTOCOL.md).
+ * immsched wire protocol v2: C99 codec for board firmware (firmware-bridge/PROTOCOL.md).
  *
  * No malloc, no global state: every function works on caller-provided buffers and returns an
  * immsched_status. Two layers, as in the TypeScript codec (firmware-bridge/protocol):
@@ -18,7 +18,9 @@
 extern "C" {
 #endif
 
-#define IMMSCHED_PROTOCOL_VERSION 1u
+#define IMMSCHED_PROTOCOL_VERSION 2u
+/* Every HELLO keeps header version 1, so any host can read it and see the board's protocol_version. */
+#define IMMSCHED_HELLO_HEADER_VERSION 1u
 #define IMMSCHED_HEADER_SIZE 6u
 #define IMMSCHED_CRC_SIZE 2u
 #define IMMSCHED_MAX_PAYLOAD 512u
@@ -29,6 +31,8 @@ extern "C" {
 #define IMMSCHED_MAX_WIRE_FRAME (IMMSCHED_MAX_COBS_FRAME + 1u)
 
 #define IMMSCHED_MAX_STAGES 64u
+/* Commands in one BATCH (the smallest entry, PREEMPT, takes 9 bytes of the 512). */
+#define IMMSCHED_MAX_BATCH 56u
 #define IMMSCHED_MAX_STEPS 8192u
 #define IMMSCHED_MAX_BOARD_ID 32u
 #define IMMSCHED_MAX_ERROR_TEXT 255u
@@ -61,6 +65,7 @@ typedef enum {
     IMMSCHED_PREEMPT = 0x21,
     IMMSCHED_RESUME = 0x22,
     IMMSCHED_DROP = 0x23,
+    IMMSCHED_BATCH = 0x24,
     IMMSCHED_ACK = 0x30,
     IMMSCHED_NACK = 0x31,
     IMMSCHED_HEARTBEAT = 0x40,
@@ -119,6 +124,15 @@ typedef struct {
     uint8_t reason; /* IMMSCHED_DROP_* */
 } immsched_drop;
 
+/* BATCH (protocol 2): the commands of one decision, applied in order, ACKed once. `entries` holds
+ * `count` entries of (type u8 + that command's payload) exactly as on the wire; build it with
+ * immsched_batch_init / immsched_batch_add and read it with immsched_batch_next. */
+typedef struct {
+    uint8_t count; /* 1..IMMSCHED_MAX_BATCH */
+    uint16_t len;  /* bytes of entries in use */
+    uint8_t entries[IMMSCHED_MAX_PAYLOAD - 1u];
+} immsched_batch;
+
 typedef struct {
     uint16_t acked_seq;
     uint32_t epoch;
@@ -159,6 +173,7 @@ typedef struct {
         immsched_schedule schedule; /* SCHEDULE and RESUME */
         immsched_preempt preempt;
         immsched_drop drop;
+        immsched_batch batch;
         immsched_ack ack;
         immsched_nack nack;
         immsched_heartbeat heartbeat;
@@ -202,6 +217,14 @@ immsched_status immsched_encode_nack(const immsched_nack *v, uint16_t seq, uint8
 immsched_status immsched_encode_heartbeat(const immsched_heartbeat *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
 immsched_status immsched_encode_telemetry(const immsched_telemetry *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
 immsched_status immsched_encode_error(const immsched_error *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
+
+/* BATCH building and reading. add: IMMSCHED_ERR_RANGE when cmd is not a SCHEDULE/PREEMPT/RESUME/
+ * DROP, has a field out of range, or the batch already holds IMMSCHED_MAX_BATCH commands;
+ * IMMSCHED_ERR_BUFFER when it would pass IMMSCHED_MAX_PAYLOAD. next: returns 1 and fills cmd with
+ * the command at *at (start with *at = 0), 0 after the last one; a decoded batch is already checked. */
+void immsched_batch_init(immsched_batch *b);
+immsched_status immsched_batch_add(immsched_batch *b, const immsched_msg *cmd);
+int immsched_batch_next(const immsched_batch *b, size_t *at, immsched_msg *cmd);
 
 /* Byte-at-a-time receiver for the serial line: collects COBS bytes up to the 0x00 delimiter and
  * decodes them in place. Over-long and invalid-COBS frames are dropped and counted. */

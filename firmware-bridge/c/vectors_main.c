@@ -27,7 +27,7 @@
 static const struct { const char *name; uint8_t code; } TYPES[] = {
     {"hello", IMMSCHED_HELLO}, {"hello_request", IMMSCHED_HELLO_REQUEST}, {"arrival", IMMSCHED_ARRIVAL},
     {"stage_done", IMMSCHED_STAGE_DONE}, {"task_done", IMMSCHED_TASK_DONE}, {"schedule", IMMSCHED_SCHEDULE},
-    {"preempt", IMMSCHED_PREEMPT}, {"resume", IMMSCHED_RESUME}, {"drop", IMMSCHED_DROP}, {"ack", IMMSCHED_ACK},
+    {"preempt", IMMSCHED_PREEMPT}, {"resume", IMMSCHED_RESUME}, {"drop", IMMSCHED_DROP}, {"batch", IMMSCHED_BATCH}, {"ack", IMMSCHED_ACK},
     {"nack", IMMSCHED_NACK}, {"heartbeat", IMMSCHED_HEARTBEAT}, {"telemetry", IMMSCHED_TELEMETRY},
     {"error", IMMSCHED_ERROR},
 };
@@ -127,6 +127,34 @@ static uint8_t hexstr(fields *f, char *out, size_t cap)
 
 /* Parses "<type> <fields...>" (tokens tok[0..n-1]) into m; returns 0 when malformed. Values the
  * codec would reject (e.g. a u64 above 2^53 - 1) are still parsed, so encode can report RANGE. */
+static int parse_msg(char **tok, int n, immsched_msg *m);
+
+/* BATCH fields: the count, then each command as "<type> <fields...>" (arity from its type). A
+ * command the codec would refuse (a drop reason out of range) makes the batch invalid: status in *st. */
+static int parse_batch(fields *f, immsched_msg *m, immsched_status *st)
+{
+    static immsched_msg sub; /* large (a BATCH member); the driver is single-threaded */
+    uint64_t count = num(f, 0xFF), i;
+    immsched_batch_init(&m->u.batch);
+    *st = IMMSCHED_OK;
+    for (i = 0; i < count && !f->bad; i++) {
+        int arity;
+        const char *t = f->at < f->n ? f->tok[f->at] : "";
+        if (strcmp(t, "preempt") == 0) arity = 2;
+        else if (strcmp(t, "drop") == 0) arity = 3;
+        else if ((strcmp(t, "schedule") == 0 || strcmp(t, "resume") == 0) && f->at + 3 < f->n) arity = 3 + atoi(f->tok[f->at + 3]);
+        else { f->bad = 1; return 0; }
+        if (f->at + 1 + arity > f->n || !parse_msg(f->tok + f->at, 1 + arity, &sub)) { f->bad = 1; return 0; }
+        f->at += 1 + arity;
+        if (*st == IMMSCHED_OK) *st = immsched_batch_add(&m->u.batch, &sub);
+    }
+    if (count == 0) *st = IMMSCHED_ERR_RANGE;
+    return !f->bad;
+}
+
+/* Status of a BATCH parse_msg could not build (a command out of range, no commands), else OK. */
+static immsched_status batch_status = IMMSCHED_OK;
+
 static int parse_msg(char **tok, int n, immsched_msg *m)
 {
     fields f;
@@ -183,6 +211,9 @@ static int parse_msg(char **tok, int n, immsched_msg *m)
     case IMMSCHED_DROP:
         m->u.drop.epoch = (uint32_t)num(&f, 0xFFFFFFFFu); m->u.drop.task_id = (uint32_t)num(&f, 0xFFFFFFFFu);
         m->u.drop.reason = (uint8_t)num(&f, 0xFF);
+        break;
+    case IMMSCHED_BATCH:
+        if (!parse_batch(&f, m, &batch_status)) return 0;
         break;
     case IMMSCHED_ACK:
         m->u.ack.acked_seq = (uint16_t)num(&f, 0xFFFF); m->u.ack.epoch = (uint32_t)num(&f, 0xFFFFFFFFu);
@@ -277,6 +308,17 @@ static void format_msg(const immsched_msg *m, char *out, size_t cap)
     case IMMSCHED_DROP:
         put(&b, " %" PRIu32 " %" PRIu32 " %u", m->u.drop.epoch, m->u.drop.task_id, m->u.drop.reason);
         break;
+    case IMMSCHED_BATCH: {
+        static immsched_msg sub;
+        static char one[4096];
+        size_t at = 0;
+        put(&b, " %u", m->u.batch.count);
+        while (immsched_batch_next(&m->u.batch, &at, &sub)) {
+            format_msg(&sub, one, sizeof one);
+            put(&b, " %s", one);
+        }
+        break;
+    }
     case IMMSCHED_ACK:
         put(&b, " %u %" PRIu32, m->u.ack.acked_seq, m->u.ack.epoch);
         break;
@@ -366,7 +408,8 @@ static const char *check_vector(char **t, int n)
         int seq_valid;
         immsched_status st;
         unsigned long want_seq = strtoul(t[2], NULL, 10);
-        if (!parse_msg(t + 3, at - 3, &want)) return "cannot parse fields";
+        batch_status = IMMSCHED_OK;
+        if (!parse_msg(t + 3, at - 3, &want) || batch_status != IMMSCHED_OK) return "cannot parse fields";
         st = immsched_decode(raw, rn, &got, &seq, &seq_valid);
         if (st != IMMSCHED_OK) return immsched_status_name(st);
         if (!seq_valid || seq != want_seq) return "decoded seq differs";
@@ -425,7 +468,9 @@ static int run_encode(void)
         size_t len;
         immsched_status st;
         if (n == 0) continue;
+        batch_status = IMMSCHED_OK;
         if (n < 2 || !parse_msg(tok + 1, n - 1, &m)) { printf("err parse\n"); continue; }
+        if (batch_status != IMMSCHED_OK) { printf("err %s\n", immsched_status_name(batch_status)); continue; }
         st = immsched_encode(&m, (uint16_t)strtoul(tok[0], NULL, 10), raw, sizeof raw, &len);
         if (st != IMMSCHED_OK) { printf("err %s\n", immsched_status_name(st)); continue; }
         print_hex(stdout, raw, len);

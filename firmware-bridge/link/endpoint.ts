@@ -3,17 +3,21 @@
 // frames (PROTOCOL.md §5). The host runtime and the virtual board each own one.
 //
 // Typed events, one handler per kind of thing that happens (as MQTT.js does): `message` for
-// every decoded message except ACK/NACK (a reliable one is handed over once, then ACKed),
-// `acked`, `giveUp` (a reliable frame that ran out of attempts or was refused for good).
+// every decoded message except ACK/NACK (a reliable one is handed over once, then ACKed; a BATCH
+// is handed over command by command, in order, and ACKed once), `acked`, `giveUp` (a reliable
+// frame that ran out of attempts or was refused for good; for a BATCH, once per command), and
+// `incompatible` (a frame of another protocol version: PROTOCOL.md "Versions").
 
 import { EventEmitter } from "node:events";
 import {
   type Message,
+  type MessageOf,
   type MessageType,
   type NackReason,
   type Side,
   RELIABLE,
   MSG,
+  PROTOCOL_VERSION,
   decodeFrame,
   encodeMessage,
 } from "../protocol/index.js";
@@ -67,6 +71,11 @@ export interface EndpointEvents {
   message: [message: Message, seq: number];
   acked: [message: Message, seq: number];
   giveUp: [message: Message, reason: string];
+  /**
+   * The peer speaks protocol `peerVersion`, older than this one: a frame refused for its header
+   * version, or (host side) a HELLO whose protocol_version is older, NACKed and not applied.
+   */
+  incompatible: [peerVersion: number, hello?: MessageOf<"hello">];
 }
 
 const NACK_REASON: Record<string, NackReason> = {
@@ -189,10 +198,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     clearTimeout(o.timer);
     this.outstanding.delete(o.seq);
     for (const k of o.keys) this.busyKeys.delete(k);
+    // a BATCH is settled for each of its commands: callers track commands, not frames
+    const each = o.message.type === "batch" ? o.message.commands : [o.message];
     if (giveUp) {
       this.stats.lost++;
-      this.emit("giveUp", o.message, giveUp);
-    } else this.emit("acked", o.message, o.seq);
+      for (const m of each) this.emit("giveUp", m, giveUp);
+    } else for (const m of each) this.emit("acked", m, o.seq);
     this.pump();
   }
 
@@ -214,6 +225,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const r = decodeFrame(frame);
     if (!r.ok) {
       this.stats.framesRejected++;
+      if (r.error === "version") this.emit("incompatible", frame[0]!);
       const isAck = r.typeCode === MSG.ack || r.typeCode === MSG.nack;
       if (r.seq !== undefined && !isAck) this.transmit({ type: "nack", ackedSeq: r.seq, reason: NACK_REASON[r.error] ?? "range" });
       return;
@@ -249,6 +261,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       this.emit("message", message, seq);
       return;
     }
+    if (message.type === "hello" && message.protocolVersion < PROTOCOL_VERSION) {
+      // PROTOCOL.md §6.2: refused for good, never a session (nor an ACK the board could take for one)
+      this.transmit({ type: "nack", ackedSeq: seq, reason: "version" });
+      this.emit("incompatible", message.protocolVersion, message);
+      return;
+    }
     if (message.type === "hello") {
       // a HELLO that is not a retransmission of the last one starts a new session (PROTOCOL.md §6)
       const key = Buffer.from(frame).toString("hex");
@@ -264,7 +282,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       this.ack(seq);
       return;
     }
-    this.emit("message", message, seq);
+    if (message.type === "batch") for (const c of message.commands) this.emit("message", c, seq);
+    else this.emit("message", message, seq);
     this.remember(seq, now);
     this.ack(seq);
   }

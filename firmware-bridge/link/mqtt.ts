@@ -1,10 +1,23 @@
 // Frames over MQTT with mqtt.js (PROTOCOL.md §7): one topic per message kind,
-// immsched/<board>/<kind>, the raw frame as payload, QoS 1. The board side connects with a
+// immsched/<board>/<kind>, the raw frame as payload, QoS 0. The board side connects with a
 // retained last will "offline" on immsched/<board>/status and publishes a retained "online".
 //
 // MQTT 5 is asked for first; a broker that refuses it (aedes speaks 3.1.1 only) is connected to
-// again with 3.1.1. Nagle's algorithm is turned off on the client socket: with it on, a QoS 1
-// round trip on loopback takes ~21 ms instead of ~0.3 ms (docs/ARCHITECTURE.md "Real parts").
+// again with 3.1.1.
+//
+// Latency on a stock broker (Mosquitto as Debian ships it: Nagle on, `set_tcp_nodelay false`).
+// The broker holds a small packet to a client while its previous small packet to that client is
+// unacknowledged by TCP (Nagle, RFC 896), and the client's kernel delays that acknowledgement up
+// to 40 ms (Linux delayed ACK, RFC 1122 §4.2.3.2) unless the client sends something first: every
+// second message in a row from the broker then waits ~40 ms. Measured here (publish -> echo ->
+// back, loopback): 42 ms at QoS 1, where the broker's PUBACK is the first of two packets. So, from
+// the client side only:
+//  - frames go at QoS 0: the protocol ACKs, retries and de-duplicates them itself (§5), and the
+//    broker's PUBACK is exactly the unanswered packet that makes the next one wait;
+//  - the commands of one decision are one message (BATCH, the host runtime);
+//  - after a frame it does not answer (an ACK, HEARTBEAT, TELEMETRY), the client publishes an empty
+//    QoS 0 "nudge" nobody subscribes to: its only job is to carry the TCP acknowledgement at once;
+//  - Nagle is off on the client's own socket (TCP_NODELAY).
 
 import mqtt, { type MqttClient, type IClientOptions } from "mqtt";
 import type { Socket } from "node:net";
@@ -40,6 +53,10 @@ export interface MqttTransportOptions {
   connectTimeoutMs?: number;
   /** Credentials and TLS files (default: from IMMSCHED_MQTT_*, mqtt-security.ts). */
   security?: MqttSecurity;
+  /** QoS of protocol frames (default 0; 1 is protocol 1's choice, kept for measurements). */
+  qos?: 0 | 1;
+  /** Publish a nudge after a frame nothing answered (default true; false for measurements). */
+  nudge?: boolean;
 }
 
 async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
@@ -66,6 +83,14 @@ export class MqttTransport implements FrameTransport {
   private rawHandler: (topic: string, payload: Buffer) => void = () => {};
   /** Built once: it is compared against every incoming topic. */
   private readonly feedTopic: string;
+  private readonly nudgeTopic: string;
+  private readonly qos: 0 | 1;
+  private readonly nudge: boolean;
+  /** Publications so far (frames, nudges, raw): a handler that published nothing needs a nudge. */
+  private published = 0;
+  /** Nudges sent (see the header: the TCP acknowledgement a stock broker waits for). */
+  nudges = 0;
+  private nudgeDue = false;
 
   private constructor(
     private readonly client: MqttClient,
@@ -74,6 +99,9 @@ export class MqttTransport implements FrameTransport {
   ) {
     this.describe = `${opts.url} (MQTT ${version === 5 ? "5" : "3.1.1"}, board ${opts.boardId})`;
     this.feedTopic = arrivalsTopic(opts.boardId);
+    this.nudgeTopic = nudgeTopic(opts.boardId, opts.side);
+    this.qos = opts.qos ?? 0;
+    this.nudge = opts.nudge ?? true;
     client.on("message", (topic, payload) => this.receive(topic, payload));
     // a lost broker connection is counted; mqtt.js reconnects every second by itself
     client.on("error", (err) => {
@@ -127,18 +155,33 @@ export class MqttTransport implements FrameTransport {
       return;
     }
     this.stats.framesReceived++;
+    const before = this.published;
     this.handler(new Uint8Array(payload.buffer, payload.byteOffset, payload.length), where.type);
+    if (this.nudge && this.published === before && !this.nudgeDue) {
+      // one nudge for every unanswered frame of this turn (one TCP read often holds several), and
+      // none when something else goes out first: any publication carries the TCP ACK
+      this.nudgeDue = true;
+      const mark = this.published;
+      process.nextTick(() => {
+        this.nudgeDue = false;
+        if (this.published !== mark) return;
+        this.published++;
+        this.nudges++;
+        this.client.publish(this.nudgeTopic, EMPTY, { qos: 0 });
+      });
+    }
   }
 
   /**
-   * QoS 1 for the frames the protocol acknowledges itself (arrivals, events, commands, HELLO);
-   * QoS 0 for ACK, NACK, HEARTBEAT, TELEMETRY and the rest, which are never retried: a broker
-   * PUBACK for them would double the traffic for nothing.
+   * Every frame at QoS 0 (PROTOCOL.md §7): the protocol acknowledges and retries the reliable ones
+   * itself. With `qos: 1` (measurements only) the reliable ones go at QoS 1 as in protocol 1.
    */
   send(frame: Uint8Array, type: MessageType): void {
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
-    this.client.publish(topicFor(this.opts.boardId, type, this.opts.side), Buffer.from(frame), { qos: RELIABLE.has(type) ? 1 : 0 });
+    this.published++;
+    const qos = this.qos === 1 && RELIABLE.has(type) ? 1 : 0;
+    this.client.publish(topicFor(this.opts.boardId, type, this.opts.side), Buffer.from(frame), { qos });
   }
 
   onFrame(handler: (frame: Uint8Array, type?: MessageType) => void): void {
@@ -166,6 +209,7 @@ export class MqttTransport implements FrameTransport {
 
   /** Publishes on any topic (tests and tools: an external arrival, a status). */
   publishRaw(topic: string, payload: string | Buffer, retain = false): Promise<unknown> {
+    this.published++;
     return this.client.publishAsync(topic, payload, { qos: 1, retain });
   }
 
@@ -178,6 +222,13 @@ export class MqttTransport implements FrameTransport {
     }
     await this.client.endAsync();
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Where a side's nudges go: immsched/<board>/nudge_<side>, a topic nobody subscribes to. */
+export function nudgeTopic(boardId: string, side: Side): string {
+  return `${TOPIC_ROOT}/${boardId}/nudge_${side}`;
 }
 
 function setNoDelay(client: MqttClient): void {

@@ -14,7 +14,9 @@ import {
   MAX_PAYLOAD,
   MAX_STAGES,
   MAX_STEPS,
+  MAX_BATCH,
   PROTOCOL_VERSION,
+  HELLO_HEADER_VERSION,
 } from "./limits.js";
 import {
   DROP_REASON_BY_CODE,
@@ -22,6 +24,7 @@ import {
   MSG,
   MSG_BY_CODE,
   NACK_REASON_CODES,
+  type CommandMessage,
   type Message,
   type MessageType,
   type NackReason,
@@ -111,6 +114,8 @@ function payloadSize(m: Message): number {
       return 8;
     case "drop":
       return 9;
+    case "batch":
+      return m.commands.reduce((n, c) => n + 1 + payloadSize(c), 1);
     case "ack":
       return 6;
     case "nack":
@@ -182,6 +187,15 @@ function writePayload(w: Writer, m: Message): void {
         .u8(code);
       return;
     }
+    case "batch":
+      uint("batch commands", m.commands.length, MAX_BATCH, 1);
+      w.u8(m.commands.length);
+      for (const c of m.commands) {
+        if (!BATCHABLE.has(c.type)) throw new RangeError(`a ${String(c.type)} cannot go in a BATCH`);
+        w.u8(MSG[c.type]);
+        writePayload(w, c);
+      }
+      return;
     case "ack":
       w.u16(uint("ackedSeq", m.ackedSeq, 0xffff)).u32(uint("epoch", m.epoch, 0xffff_ffff));
       return;
@@ -227,9 +241,16 @@ export function encodeMessage(msg: Message, seq: number): Uint8Array {
   // hasOwn, not a lookup: an untyped caller's "toString" must not find Object.prototype's.
   if (!Object.hasOwn(MSG, msg.type)) throw new RangeError(`message type "${String(msg.type)}" unknown`);
   const code = MSG[msg.type];
-  const w = new Writer(new Uint8Array(HEADER_SIZE + payloadSize(msg) + CRC_SIZE));
+  const size = payloadSize(msg);
+  if (size > MAX_PAYLOAD) throw new RangeError(`${msg.type} of ${size} bytes: over MAX_PAYLOAD (${MAX_PAYLOAD})`);
+  const w = new Writer(new Uint8Array(HEADER_SIZE + size + CRC_SIZE));
   writePayload(w, msg);
-  return frameBytes(PROTOCOL_VERSION, code, uint("seq", seq, 0xffff), w.bytes.subarray(HEADER_SIZE, w.at));
+  return frameBytes(headerVersion(code), code, uint("seq", seq, 0xffff), w.bytes.subarray(HEADER_SIZE, w.at));
+}
+
+/** Header version of a frame of this type: HELLO keeps 1 so that any host can read it (PROTOCOL.md §6). */
+function headerVersion(typeCode: number): number {
+  return typeCode === MSG.hello ? HELLO_HEADER_VERSION : PROTOCOL_VERSION;
 }
 
 /**
@@ -313,13 +334,16 @@ const FIXED: Readonly<Record<MessageType, number>> = {
   resume: 9,
   preempt: 8,
   drop: 9,
+  batch: 1,
   ack: 6,
   nack: 3,
   heartbeat: 16,
   telemetry: 28,
   error: 3,
 };
-const VARIABLE = new Set<MessageType>(["hello", "schedule", "resume", "error"]);
+const VARIABLE = new Set<MessageType>(["hello", "schedule", "resume", "error", "batch"]);
+/** What a BATCH may carry: the commands. */
+const BATCHABLE = new Set<MessageType>(["schedule", "preempt", "resume", "drop"]);
 const NACK_BY_CODE = new Map(Object.entries(NACK_REASON_CODES).map(([k, v]) => [v as number, k as NackReason]));
 
 /**
@@ -398,6 +422,8 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
       const reason = DROP_REASON_BY_CODE.get(r.u8());
       return reason === undefined ? "range" : { type, epoch, taskId, reason };
     }
+    case "batch":
+      return readBatch(p);
     case "ack":
       return { type, ackedSeq: r.u16(), epoch: r.u32() };
     case "nack": {
@@ -433,6 +459,32 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
 }
 
 /**
+ * A BATCH payload (PROTOCOL.md §4 BATCH): count 1..MAX_BATCH (else range), then per entry, in
+ * order: no type byte or fewer bytes than the command's fixed part -> length; a type that is not
+ * a command -> range; the command's own checks (stages over 64 -> range, tiles missing -> length,
+ * a field out of range -> range); after the last entry, bytes left over -> length.
+ */
+function readBatch(p: Uint8Array): Message | "length" | "range" {
+  const count = p[0]!;
+  if (count < 1 || count > MAX_BATCH) return "range";
+  const commands: CommandMessage[] = [];
+  let at = 1;
+  for (let i = 0; i < count; i++) {
+    if (at >= p.length) return "length";
+    const type = MSG_BY_CODE.get(p[at]!);
+    if (type === undefined || !BATCHABLE.has(type)) return "range";
+    const fixed = FIXED[type];
+    if (at + 1 + fixed > p.length) return "length";
+    const size = type === "schedule" || type === "resume" ? fixed + 2 * p[at + 1 + 8]! : fixed;
+    const c = readPayload(type, p.subarray(at + 1, Math.min(p.length, at + 1 + size)));
+    if (typeof c === "string") return c;
+    commands.push(c as CommandMessage);
+    at += 1 + size;
+  }
+  return at === p.length ? { type: "batch", commands } : "length";
+}
+
+/**
  * Decodes one raw frame (after COBS, or an MQTT payload). Checks, in this order: fewer than 8
  * bytes -> truncated; length field > MAX_PAYLOAD -> length; frame shorter / longer than the length
  * field says -> truncated / length; CRC -> crc; version -> version; type -> type; payload -> length
@@ -455,7 +507,9 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   if (HEADER_SIZE + len + CRC_SIZE < n) return fail("length");
   const body = HEADER_SIZE + len;
   if (crc16(bytes.subarray(0, body)) !== (bytes[body]! | (bytes[body + 1]! << 8))) return fail("crc");
-  if (bytes[0] !== PROTOCOL_VERSION) return fail("version");
+  // HELLO: header version 1 (every board) or 2; anything else: this version only
+  const version = bytes[0]!;
+  if (version !== PROTOCOL_VERSION && !(version === HELLO_HEADER_VERSION && bytes[1] === MSG.hello)) return fail("version");
   const type = MSG_BY_CODE.get(bytes[1]!);
   if (type === undefined) return fail("type");
   const message = readPayload(type, bytes.subarray(HEADER_SIZE, body));
@@ -464,12 +518,25 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
 }
 
 /**
- * The epoch of a raw command frame (SCHEDULE, PREEMPT, RESUME, DROP: the payload's first u32), 0 for
- * any other frame. Read before decoding, so the ACK of a command carries its epoch (PROTOCOL.md §4
- * ACK) also for a duplicate, which the endpoint answers without decoding it again.
+ * The epoch of a raw command frame (SCHEDULE, PREEMPT, RESUME, DROP: the payload's first u32; a
+ * BATCH: the highest of its commands'), 0 for any other frame. Read before decoding, so the ACK of
+ * a command carries its epoch (PROTOCOL.md §4 ACK) also for a duplicate, which the endpoint answers
+ * without decoding it again. Tolerant: a malformed BATCH gives the epochs it could read.
  */
 export function commandEpoch(frame: Uint8Array): number {
   const code = frame[1];
-  const isCommand = code !== undefined && code >= MSG.schedule && code <= MSG.drop && frame.length >= HEADER_SIZE + 4;
-  return isCommand ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(HEADER_SIZE, true) : 0;
+  const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (code !== undefined && code >= MSG.schedule && code <= MSG.drop && frame.length >= HEADER_SIZE + 4)
+    return v.getUint32(HEADER_SIZE, true);
+  if (code !== MSG.batch || frame.length < HEADER_SIZE + CRC_SIZE + 1) return 0;
+  const end = frame.length - CRC_SIZE;
+  let epoch = 0;
+  let at = HEADER_SIZE + 1;
+  for (let i = 0; i < frame[HEADER_SIZE]! && at + 5 <= end; i++) {
+    epoch = Math.max(epoch, v.getUint32(at + 1, true));
+    const type = MSG_BY_CODE.get(frame[at]!);
+    const stages = at + 10 < end ? frame[at + 9]! : 0;
+    at += 1 + (type === "schedule" || type === "resume" ? 9 + 2 * stages : type === "preempt" ? 8 : 9);
+  }
+  return epoch;
 }

@@ -2,15 +2,13 @@
 // board executes (firmware-bridge/board/machine.ts) and, as wire messages, what travels between.
 // Defined here, the one place all three import: the protocol imports neither the host nor the board.
 
-import type { Drop, DropReason, Message, Preempt, Schedule } from "./messages.js";
+import type { CommandMessage, DropReason, Message } from "./messages.js";
 import { DROP_REASON_CODES } from "./messages.js";
 
 export type Command =
   | { kind: "place" | "resume"; epoch: number; taskId: number; stages: number; tiles: number[] }
   | { kind: "preempt"; epoch: number; taskId: number }
   | { kind: "drop"; epoch: number; taskId: number; reason: DropReason };
-
-export type CommandMessage = Schedule | Preempt | Drop;
 
 /** place -> SCHEDULE, resume -> RESUME, preempt -> PREEMPT, drop -> DROP. Throws when stages != tiles.length. */
 export function commandToMessage(c: Command): CommandMessage {

@@ -7,3 +7,4 @@ export * from "./messages.js";
 export * from "./codec.js";
 export * from "./topics.js";
 export * from "./commands.js";
+export * from "./batch.js";

@@ -1,7 +1,14 @@
-// Sizes and value limits of protocol version 1 (PROTOCOL.md "Frame" and "Limits"). Firmware
+// Sizes and value limits of protocol version 2 (PROTOCOL.md "Frame" and "Limits"). Firmware
 // sizes its buffers from these, so they are part of the protocol, not tuning knobs.
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version 2 added BATCH (the commands of one decision in one frame). Every frame carries it in its
+ * header, except HELLO, which keeps header version 1 so that any host can read it and see the
+ * board's protocol_version (PROTOCOL.md §6).
+ */
+export const PROTOCOL_VERSION = 2;
+/** Header version of every HELLO, in every protocol version. */
+export const HELLO_HEADER_VERSION = 1;
 
 /** version u8, type u8, seq u16, length u16. */
 export const HEADER_SIZE = 6;
@@ -17,6 +24,11 @@ export const MAX_WIRE_FRAME = MAX_COBS_FRAME + 1;
 
 /** The core places at most 64 stages (assembly/graph.ts), so a schedule never lists more tiles. */
 export const MAX_STAGES = 64;
+/**
+ * Commands in one BATCH: the count is a u8 and the smallest command entry (PREEMPT) takes 9 bytes,
+ * so MAX_PAYLOAD bounds a batch at 56 anyway; a decision with more goes out as several BATCHes.
+ */
+export const MAX_BATCH = 56;
 /**
  * STAGE_DONE.stage is a pipeline stage (0..63) or, for a layer-temporal task, a layer: the core
  * holds models of up to 8192 layers (assembly/controller/models.ts MAX_LAYERS).

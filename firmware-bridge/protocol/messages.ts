@@ -1,4 +1,4 @@
-// The messages of protocol version 1 as TypeScript values (byte layouts: PROTOCOL.md). `type` is
+// The messages of protocol version 2 as TypeScript values (byte layouts: PROTOCOL.md). `type` is
 // also the MQTT topic kind, so a message names its own topic. Times are ns as JS numbers (exact
 // up to MAX_NS = 2^53 - 1); energies are pJ as f64 because the cost model's energies are fractional.
 
@@ -12,6 +12,7 @@ export const MSG = {
   preempt: 0x21,
   resume: 0x22,
   drop: 0x23,
+  batch: 0x24,
   ack: 0x30,
   nack: 0x31,
   heartbeat: 0x40,
@@ -32,6 +33,7 @@ export const RELIABLE: ReadonlySet<MessageType> = new Set<MessageType>([
   "preempt",
   "resume",
   "drop",
+  "batch",
 ]);
 /** Who may send each type. */
 export const SENDER: Readonly<Record<MessageType, "board" | "host" | "both">> = {
@@ -44,6 +46,7 @@ export const SENDER: Readonly<Record<MessageType, "board" | "host" | "both">> = 
   preempt: "host",
   resume: "host",
   drop: "host",
+  batch: "host",
   ack: "both",
   nack: "both",
   heartbeat: "board",
@@ -141,6 +144,16 @@ export interface Drop {
   taskId: number;
   reason: DropReason;
 }
+/** A command as it travels alone or inside a BATCH. */
+export type CommandMessage = Schedule | Preempt | Drop;
+/**
+ * Protocol 2: the commands of one controller decision in one frame (one MQTT message), applied by
+ * the board in order and acknowledged once. 1..MAX_BATCH commands, at most MAX_PAYLOAD bytes.
+ */
+export interface Batch {
+  type: "batch";
+  commands: CommandMessage[];
+}
 export interface Ack {
   type: "ack";
   ackedSeq: number;
@@ -188,6 +201,7 @@ export type Message =
   | Schedule
   | Preempt
   | Drop
+  | Batch
   | Ack
   | Nack
   | Heartbeat

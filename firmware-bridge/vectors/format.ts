@@ -16,6 +16,7 @@
 //   schedule       epoch taskId n tile_1 .. tile_n      (resume: the same)
 //   preempt        epoch taskId
 //   drop           epoch taskId reasonCode
+//   batch          n, then n commands each as <type> <fields...> (schedule, preempt, resume, drop)
 //   ack            ackedSeq epoch
 //   nack           ackedSeq reasonCode
 //   heartbeat      boardTimeNs counter rxRejected
@@ -26,6 +27,7 @@ import {
   DROP_REASON_CODES,
   MSG,
   NACK_REASON_CODES,
+  type CommandMessage,
   type DecodeError,
   type DropReason,
   type Message,
@@ -88,6 +90,8 @@ export function messageTokens(m: Message): string[] {
       return [m.type, ...n(m.epoch, m.taskId)];
     case "drop":
       return [m.type, ...n(m.epoch, m.taskId, DROP_REASON_CODES[m.reason])];
+    case "batch":
+      return [m.type, String(m.commands.length), ...m.commands.flatMap(messageTokens)];
     case "ack":
       return [m.type, ...n(m.ackedSeq, m.epoch)];
     case "nack":
@@ -111,6 +115,7 @@ const ARITY: Readonly<Record<MessageType, number>> = {
   resume: -1,
   preempt: 2,
   drop: 3,
+  batch: -1,
   ack: 2,
   nack: 2,
   heartbeat: 3,
@@ -125,6 +130,7 @@ export function tokensMessage(tokens: string[]): Message {
   const [t, ...f] = tokens;
   if (t === undefined || !Object.hasOwn(MSG, t)) throw new Error(`unknown message type "${t}"`);
   const type = t as MessageType;
+  if (type === "batch") return tokensBatch(f);
   const arity = ARITY[type] >= 0 ? ARITY[type] : 3 + Number(f[2]);
   if (f.length !== arity) throw new Error(`${type}: ${f.length} fields, expected ${arity}`);
   const num = (i: number): number => {
@@ -190,6 +196,24 @@ export function tokensMessage(tokens: string[]): Message {
     case "error":
       return { type, code: num(0), text: hexAscii(f[1]!) };
   }
+}
+
+/** A BATCH's fields: the count, then each command as its own [type, ...fields]. */
+function tokensBatch(f: string[]): Message {
+  const count = Number(f[0]);
+  if (!Number.isInteger(count) || count < 0) throw new Error(`batch: count "${f[0]}" is not a number`);
+  const commands: CommandMessage[] = [];
+  let at = 1;
+  for (let i = 0; i < count; i++) {
+    const type = f[at] as MessageType;
+    if (type !== "schedule" && type !== "resume" && type !== "preempt" && type !== "drop")
+      throw new Error(`batch: "${f[at]}" is not a command`);
+    const arity = ARITY[type] >= 0 ? ARITY[type] : 3 + Number(f[at + 3]);
+    commands.push(tokensMessage(f.slice(at, at + 1 + arity)) as CommandMessage);
+    at += 1 + arity;
+  }
+  if (at !== f.length) throw new Error(`batch: ${f.length - at} fields left over`);
+  return { type: "batch", commands };
 }
 
 export function formatVector(v: Vector): string {

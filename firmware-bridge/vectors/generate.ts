@@ -10,6 +10,9 @@ import {
   MAX_STAGES,
   MAX_STEPS,
   MSG,
+  MAX_BATCH,
+  PROTOCOL_VERSION,
+  HELLO_HEADER_VERSION,
   NO_FRAME,
   TEMP_UNKNOWN,
   HELLO_FLAGS,
@@ -50,7 +53,7 @@ function edited(m: Message, seq: number, edit: (p: Uint8Array, v: DataView) => U
   const f = encodeMessage(m, seq);
   const p = f.slice(6, f.length - 2);
   const out = edit(p, new DataView(p.buffer)) ?? p;
-  return frameBytes(1, MSG[m.type], seq, out);
+  return frameBytes(m.type === "hello" ? HELLO_HEADER_VERSION : PROTOCOL_VERSION, MSG[m.type], seq, out);
 }
 
 const nonzeroRun = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i % 255) + 1);
@@ -59,7 +62,7 @@ const ascii = (n: number): string => Array.from({ length: n }, (_, i) => String.
 // ---- one or more per message type ---------------------------------------------------------------
 const hello: Message = {
   type: "hello",
-  protocolVersion: 1,
+  protocolVersion: 2,
   fwMajor: 1,
   fwMinor: 4,
   fwPatch: 2,
@@ -73,6 +76,8 @@ const hello: Message = {
   boardId: "board-01",
 };
 ok("hello_basic", 0, hello);
+// a protocol-1 board's HELLO still decodes (header version 1): the host refuses the session by name (§6)
+ok("hello_protocol_1_board", 1, { ...hello, protocolVersion: 1 } as Message);
 ok("hello_max", 65535, {
   type: "hello",
   protocolVersion: 255,
@@ -188,15 +193,18 @@ bad("length_before_crc", "length", flip(Uint8Array.from([...preempt, 0x55]), -3)
 bad("crc_flipped_crc_byte", "crc", flip(preempt, -1));
 bad("crc_flipped_payload_bit", "crc", flip(preempt, 9, 0x80));
 bad("crc_flipped_seq", "crc", flip(preempt, 2));
-bad("crc_before_version", "crc", flip(frameBytes(2, MSG.preempt, 5, preempt.slice(6, 14)), -2));
-bad("version_2", "version", frameBytes(2, MSG.preempt, 0x0203, preempt.slice(6, 14)));
+bad("crc_before_version", "crc", flip(frameBytes(3, MSG.preempt, 5, preempt.slice(6, 14)), -2));
+bad("version_3", "version", frameBytes(3, MSG.preempt, 0x0203, preempt.slice(6, 14)));
+// a protocol-1 peer: its commands and ACKs are refused; only a HELLO may carry header version 1
+bad("version_1_preempt", "version", frameBytes(1, MSG.preempt, 0x0204, preempt.slice(6, 14)));
+bad("version_1_ack", "version", frameBytes(1, MSG.ack, 0x0205, new Uint8Array(6)));
 bad("version_0", "version", frameBytes(0, MSG.ack, 9, new Uint8Array(6)));
-bad("type_unknown_0x7f", "type", frameBytes(1, 0x7f, 0x0304, new Uint8Array(3)));
-bad("type_zero", "type", frameBytes(1, 0x00, 1, new Uint8Array(0)));
-bad("length_preempt_short", "length", frameBytes(1, MSG.preempt, 8, preempt.slice(6, 13)));
-bad("length_ack_long", "length", frameBytes(1, MSG.ack, 8, new Uint8Array(7)));
-bad("length_hello_request_payload", "length", frameBytes(1, MSG.hello_request, 8, new Uint8Array(1)));
-bad("length_hello_short_fixed", "length", frameBytes(1, MSG.hello, 8, new Uint8Array(24)));
+bad("type_unknown_0x7f", "type", frameBytes(PROTOCOL_VERSION, 0x7f, 0x0304, new Uint8Array(3)));
+bad("type_zero", "type", frameBytes(PROTOCOL_VERSION, 0x00, 1, new Uint8Array(0)));
+bad("length_preempt_short", "length", frameBytes(PROTOCOL_VERSION, MSG.preempt, 8, preempt.slice(6, 13)));
+bad("length_ack_long", "length", frameBytes(PROTOCOL_VERSION, MSG.ack, 8, new Uint8Array(7)));
+bad("length_hello_request_payload", "length", frameBytes(PROTOCOL_VERSION, MSG.hello_request, 8, new Uint8Array(1)));
+bad("length_hello_short_fixed", "length", frameBytes(HELLO_HEADER_VERSION, MSG.hello, 8, new Uint8Array(24)));
 bad(
   "length_hello_id_short",
   "length",
@@ -360,6 +368,110 @@ bad(
   }),
 );
 
+// ---- BATCH (protocol 2): the commands of one decision in one frame ----------------------------------
+ok("batch_one", 50, { type: "batch", commands: [{ type: "preempt", epoch: 11, taskId: 42 }] });
+ok("batch_preempt_then_place", 51, {
+  type: "batch",
+  commands: [
+    { type: "preempt", epoch: 12, taskId: 42 },
+    { type: "schedule", epoch: 12, taskId: 43, tiles: [0, 1, 9, 10] },
+    { type: "drop", epoch: 12, taskId: 44, reason: "deadline" },
+  ],
+});
+ok("batch_all_kinds", 52, {
+  type: "batch",
+  commands: [
+    { type: "schedule", epoch: 13, taskId: 1, tiles: [] },
+    { type: "resume", epoch: 13, taskId: 2, tiles: [63, 62] },
+    { type: "preempt", epoch: 13, taskId: 3 },
+    { type: "drop", epoch: 13, taskId: 4, reason: "unknown-model" },
+  ],
+});
+const batchMax = {
+  type: "batch" as const,
+  commands: Array.from({ length: MAX_BATCH }, (_, i) => ({ type: "preempt" as const, epoch: 14, taskId: i })),
+};
+ok("batch_max_commands", 53, batchMax);
+ok("batch_three_full_pipelines", 54, {
+  type: "batch",
+  commands: [0, 1, 2].map((k) => ({
+    type: "schedule" as const,
+    epoch: 15,
+    taskId: k,
+    tiles: Array.from({ length: MAX_STAGES }, (_, i) => (i + k) % 256),
+  })),
+});
+const batch2 = encodeMessage(
+  {
+    type: "batch",
+    commands: [
+      { type: "preempt", epoch: 1, taskId: 2 },
+      { type: "drop", epoch: 1, taskId: 3, reason: "deadline" },
+    ],
+  },
+  60,
+);
+const batchPayload = batch2.slice(6, batch2.length - 2);
+const batchFrame = (edit: (p: Uint8Array) => Uint8Array | undefined): Uint8Array => {
+  const p = batchPayload.slice();
+  return frameBytes(PROTOCOL_VERSION, MSG.batch, 60, edit(p) ?? p);
+};
+bad("length_batch_empty", "length", frameBytes(PROTOCOL_VERSION, MSG.batch, 60, new Uint8Array(0)));
+bad("range_batch_count_0", "range", frameBytes(PROTOCOL_VERSION, MSG.batch, 60, Uint8Array.from([0])));
+bad(
+  "range_batch_count_over_max",
+  "range",
+  frameBytes(PROTOCOL_VERSION, MSG.batch, 60, Uint8Array.from([MAX_BATCH + 1, ...new Uint8Array(9)])),
+);
+bad(
+  "length_batch_count_above_entries",
+  "length",
+  batchFrame((p) => {
+    p[0] = 3;
+    return undefined;
+  }),
+);
+bad(
+  "length_batch_entry_cut",
+  "length",
+  batchFrame((p) => p.slice(0, p.length - 1)),
+);
+bad(
+  "length_batch_trailing_byte",
+  "length",
+  batchFrame((p) => Uint8Array.from([...p, 0x21])),
+);
+bad(
+  "range_batch_entry_not_a_command",
+  "range",
+  batchFrame((p) => {
+    p[1] = MSG.ack;
+    return undefined;
+  }),
+);
+bad(
+  "range_batch_nested_batch",
+  "range",
+  batchFrame((p) => {
+    p[1] = MSG.batch;
+    return undefined;
+  }),
+);
+bad(
+  "range_batch_drop_reason",
+  "range",
+  batchFrame((p) => {
+    p[p.length - 1] = 9;
+    return undefined;
+  }),
+);
+bad(
+  "range_batch_stages_over_64",
+  "range",
+  frameBytes(PROTOCOL_VERSION, MSG.batch, 61, Uint8Array.from([1, MSG.schedule, 1, 0, 0, 0, 2, 0, 0, 0, 65])),
+);
+bad("version_1_batch", "version", frameBytes(1, MSG.batch, 62, batchPayload));
+
 // ---- COBS alone ---------------------------------------------------------------------------------
 cobs("cobs_empty", new Uint8Array(0));
 cobs("cobs_one_zero", Uint8Array.from([0]));
@@ -374,7 +486,7 @@ cobs("cobs_zero_then_run_254", Uint8Array.from([0, ...nonzeroRun(254)]));
 cobs("cobs_run_508", nonzeroRun(508));
 cobs("cobs_run_600_zero_run_10", Uint8Array.from([...nonzeroRun(600), 0, ...nonzeroRun(10)]));
 
-const header = `# immsched wire protocol v1 test vectors (firmware-bridge/PROTOCOL.md). Generated once by
+const header = `# immsched wire protocol v2 test vectors (firmware-bridge/PROTOCOL.md). Generated once by
 # generate.ts; this file is the source of truth. Format: firmware-bridge/vectors/format.ts.
 #   ok   <name> <seq> <type> <fields...> raw <hex> wire <hex>
 #   bad  <name> <error> <seq|-> raw <hex> wire <hex>

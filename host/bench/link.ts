@@ -9,6 +9,16 @@
 //     broker both ways) and ARRIVAL published -> the task's first SCHEDULE/DROP (which also waits
 //     while the controller queues the task for free tiles); inside the host, frame decoded ->
 //     commands sent (the host's --json summary).
+//     With --broker URL the step runs against that broker instead (e.g. the machine's stock
+//     Mosquitto on 127.0.0.1:1883, Nagle on).
+//  1b. A decision's round trip through each broker and each client behaviour: a board endpoint
+//     sends ARRIVAL (and a STAGE_DONE between arrivals, as a running pipeline does), a host
+//     endpoint answers each with a BATCH of two commands; ARRIVAL sent -> BATCH received. Protocol
+//     1's client (QoS 1, nothing after an unanswered frame) beside protocol 2's (QoS 0 and a nudge,
+//     firmware-bridge/link/mqtt.ts), on a Mosquitto with set_tcp_nodelay and on the stock one.
+//  1c. VR_gaming end to end: `immsched board` and `immsched run` in their own processes (board at a
+//     quarter of real time, as test/hil) over the stock Mosquitto and over a socat pty, in turns
+//     (the machine's load drifts; turns share it), --vr-runs times each: violation rates.
 //  2. Serial: frames per second through a socat pseudo-terminal pair with serialport at 921600
 //     baud, as a share of that line rate (8N1: 10 bits a byte). A pty does not pace bytes at the
 //     baud rate, so this measures the software path, which a real UART then caps at 100%.
@@ -26,7 +36,7 @@ import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
-import { encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
+import { PROTOCOL_VERSION, encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
 import { machineLine } from "./machine.js";
 import { percentile } from "../sim/metrics.js";
 
@@ -34,8 +44,10 @@ const opts = new Command()
   .option("--rates <list>", "arrival rates to try (per second)", "1000,2000,5000,8000")
   .option("--seconds <s>", "length of each rate step", (v) => Number(v), 3)
   .option("--serial-seconds <s>", "length of the serial step", (v) => Number(v), 3)
+  .option("--broker <url>", "run the MQTT step against this broker instead of a Mosquitto with set_tcp_nodelay started here")
+  .option("--vr-runs <n>", "VR_gaming runs over the stock Mosquitto and over a socat pty, each (0: skip)", (v) => Number(v), 3)
   .parse(process.argv)
-  .opts<{ rates: string; seconds: number; serialSeconds: number }>();
+  .opts<{ rates: string; seconds: number; serialSeconds: number; broker?: string; vrRuns: number }>();
 
 const BIN = fileURLToPath(new URL("../../bin/immsched.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "immsched-bench-link-"));
@@ -47,10 +59,12 @@ console.log(`machine: ${machineLine()}\n`);
 
 // ---- 1. MQTT ------------------------------------------------------------------------------------
 const broker = await startMosquitto(["max_inflight_messages 0", "max_queued_messages 0"]);
-const url = broker.url;
+const url = opts.broker ?? broker.url;
 const FAR = 10e9; // deadlines far away: every arrival is placed or queued, none dropped as hopeless
+const STOCK = "mqtt://127.0.0.1:1883";
 
-console.log(`## MQTT: arrivals the host sustains (Mosquitto 2 with set_tcp_nodelay, MQTT 5, QoS 1, loopback)\n`);
+const brokerName = opts.broker ? `the broker at ${opts.broker}` : "Mosquitto 2 with set_tcp_nodelay";
+console.log(`## MQTT: arrivals the host sustains (${brokerName}, MQTT 5, protocol 2: QoS 0, one BATCH per decision, loopback)\n`);
 console.log(
   "| offered /s | arrivals sent | answered (ACK) | sustained /s | ACK p50 ms | ACK p99 ms | first command p50 ms | first command p99 ms | host p50 µs | host p99 µs | retries |",
 );
@@ -142,13 +156,12 @@ for (const rate of opts.rates.split(",").map(Number)) {
 console.log(`\n## MQTT round trip through a broker (QoS 1, 30-byte payload, publish -> echo -> back, 200 times)\n`);
 console.log("| broker | p50 ms | p99 ms |");
 console.log("| --- | --- | --- |");
-const brokers: Array<[string, string]> = [["Mosquitto started here, set_tcp_nodelay true", url]];
+const brokers: Array<[string, string]> = [["Mosquitto started here, set_tcp_nodelay true", broker.url]];
 if (await listening(1883)) brokers.push(["the machine's Mosquitto on 127.0.0.1:1883 (as configured)", "mqtt://127.0.0.1:1883"]);
 for (const [name, u] of brokers) {
   const rtt = await roundTrips(u, 200);
   console.log(`| ${name} | ${percentile(rtt, 50).toFixed(2)} | ${percentile(rtt, 99).toFixed(2)} |`);
 }
-broker.close();
 
 async function roundTrips(u: string, n: number): Promise<number[]> {
   const a = await MqttTransport.open({ url: u, boardId: `rtt${process.pid}`, side: "host" });
@@ -177,10 +190,123 @@ async function roundTrips(u: string, n: number): Promise<number[]> {
   return out;
 }
 
+// ---- a decision's round trip per broker and client behaviour -------------------------------------
+console.log(`\n## A decision's round trip (ARRIVAL -> BATCH of 2 commands back, 100 /s with a STAGE_DONE between, 3 s)\n`);
+console.log("| broker | client | p50 ms | p90 ms | p99 ms | max ms | over 30 ms |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+const clients: Array<[string, 0 | 1, boolean]> = [
+  ["protocol 1 (QoS 1, no nudge)", 1, false],
+  ["protocol 2 (QoS 0 + nudge)", 0, true],
+];
+const rttBrokers: Array<[string, string]> = [["Mosquitto, set_tcp_nodelay true", broker.url]];
+if (await listening(1883)) rttBrokers.push(["the machine's Mosquitto (stock, Nagle on)", STOCK]);
+for (const [bname, u] of rttBrokers) {
+  for (const [cname, qos, nudge] of clients) {
+    const lat = await decisionRoundTrips(u, qos, nudge, 100, 3);
+    console.log(
+      `| ${bname} | ${cname} | ${percentile(lat, 50).toFixed(2)} | ${percentile(lat, 90).toFixed(2)} | ${percentile(lat, 99).toFixed(2)} | ` +
+        `${Math.max(...lat).toFixed(2)} | ${lat.filter((x) => x > 30).length}/${lat.length} |`,
+    );
+  }
+}
+
+async function decisionRoundTrips(u: string, qos: 0 | 1, nudge: boolean, rate: number, seconds: number): Promise<number[]> {
+  const id = `dec${process.pid}q${qos}${nudge ? "n" : ""}`;
+  const ht = await MqttTransport.open({ url: u, boardId: id, side: "host", qos, nudge });
+  const bt = await MqttTransport.open({ url: u, boardId: id, side: "board", qos, nudge });
+  const host = new Endpoint(ht, { side: "host", retryMs: MQTT_RETRY_MS, window: 1024 });
+  const board = new Endpoint(bt, { side: "board", retryMs: MQTT_RETRY_MS, window: 1024 });
+  host.on("message", (m) => {
+    if (m.type !== "arrival") return;
+    host.send({
+      type: "batch",
+      commands: [
+        { type: "preempt", epoch: 1, taskId: m.taskId + 1_000_000 },
+        { type: "schedule", epoch: 1, taskId: m.taskId, tiles: [1, 2] },
+      ],
+    });
+  });
+  const sentAt = new Map<number, number>();
+  const lat: number[] = [];
+  board.on("message", (m) => {
+    const at = m.type === "schedule" ? sentAt.get(m.taskId) : undefined;
+    if (at !== undefined) lat.push(performance.now() - at);
+  });
+  for (let i = 0; i < rate * seconds; i++) {
+    sentAt.set(i, performance.now());
+    board.send({ type: "arrival", taskId: i, modelId: 0, priority: 1, frame: i, arrivalNs: 1, deadlineNs: 2 });
+    await sleep(500 / rate);
+    board.send({ type: "stage_done", taskId: i, stage: 0, busyNs: 1, boardTimeNs: 2 });
+    await sleep(500 / rate);
+  }
+  await sleep(300);
+  host.close();
+  board.close();
+  await ht.close();
+  await bt.close();
+  return lat;
+}
+
+broker.close();
+
+// ---- VR_gaming end to end: stock Mosquitto vs socat pty -------------------------------------------
+if (opts.vrRuns > 0 && (await listening(1883))) {
+  console.log(`\n## VR_gaming end to end: the stock Mosquitto (Nagle on) vs a socat pty, board at --time-scale 0.25, in turns\n`);
+  console.log("| run | link | violations % | XRBench score | late | dropped | lost | host p99 µs |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  const sums: Record<string, number[]> = { mqtt: [], pty: [] };
+  for (let i = 1; i <= opts.vrRuns; i++) {
+    for (const link of ["mqtt", "pty"] as const) {
+      const r = await vrGaming(link, i);
+      sums[link]!.push(r.metrics.violationRate * 100);
+      console.log(
+        `| ${i} | ${link === "mqtt" ? "stock Mosquitto" : "socat pty"} | ${(r.metrics.violationRate * 100).toFixed(1)} | ${r.metrics.xrbenchScore.toFixed(1)} | ` +
+          `${r.tasks.late} | ${r.tasks.dropped} | ${r.tasks.lost} | ${r.host.arrivalToCommandMicrosP99.toFixed(0)} |`,
+      );
+    }
+  }
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  console.log(`\nmean violations: stock Mosquitto ${mean(sums.mqtt!).toFixed(1)} %, socat pty ${mean(sums.pty!).toFixed(1)} %`);
+}
+
+interface RunJson {
+  metrics: { violationRate: number; xrbenchScore: number };
+  tasks: { late: number; dropped: number; lost: number };
+  host: { arrivalToCommandMicrosP99: number };
+}
+
+async function vrGaming(link: "mqtt" | "pty", i: number): Promise<RunJson> {
+  const json = join(dir, `vr-${link}-${i}.json`);
+  const id = `vr${process.pid}x${i}`;
+  let socat: ReturnType<typeof spawn> | undefined;
+  let boardArgs: string[];
+  let hostBoard: string;
+  if (link === "mqtt") {
+    boardArgs = ["--mqtt", STOCK, "--id", id];
+    hostBoard = `${STOCK}/${id}`;
+  } else {
+    const [pa, pb] = [join(dir, `vr-a-${i}`), join(dir, `vr-b-${i}`)];
+    socat = spawn("socat", [`pty,raw,echo=0,link=${pa}`, `pty,raw,echo=0,link=${pb}`], { stdio: "ignore" });
+    for (let k = 0; k < 100 && !(existsSync(pa) && existsSync(pb)); k++) await sleep(50);
+    boardArgs = ["--serial", pb];
+    hostBoard = `serial:${pa}`;
+  }
+  const board = spawn(process.execPath, [BIN, "board", ...boardArgs, "--time-scale", "0.25", "--quiet"], { stdio: "ignore" });
+  await sleep(1500);
+  const host = spawn(process.execPath, [BIN, "run", "--board", hostBoard, "--scenario", "VR_gaming", "--quiet", "--json", json], {
+    stdio: "ignore",
+  });
+  await new Promise((resolve) => host.on("exit", resolve));
+  board.kill();
+  socat?.kill();
+  await sleep(300);
+  return JSON.parse(readFileSync(json, "utf8")) as RunJson;
+}
+
 function hello(boardId: string, boardTimeNs: number): Message {
   return {
     type: "hello",
-    protocolVersion: 1,
+    protocolVersion: PROTOCOL_VERSION,
     fwMajor: 0,
     fwMinor: 1,
     fwPatch: 0,

@@ -263,7 +263,7 @@ async function untilRunEnds(
       // cheap checks first: this timer shares the thread with the frame handlers
       const run = runtime.summary;
       const done = run.hello !== undefined && endpoint.pending === 0 && allSettled(run, scenario);
-      if (done || interrupted || now - started >= opts.duration * 1000) {
+      if (done || interrupted || run.refused !== undefined || now - started >= opts.duration * 1000) {
         clearInterval(tick);
         resolve();
       }
@@ -340,6 +340,11 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
   if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
   if (opts.trace && tracer) await tracer.finish(summary.metrics, dependencyDrops(scenario, run.records, true)).save(opts.trace);
+  if (run.refused !== undefined) {
+    // an older board (PROTOCOL.md "Versions"): nothing to wait for
+    process.stderr.write(`immsched: ${run.refused} (${where})\n`);
+    return EXIT_FAILURE;
+  }
   if (!run.hello) {
     process.stderr.write(`immsched: no HELLO from the board within ${opts.duration} s (${where})\n`);
     return EXIT_FAILURE;

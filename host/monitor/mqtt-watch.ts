@@ -73,7 +73,7 @@ function toEvents(
   at: (t: number) => number,
   now: () => number,
   opts: { models?: readonly string[]; policy?: string },
-): RuntimeEvent | undefined {
+): RuntimeEvent | RuntimeEvent[] | undefined {
   switch (m.type) {
     case "hello":
       return {
@@ -101,6 +101,11 @@ function toEvents(
       const command = messageToCommand(m);
       return command ? { time: now(), command } : undefined;
     }
+    case "batch": // protocol 2: one decision's commands in one frame
+      return m.commands.flatMap((c) => {
+        const command = messageToCommand(c);
+        return command ? [{ time: now(), command }] : [];
+      });
     case "telemetry":
       return { time: at(m.boardTimeNs), telemetry: telemetryInfo(m) };
     case "heartbeat":
@@ -114,6 +119,9 @@ function toEvents(
       return undefined; // ack, hello_request
   }
 }
+
+const NUDGE_SUFFIX_BOARD = "/nudge_board";
+const NUDGE_SUFFIX_HOST = "/nudge_host";
 
 export async function watchMqtt(url: string, monitor: MonitorSink, opts: WatchOptions = {}): Promise<MqttWatch> {
   const decode = opts.decode ?? protocolDecoder(opts);
@@ -140,6 +148,7 @@ export async function watchMqtt(url: string, monitor: MonitorSink, opts: WatchOp
   noDelay();
   client.on("connect", noDelay);
   client.on("message", (t, payload) => {
+    if (t.endsWith(NUDGE_SUFFIX_BOARD) || t.endsWith(NUDGE_SUFFIX_HOST)) return; // TCP ACK carriers, not frames
     counters.framesReceived++;
     let out: RuntimeEvent | RuntimeEvent[] | undefined;
     try {

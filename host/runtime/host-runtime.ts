@@ -2,6 +2,7 @@
 // external arrivals feed) reports goes to the core at once, and the commands the core returns are
 // sent before the next frame is read: Node delivers frames one by one, and each handler runs the
 // decision and the sends synchronously (interrupt-driven: no polling tick on the scheduling path).
+// The commands of one decision leave as one frame (a BATCH, protocol 2: one MQTT message, one ACK).
 //
 // It also keeps what a run summary needs: task records in board time (the same records the
 // virtual-time simulator keeps, so host/sim/metrics.ts computes the same metrics), link counters
@@ -12,7 +13,17 @@ import { EventEmitter } from "node:events";
 import type { ModelEntry, PolicyName } from "../core/controller.js";
 import { RecoverableController } from "../core/recoverable.js";
 import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
-import { type Command, type Message, type MessageOf, NO_FRAME, commandToMessage } from "../../firmware-bridge/protocol/index.js";
+import {
+  type Command,
+  type CommandMessage,
+  type Message,
+  type MessageOf,
+  NO_FRAME,
+  PROTOCOL_VERSION,
+  commandToMessage,
+  packDecision,
+} from "../../firmware-bridge/protocol/index.js";
+import type { OrderKey } from "../../firmware-bridge/link/endpoint.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { BoardClock } from "./clock.js";
 import { ArrivalRateLimit, type ArrivalRateOptions, parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
@@ -65,6 +76,11 @@ export interface RuntimeSummary {
   readonly arrivalToCommandNs: readonly number[];
   /** Traps of the Wasm core survived (core/recoverable.ts), over every session. */
   readonly coreRestarts: number;
+  /** Why the board was refused (it speaks an older protocol), undefined while none was. */
+  readonly refused: string | undefined;
+  /** Frames sent for decisions that issued commands, and how many commands they carried. */
+  readonly commandFrames: number;
+  readonly commandsSent: number;
 }
 
 /** What the runtime emits: its events (events.ts; the monitor reads them as they are), and each new session. */
@@ -103,6 +119,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private epoch = 0;
   private readonly externalLimit: ArrivalRateLimit;
   readonly external: ExternalArrivalStats = { accepted: 0, invalid: 0, rateLimited: 0, early: 0 };
+  private refused?: string;
+  private commandFrames = 0;
+  private commandsSent = 0;
 
   constructor(private readonly opts: HostRuntimeOptions) {
     super();
@@ -115,6 +134,23 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     };
     opts.endpoint.on("acked", settled);
     opts.endpoint.on("giveUp", settled);
+    // an older board would take a BATCH for an unknown frame: no session at all (the endpoint has
+    // NACKed its HELLO with "version")
+    opts.endpoint.on("incompatible", (v, hello) =>
+      this.refuse(
+        hello
+          ? `board ${hello.boardId} speaks protocol ${v} (firmware ${hello.fwMajor}.${hello.fwMinor}.${hello.fwPatch}); ` +
+              `this host needs protocol ${PROTOCOL_VERSION} (one BATCH frame per decision): update the board's firmware`
+          : `the board sent a protocol ${v} frame; this host speaks protocol ${PROTOCOL_VERSION} only`,
+      ),
+    );
+  }
+
+  /** Reports once that the board cannot be served (PROTOCOL.md "Versions"); the run's caller stops on it. */
+  private refuse(why: string): void {
+    if (this.refused !== undefined) return;
+    this.refused = why;
+    this.emit("event", { time: this.lastNs, note: { level: "error", text: why } });
   }
 
   /**
@@ -182,6 +218,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       records: this.records,
       arrivalToCommandNs: this.arrivalToCommandNs,
       coreRestarts: this.restartsBefore + (this.controller?.restarts ?? 0),
+      refused: this.refused,
+      commandFrames: this.commandFrames,
+      commandsSent: this.commandsSent,
     };
   }
 
@@ -353,6 +392,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.decisionWork.push(work);
     this.decisionWallMicros.push(micros);
     if (this.watched) this.emit("event", { time, decision: { micros, work } });
+    const messages: CommandMessage[] = [];
     for (const c of commands) {
       this.epoch = Math.max(this.epoch, c.epoch);
       const rec = this.records.get(c.taskId);
@@ -366,10 +406,29 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
         if (rec) rec.preemptions++;
       } else if (rec && notePlacement(rec, c, time)) this.resizes++;
       if (this.watched) this.emit("event", { time, command: c });
-      const takesTiles = c.kind === "place" || c.kind === "resume";
-      const keys = takesTiles && this.preemptsInFlight.size > 0 ? [c.taskId, ...this.preemptsInFlight] : c.taskId;
-      if (c.kind === "preempt") this.preemptsInFlight.add(c.taskId);
-      this.opts.endpoint.send(commandToMessage(c), keys);
+      messages.push(commandToMessage(c));
+    }
+    if (messages.length > 0) this.send(messages);
+  }
+
+  /**
+   * Sends a decision's commands as one frame (packDecision: a BATCH, or the lone command), ordered
+   * by the endpoint behind every unacknowledged command of a task it names, and, when it places or
+   * resumes, behind every PREEMPT in flight from earlier frames (its tiles may be theirs). Inside
+   * one BATCH the board applies a PREEMPT before the placement after it, so no wait is needed there.
+   */
+  private send(messages: CommandMessage[]): void {
+    for (const frame of packDecision(messages)) {
+      const cmds = frame.type === "batch" ? frame.commands : [frame];
+      const keys = new Set<OrderKey>();
+      for (const c of cmds) {
+        keys.add(c.taskId);
+        if (c.type === "schedule" || c.type === "resume") for (const t of this.preemptsInFlight) keys.add(t);
+      }
+      for (const c of cmds) if (c.type === "preempt") this.preemptsInFlight.add(c.taskId);
+      this.opts.endpoint.send(frame, [...keys]);
+      this.commandFrames++;
+      this.commandsSent += cmds.length;
     }
   }
 

@@ -28,12 +28,14 @@ describe("virtual board session", () => {
     for (const h of hellos) {
       expect(h.seq).toBe(0);
       expect(Buffer.from(h.frame).equals(Buffer.from(hellos[0]!.frame))).toBe(true);
+      // HELLO keeps header version 1 in protocol 2, so any host can read it (PROTOCOL.md §6)
+      expect(h.frame[0]).toBe(1);
     }
     const firstOther = r.host.tap.received.findIndex((s) => s.message.type !== "hello");
     expect(firstOther === -1 || firstOther >= 3).toBe(true);
     expect(hellos[0]!.message).toMatchObject({
       type: "hello",
-      protocolVersion: 1,
+      protocolVersion: 2,
       meshWidth: 8,
       meshHeight: 8,
       pesPerTile: 64,

@@ -23,6 +23,7 @@ import {
   frameBytes,
   type DecodeError,
   type Message,
+  type MessageOf,
   type MessageType,
   type NackReason,
 } from "../../../firmware-bridge/protocol/index.js";
@@ -78,7 +79,7 @@ function arrival(taskId: number): Message {
 function hello(boardTimeNs: number): Message {
   return {
     type: "hello",
-    protocolVersion: 1,
+    protocolVersion: PROTOCOL_VERSION,
     fwMajor: 1,
     fwMinor: 0,
     fwPatch: 0,
@@ -651,6 +652,81 @@ describe("session", () => {
     expect(t.sent).toHaveLength(1);
     expect(messages).toEqual([]);
     expect(ep.stats.framesReceived).toBe(0);
+  });
+});
+
+describe("BATCH (protocol 2: the commands of one decision in one frame)", () => {
+  const preempt = (taskId: number, epoch: number): Message => ({ type: "preempt", epoch, taskId });
+  const batchOf = (...commands: Message[]): Message => ({ type: "batch", commands: commands as never });
+
+  it("is handed over command by command, in order, and ACKed once with one seq; a retransmission is not re-applied", () => {
+    const { t, ep, messages } = setup({ side: "board" });
+    const frame = encodeMessage(batchOf(preempt(1, 7), schedule(2, 7), preempt(3, 7)), 40);
+    t.deliver(frame);
+    expect(messages).toEqual([
+      { message: preempt(1, 7), seq: 40 },
+      { message: schedule(2, 7), seq: 40 },
+      { message: preempt(3, 7), seq: 40 },
+    ]);
+    expect(t.fresh()).toEqual([{ seq: 0, message: { type: "ack", ackedSeq: 40, epoch: 0 } }]);
+    t.deliver(frame);
+    expect(messages).toHaveLength(3);
+    expect(ep.stats.duplicates).toBe(1);
+    expect(t.fresh()).toEqual([{ seq: 1, message: { type: "ack", ackedSeq: 40, epoch: 0 } }]);
+  });
+
+  it("is one reliable frame for the sender: one send, retried whole, settled (acked or given up) once per command", () => {
+    const { t, ep, acked, giveUps } = setup({ maxAttempts: 2 });
+    const p = peer();
+    ep.send(batchOf(preempt(1, 3), schedule(2, 3)), [1, 2]);
+    expect(t.sent.map((s) => s.type)).toEqual(["batch"]);
+    vi.advanceTimersByTime(RETRY);
+    expect(t.sent).toHaveLength(2);
+    expect(t.sent[1]!.frame).toEqual(t.sent[0]!.frame); // byte-identical retransmission
+    t.deliver(p.ack(0, 3));
+    expect(acked.map((a) => a.message)).toEqual([preempt(1, 3), schedule(2, 3)]);
+    ep.send(batchOf(preempt(4, 4), preempt(5, 4)), [4, 5]);
+    vi.advanceTimersByTime(2 * RETRY);
+    expect(giveUps.map((g) => g.message)).toEqual([preempt(4, 4), preempt(5, 4)]);
+    expect(ep.stats.lost).toBe(1);
+  });
+
+  it("waits until none of the tasks it names has an unacknowledged command", () => {
+    const { t, ep } = setup();
+    const p = peer();
+    ep.send(schedule(2), 2); // seq 0
+    ep.send(batchOf(preempt(1, 2), schedule(2, 2)), [1, 2]);
+    expect(t.sent.map((s) => s.type)).toEqual(["schedule"]);
+    t.deliver(p.ack(0));
+    expect(t.sent.map((s) => s.type)).toEqual(["schedule", "batch"]);
+  });
+});
+
+describe("protocol versions", () => {
+  const oldHello = (): Message => ({ ...(hello(5) as MessageOf<"hello">), protocolVersion: 1 });
+
+  it("a HELLO of a protocol-1 board is NACKed (version), never applied nor ACKed, and reported with the board", () => {
+    const { t, ep, messages } = setup();
+    const seen: Array<[number, string | undefined]> = [];
+    ep.on("incompatible", (v, h) => seen.push([v, h?.boardId]));
+    t.deliver(encodeMessage(oldHello(), 9));
+    expect(messages).toEqual([]);
+    expect(t.fresh()).toEqual([{ seq: 0, message: { type: "nack", ackedSeq: 9, reason: "version" } }]);
+    expect(seen).toEqual([[1, "unit"]]);
+    expect(decodeFrame(encodeMessage(oldHello(), 9)).ok).toBe(true); // the codec reads it; the session refuses it
+  });
+
+  it("a protocol-1 command or ACK is refused for its header and reported; commands are NACKed, ACKs never", () => {
+    const { t, ep, messages } = setup({ side: "board" });
+    const seen: number[] = [];
+    ep.on("incompatible", (v) => seen.push(v));
+    const v2 = encodeMessage(schedule(3), 12);
+    t.deliver(frameBytes(1, MSG.schedule, 12, v2.subarray(6, v2.length - 2)));
+    t.deliver(frameBytes(1, MSG.ack, 13, new Uint8Array(6)));
+    expect(messages).toEqual([]);
+    expect(t.fresh()).toEqual([{ seq: 0, message: { type: "nack", ackedSeq: 12, reason: "version" } }]);
+    expect(seen).toEqual([1, 1]);
+    expect(ep.stats.framesRejected).toBe(2);
   });
 });
 

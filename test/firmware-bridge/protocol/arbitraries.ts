@@ -23,6 +23,22 @@ const energy = fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }).map((v)
 const printable = fc.array(fc.integer({ min: 0x20, max: 0x7e }), { maxLength: MAX_ERROR_TEXT }).map((c) => String.fromCharCode(...c));
 const tiles = fc.array(u16, { minLength: 0, maxLength: MAX_STAGES });
 
+const preempt = fc.record({ type: fc.constant("preempt" as const), epoch: u32, taskId: u32 });
+const drop = fc.record({
+  type: fc.constant("drop" as const),
+  epoch: u32,
+  taskId: u32,
+  reason: fc.constantFrom(...(Object.keys(DROP_REASON_CODES) as DropReason[])),
+});
+const placement = fc.record({ type: fc.constantFrom("schedule" as const, "resume" as const), epoch: u32, taskId: u32, tiles });
+/** A BATCH that fits MAX_PAYLOAD: up to 3 full placements, or up to 40 short commands (10 bytes each at most). */
+const batch = fc
+  .oneof(
+    fc.array(fc.oneof(placement, preempt, drop), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.oneof(preempt, drop), { minLength: 1, maxLength: 40 }),
+  )
+  .map((commands) => ({ type: "batch" as const, commands }));
+
 export const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({
     type: fc.constant("hello" as const),
@@ -49,14 +65,10 @@ export const message: fc.Arbitrary<Message> = fc.oneof(
     boardTimeNs: ns,
   }),
   fc.record({ type: fc.constant("task_done" as const), taskId: u32, boardTimeNs: ns, energyPJ: energy }),
-  fc.record({ type: fc.constantFrom("schedule" as const, "resume" as const), epoch: u32, taskId: u32, tiles }),
-  fc.record({ type: fc.constant("preempt" as const), epoch: u32, taskId: u32 }),
-  fc.record({
-    type: fc.constant("drop" as const),
-    epoch: u32,
-    taskId: u32,
-    reason: fc.constantFrom(...(Object.keys(DROP_REASON_CODES) as DropReason[])),
-  }),
+  placement,
+  preempt,
+  drop,
+  batch,
   fc.record({ type: fc.constant("ack" as const), ackedSeq: u16, epoch: u32 }),
   fc.record({
     type: fc.constant("nack" as const),

@@ -107,7 +107,7 @@ describe.skipIf(NO_GCC)("C codec", () => {
         fc.uint8Array({ maxLength: 80 }),
         // Right CRC and length, arbitrary version/type/payload: reaches the type and payload checks.
         fc
-          .tuple(fc.constantFrom(0, 1, 1, 1, 2), fc.integer({ min: 0, max: 0x50 }), seq, fc.uint8Array({ maxLength: 160 }))
+          .tuple(fc.constantFrom(0, 1, 2, 2, 2, 3), fc.integer({ min: 0, max: 0x50 }), seq, fc.uint8Array({ maxLength: 160 }))
           .map(([v, t, s, p]) => frameBytes(v, t, s, p)),
         // A valid frame with a few bytes of its payload replaced, CRC recomputed.
         fc

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import {
   FrameSplitter,
   MAX_NS,
+  PROTOCOL_VERSION,
   commandEpoch,
   MESSAGE_TYPES,
   MSG,
@@ -74,14 +75,42 @@ describe("codec", () => {
   it("lays out the PROTOCOL.md worked example byte for byte", () => {
     // PREEMPT epoch 11, task 42, seq 16 (PROTOCOL.md "Worked example").
     const raw = encodeMessage({ type: "preempt", epoch: 11, taskId: 42 }, 16);
-    expect(hex(raw)).toBe("01" + "21" + "1000" + "0800" + "0b000000" + "2a000000" + "514e");
-    expect(hex(toWire(raw))).toBe("040121100208020b0101022a010103514e00");
-    expect(hex(encodeMessage({ type: "ack", ackedSeq: 16, epoch: 11 }, 100))).toBe("01306400060010000b000000b91a");
+    expect(hex(raw)).toBe("02" + "21" + "1000" + "0800" + "0b000000" + "2a000000" + "f2c3");
+    expect(hex(toWire(raw))).toBe("040221100208020b0101022a010103f2c300");
+    expect(hex(encodeMessage({ type: "ack", ackedSeq: 16, epoch: 11 }, 100))).toBe("02306400060010000b000000261f");
+    // the same PREEMPT and a SCHEDULE of task 43 on tiles 9, 10 as one BATCH, seq 17
+    const batch = encodeMessage(
+      {
+        type: "batch",
+        commands: [
+          { type: "preempt", epoch: 11, taskId: 42 },
+          { type: "schedule", epoch: 11, taskId: 43, tiles: [9, 10] },
+        ],
+      },
+      17,
+    );
+    expect(hex(batch)).toBe(
+      "02" +
+        "24" +
+        "1100" +
+        "1800" +
+        "02" +
+        "21" +
+        "0b000000" +
+        "2a000000" +
+        "20" +
+        "0b000000" +
+        "2b000000" +
+        "02" +
+        "0900" +
+        "0a00" +
+        "4fe8",
+    );
   });
 
   it("uses the type codes and payload sizes of the PROTOCOL.md message table", () => {
     const doc = readFileSync(new URL("../../../firmware-bridge/PROTOCOL.md", import.meta.url), "utf8");
-    const fixedPart: Partial<Record<string, number>> = { hello: 25, schedule: 9, resume: 9, error: 3 };
+    const fixedPart: Partial<Record<string, number>> = { hello: 25, schedule: 9, resume: 9, error: 3, batch: 1 };
     for (const type of MESSAGE_TYPES) {
       const code = `0x${MSG[type].toString(16).padStart(2, "0")}`;
       const row = doc.split("\n").find((l) => l.startsWith(`| \`${code}\` | ${type.toUpperCase()} |`));
@@ -119,7 +148,7 @@ describe("codec", () => {
   it("never throws on well-framed payloads of any type (CRC right, contents arbitrary)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 200 }), (type, payload) => {
-        const r = decodeFrame(frameBytes(1, type, 1, payload));
+        const r = decodeFrame(frameBytes(PROTOCOL_VERSION, type, 1, payload));
         if (r.ok) expect(decodeFrame(encodeMessage(r.message, 1))).toEqual(r);
       }),
       { numRuns: 3000 },
@@ -203,7 +232,12 @@ describe("commandEpoch (the board's ACK epoch, read before decoding)", () => {
     fc.assert(
       fc.property(message, seq, (m, s) => {
         const frame = encodeMessage(m, s);
-        const expected = m.type === "schedule" || m.type === "resume" || m.type === "preempt" || m.type === "drop" ? m.epoch : 0;
+        const expected =
+          m.type === "schedule" || m.type === "resume" || m.type === "preempt" || m.type === "drop"
+            ? m.epoch
+            : m.type === "batch"
+              ? Math.max(...m.commands.map((c) => c.epoch))
+              : 0;
         expect(commandEpoch(frame)).toBe(expected);
       }),
     );

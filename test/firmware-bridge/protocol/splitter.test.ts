@@ -4,6 +4,7 @@ import {
   FrameSplitter,
   MAX_COBS_FRAME,
   MAX_PAYLOAD,
+  PROTOCOL_VERSION,
   decodeFrame,
   encodeMessage,
   frameBytes,
@@ -80,7 +81,7 @@ describe("FrameSplitter", () => {
   });
 
   it("accepts the largest legal frame exactly at the limit", () => {
-    const raw = frameBytes(1, 0x42, 1, new Uint8Array(MAX_PAYLOAD).fill(0x41));
+    const raw = frameBytes(PROTOCOL_VERSION, 0x42, 1, new Uint8Array(MAX_PAYLOAD).fill(0x41));
     const wire = toWire(raw);
     expect(wire.length - 1).toBe(MAX_COBS_FRAME);
     const sp = new FrameSplitter();

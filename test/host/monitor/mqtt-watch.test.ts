@@ -130,6 +130,32 @@ describe("watchMqtt", () => {
     expect(metrics).toMatch(/immsched_board_temperature_celsius\{[^}]*\} 42\.5\n/);
   });
 
+  it("shows every command of a BATCH (protocol 2: one decision, one frame) and ignores nudges", async () => {
+    const got: RuntimeEvent[] = [];
+    const w = await watchMqtt(url, { push: (e) => got.push(e) }, { board: "bt1" });
+    const c = await mqtt.connectAsync(url);
+    try {
+      const batch: Message = {
+        type: "batch",
+        commands: [
+          { type: "preempt", epoch: 4, taskId: 1 },
+          { type: "schedule", epoch: 4, taskId: 2, tiles: [0, 1] },
+        ],
+      };
+      await c.publishAsync("immsched/bt1/nudge_board", Buffer.alloc(0), { qos: 1 });
+      await c.publishAsync(topicFor("bt1", "batch", "host"), Buffer.from(encodeMessage(batch, 3)), { qos: 1 });
+      await until(() => got.filter((e) => "command" in e).length === 2, "both commands");
+      expect(got.flatMap((e) => ("command" in e ? [e.command] : []))).toEqual([
+        { kind: "preempt", epoch: 4, taskId: 1 },
+        { kind: "place", epoch: 4, taskId: 2, stages: 2, tiles: [0, 1] },
+      ]);
+      expect(w.counters).toMatchObject({ framesReceived: 1, framesRejected: 0 });
+    } finally {
+      await c.endAsync();
+      await w.close();
+    }
+  });
+
   it("takes a custom decoder (payload -> event), e.g. another codec", async () => {
     const got: RuntimeEvent[] = [];
     const w = await watchMqtt(
