@@ -217,6 +217,16 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.resolve(false);
   }
 
+  /**
+   * A board reset as firmware would go through one (a watchdog, a brown-out): the session is
+   * forgotten, every task held is aborted and a new HELLO goes out (PROTOCOL.md §6.1). The clock
+   * and the scenario keep running: sensors keep producing frames while the board reboots.
+   */
+  reset(why = "reset"): void {
+    if (!this.started || this.stopped) return;
+    this.guard(() => this.newSession(why));
+  }
+
   get stats(): BoardStats {
     return {
       ...this.stats_,
