@@ -136,7 +136,8 @@ export function summaryText(s: BoardSummary, header: string): string {
     `${s.complete ? "finished" : "stopped"} after ${(s.wallMs / 1000).toFixed(2)} s wall (board clock ${(s.boardTimeNs / 1e9).toFixed(3)} s)` +
       `${s.execution ? ` · ${s.execution === "spatial" ? "tile-spatial" : "layer-temporal"} execution` : ""}`,
     `tasks: ${s.tasksRaised} raised, ${s.externalTasks} external, ${s.tasksDone} done, ${s.tasksDropped} dropped, ` +
-      `${s.droppedDependency} not raised (parent dropped), ${s.tasksAborted} aborted by a new session`,
+      `${s.droppedDependency} not raised (parent dropped), ${s.tasksAborted} aborted by a new session` +
+      (s.tasksAborted ? ` (${s.tasksReissued} re-issued by the host, ${s.tasksUnclaimed} never claimed)` : ""),
     `commands: ${s.commandsApplied} applied, ${s.staleCommands} stale, ${s.unknownCommands} for unknown or ended tasks, ${s.badCommands} bad (ERROR 5)` +
       (s.unreportedStages ? ` · ${s.unreportedStages} layer completions past layer 63 not reported (STAGE_DONE carries 0..63)` : ""),
     `link: ${l.framesSent} frames sent, ${l.framesReceived} received, ${l.framesRejected} rejected, ${l.retries} retries, ` +
