@@ -87,6 +87,8 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   /** Tasks aborted by a new session that the host knew of: re-issued, dropped or, unclaimed, ended. */
   private readonly aborted = new Set<number>();
   private abortedTimer?: NodeJS.Timeout;
+  /** TASK_DONEs the host has not ACKed yet: a new session must not lose them (§6.1). */
+  private readonly doneUnacked = new Map<number, Message>();
   private readonly epochs = new Map<number, number>();
   private readonly held: HeldCommands;
   private readonly holdUnknown: boolean;
@@ -275,7 +277,6 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const now = this.clock.nowNs();
     // PROTOCOL.md §6.1: whatever ran is lost. A task the host had ACKed waits, aborted, for the
     // host to re-issue or drop it; one it never heard of is announced again in the new session
-    const announce: TaskState[] = [];
     for (const id of [...this.live]) {
       const t = this.tasks.get(id)!;
       t.buffer.length = 0; // events of the old session would be noise to the new one
@@ -284,7 +285,21 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
         t.status = "aborted";
         this.live.delete(id);
         this.aborted.add(id);
-      } else announce.push(t);
+      }
+    }
+    // what the host has not acknowledged goes out again in the new session: the ARRIVAL of every
+    // task raised but not ACKed (it restarts if it was running; a finished one keeps only its
+    // TASK_DONE, sent once the ARRIVAL is ACKed), and every TASK_DONE of a task the host knows
+    const announce: TaskState[] = [];
+    const resend: Message[] = [];
+    for (const t of this.tasks.values()) {
+      if (t.acked) {
+        const done = this.doneUnacked.get(t.id);
+        if (done) resend.push(done);
+      } else if (t.status === "live" || t.status === "done" || (t.status === "dropped" && t.dropReason !== "dependency")) {
+        t.buffer = t.buffer.filter((m) => m.type === "task_done");
+        announce.push(t);
+      }
     }
     for (const cmd of this.held.drain()) {
       this.stats_.unknownCommands++;
@@ -292,6 +307,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     }
     this.preSession.length = 0;
     for (const t of announce) this.preSession.push(this.arrivalMessage(t));
+    this.preSession.push(...resend);
     // a new host may count epochs from 0 again
     this.epochs.clear();
     if (this.machine) {
@@ -435,6 +451,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private onAcked(m: Message): void {
     if (this.stopped) return;
+    if (m.type === "task_done") this.doneUnacked.delete(m.taskId);
     if (m.type === "hello") {
       if (!this.sessionUp) this.onEstablished();
       return;
@@ -451,6 +468,13 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private onGiveUp(m: Message, reason: string): void {
     if (this.stopped) return;
+    if (m.type !== "hello" && reason.startsWith("no ACK") && this.workDone()) {
+      // every task has ended here and only this frame was left to deliver: the host has finished
+      // and gone (a new session would wait for it for ever)
+      if (!this.resolved) this.log(`${m.type} given up (${reason}) after the last task: finished`);
+      this.resolve(true);
+      return;
+    }
     if (m.type === "hello" || reason.startsWith("no ACK")) {
       // the link is lost (§5.2); a HELLO is never given up on (§6.1): start over
       this.log(`${m.type} given up (${reason}): new session`);
@@ -685,7 +709,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       return;
     }
     // also for a task dropped while it ran on: the simulator hands that TASK_DONE to the controller too
-    this.sendEvent(t, { type: "task_done", taskId: e.taskId, boardTimeNs: time, energyPJ: Math.max(0, e.energyPJ) });
+    const done: Message = { type: "task_done", taskId: e.taskId, boardTimeNs: time, energyPJ: Math.max(0, e.energyPJ) };
+    this.doneUnacked.set(e.taskId, done);
+    this.sendEvent(t, done);
     if (!t) return;
     t.doneNs = e.time;
     if (t.status === "live") {
@@ -790,11 +816,15 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private checkFinished(): void {
     if (this.resolved || !this.sessionUp) return;
-    if (this.nextArrival < this.arrivals.length || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return;
-    if (this.aborted.size > 0) return;
-    if (this.machine && this.machine.nextTime() !== Infinity) return;
-    if (this.endpoint.pending > 0) return;
+    if (!this.workDone() || this.endpoint.pending > 0) return;
     this.resolve(true);
+  }
+
+  /** Every arrival raised and every task ended, nothing running or held (frames may still be in flight). */
+  private workDone(): boolean {
+    if (this.nextArrival < this.arrivals.length || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return false;
+    if (this.aborted.size > 0) return false;
+    return !(this.machine && this.machine.nextTime() !== Infinity);
   }
 
   private resolve(complete: boolean): void {

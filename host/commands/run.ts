@@ -278,7 +278,8 @@ function summaryText(
       `${summary.link.duplicates ? ` · duplicates ${summary.link.duplicates}` : ""}` +
       `${externalRefused ? ` · external arrivals refused ${externalRefused}` : ""}` +
       `${link.host.stats.errors ? ` · link faults ${link.host.stats.errors} (last: ${link.host.stats.lastError})` : ""}` +
-      `${run.boardLost ? ` · board lost ${run.boardLost}x` : ""}`,
+      `${run.boardLost ? ` · board lost ${run.boardLost}x` : ""}` +
+      `${run.sessions > 1 ? ` · board sessions ${run.sessions}: ${run.reissued} tasks re-issued, ${run.resetDrops} dropped (deadline passed)` : ""}`,
     `  host      arrival -> commands sent: p50 ${summary.host.arrivalToCommandMicrosP50.toFixed(1)} µs · p99 ${summary.host.arrivalToCommandMicrosP99.toFixed(1)} µs`,
     "",
   ].join("\n");
