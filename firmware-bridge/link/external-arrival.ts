@@ -14,8 +14,12 @@ export interface ExternalArrival {
 
 export type ExternalArrivalResult = { ok: true; arrival: ExternalArrival } | { ok: false; reason: string };
 
+/** Longest message accepted, bytes: a task is ~80 bytes of JSON; anything far longer is refused unread. */
+export const MAX_EXTERNAL_ARRIVAL_BYTES = 1024;
+
 export function parseExternalArrival(payload: Uint8Array): ExternalArrivalResult {
   const no = (reason: string): ExternalArrivalResult => ({ ok: false, reason });
+  if (payload.length > MAX_EXTERNAL_ARRIVAL_BYTES) return no(`longer than ${MAX_EXTERNAL_ARRIVAL_BYTES} bytes (${payload.length})`);
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder().decode(payload));
