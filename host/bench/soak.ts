@@ -37,6 +37,10 @@ export interface MemorySample {
   arrivals: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** V8 heap committed (used + free space it keeps). */
+  heapTotalBytes: number;
+  /** Memory outside the V8 heap that V8 accounts for (ArrayBuffers: the Wasm memory among them). */
+  externalBytes: number;
   wasmBytes: number;
   /** Tasks open at that moment (arrived, neither finished nor dropped); the last sample is taken once all drained. */
   open: number;
@@ -81,8 +85,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const machine: Machine = SPATIAL_POLICIES.has(o.policy) ? new SpatialMachine(64) : new TemporalMachine();
   const deliveries = new EventHeap<Queued>();
   const open = new Map<number, number>(); // task id -> deadline, while it is open
-  const micros = new Float64Array(o.arrivals);
-  const work = new Float64Array(o.arrivals);
+  // the latency log is written once per arrival: touched now, so its pages are in the first sample's RSS
+  const micros = new Float64Array(o.arrivals).fill(-1);
+  const work = new Float64Array(o.arrivals).fill(-1);
   const rand = mulberry32(o.seed);
   const meanGapNs = 1e9 / o.rate;
 
@@ -98,7 +103,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const sample = () => {
     gc?.();
     const m = process.memoryUsage();
-    const s = { arrivals: arrived, rssBytes: m.rss, heapUsedBytes: m.heapUsed, wasmBytes: ctl.memoryBytes, open: open.size };
+    const s = {
+      arrivals: arrived,
+      rssBytes: m.rss,
+      heapUsedBytes: m.heapUsed,
+      heapTotalBytes: m.heapTotal,
+      externalBytes: m.external,
+      wasmBytes: ctl.memoryBytes,
+      open: open.size,
+    };
     out.push(s);
     o.onSample?.(s);
   };
@@ -201,14 +214,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be an integer >= 0, got ${values.seed}`);
   console.log(`# soak: ${arrivals} arrivals at ${rate}/s (Dysta recipe, virtual time), policy ${values.policy}, seed ${seed}`);
   console.log(`machine: ${machineLine()}`);
-  console.log("| arrivals | RSS MiB | V8 heap used MiB | Wasm memory bytes | open tasks |");
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log("| arrivals | RSS MiB | V8 heap used MiB | V8 heap committed MiB | external MiB | Wasm memory bytes | open tasks |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
   const r = await runSoak({
     arrivals,
     rate,
     policy: values.policy as PolicyName,
     seed,
-    onSample: (s) => console.log(`| ${s.arrivals} | ${mib(s.rssBytes)} | ${mib(s.heapUsedBytes)} | ${s.wasmBytes} | ${s.open} |`),
+    onSample: (s) =>
+      console.log(
+        `| ${s.arrivals} | ${mib(s.rssBytes)} | ${mib(s.heapUsedBytes)} | ${mib(s.heapTotalBytes)} | ${mib(s.externalBytes)} | ${s.wasmBytes} | ${s.open} |`,
+      ),
   });
   const start = r.samples[0]!;
   const warm = r.samples[1] ?? start;
