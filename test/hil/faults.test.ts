@@ -114,8 +114,11 @@ function survived({ json, b, hostLine }: Awaited<ReturnType<typeof faultyRun>>, 
   // the reset: the host saw a second session and re-issued what the board had aborted
   expect(hostLine, "the host's summary names the second board session").not.toBeNull();
   expect(Number(hostLine![1])).toBe(2);
-  expect(b.unclaimed).toBe(0);
-  expect(b.reissued).toBeLessThanOrEqual(Number(hostLine![2]));
+  // a task the board aborted and the host did not claim is one the host had already ended: its
+  // DROP was still unacknowledged at the reset (the board ends it after 1 s). (And the board may
+  // run again a task the host did not re-issue: a command of the old session, held back by the
+  // delay fault, that reaches it after the reset; the host ignores its TASK_DONE.)
+  expect(b.unclaimed).toBeLessThanOrEqual(json.tasks.dropped);
 }
 
 describe("fault injection in the loop", () => {
