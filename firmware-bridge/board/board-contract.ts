@@ -80,6 +80,10 @@ export interface BoardStats {
   droppedDependency: number;
   /** Held when a new session started (the host forgot them). */
   tasksAborted: number;
+  /** Aborted tasks the host re-issued in the new session (a SCHEDULE or RESUME ran them again from the start). */
+  tasksReissued: number;
+  /** Aborted tasks the host neither re-issued nor dropped within the hold time: ended here. */
+  tasksUnclaimed: number;
   commandsApplied: number;
   /** Epoch lower than the task's highest applied one: ACKed, not applied. */
   staleCommands: number;

@@ -38,19 +38,48 @@ export interface Machine {
 }
 
 interface Pending {
-  gen: number;
+  /** The task's token when it was scheduled: stale once the task is cancelled or forgotten. */
+  token: object;
   event: BoardEvent;
+}
+
+/**
+ * The last `cap` task ids added, older ones forgotten: a command that crossed a TASK_DONE comes
+ * within a few frames of it, and a board that runs for months must not keep every id (the soak).
+ */
+class RecentIds {
+  private readonly ring: Array<number | undefined>;
+  private readonly set = new Set<number>();
+  private at = 0;
+
+  constructor(private readonly cap: number) {
+    this.ring = new Array<number | undefined>(cap);
+  }
+
+  add(id: number): void {
+    if (this.set.has(id)) return;
+    const old = this.ring[this.at];
+    if (old !== undefined) this.set.delete(old);
+    this.ring[this.at] = id;
+    this.at = (this.at + 1) % this.cap;
+    this.set.add(id);
+  }
+
+  has(id: number): boolean {
+    return this.set.has(id);
+  }
 }
 
 abstract class EventMachine {
   protected heap = new EventHeap<Pending>();
-  protected gens = new Map<number, number>();
+  /** Per task with events pending: a fresh object at every cancel, deleted when the task ends. */
+  protected tokens = new Map<number, object>();
   protected profiles = new Map<number, TaskProfile>();
   checkpointEnergyPJ = 0;
   totalEnergyPJ = 0;
   /** Commands for tasks that already finished here (they crossed the TASK_DONE): ignored, counted. */
   staleCommands = 0;
-  protected finished = new Set<number>();
+  protected finished = new RecentIds(4096);
 
   admit(taskId: number, profile: TaskProfile): void {
     this.profiles.set(taskId, profile);
@@ -63,17 +92,28 @@ abstract class EventMachine {
   }
 
   protected schedule(taskId: number, time: number, event: BoardEvent): void {
-    this.heap.push(time, { gen: this.gens.get(taskId) ?? 0, event });
+    let token = this.tokens.get(taskId);
+    if (!token) {
+      token = {};
+      this.tokens.set(taskId, token);
+    }
+    this.heap.push(time, { token, event });
+  }
+
+  /** The task ended here: nothing of it stays (any event still queued for it is stale). */
+  protected forget(taskId: number): void {
+    this.tokens.delete(taskId);
+    this.profiles.delete(taskId);
   }
 
   /** Invalidates every event scheduled for the task so far. */
   protected cancel(taskId: number): void {
-    this.gens.set(taskId, (this.gens.get(taskId) ?? 0) + 1);
+    if (this.tokens.has(taskId)) this.tokens.set(taskId, {});
   }
 
   private skipStale(): void {
     for (let top = this.heap.peek(); top; top = this.heap.peek()) {
-      if (top.value.gen === (this.gens.get(top.value.event.taskId) ?? 0)) return;
+      if (top.value.token === this.tokens.get(top.value.event.taskId)) return;
       this.heap.pop();
     }
   }
@@ -146,7 +186,7 @@ export class TemporalMachine extends EventMachine implements Machine {
 
   protected onEvent(e: BoardEvent): void {
     if (e.kind === "done") {
-      this.profiles.delete(e.taskId);
+      this.forget(e.taskId);
       this.finished.add(e.taskId);
       return;
     }
@@ -316,6 +356,6 @@ export class SpatialMachine extends EventMachine implements Machine {
     this.finished.add(e.taskId);
     this.segments.delete(e.taskId);
     this.energy.delete(e.taskId);
-    this.profiles.delete(e.taskId);
+    this.forget(e.taskId);
   }
 }

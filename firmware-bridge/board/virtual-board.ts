@@ -44,7 +44,8 @@ export type { BoardArrival };
 export type { BoardScenario, BoardStats, BoardSummary, CommandOutcome, VirtualBoardEvents, VirtualBoardOptions } from "./board-contract.js";
 import type { BoardStats, BoardSummary, VirtualBoardEvents, VirtualBoardOptions } from "./board-contract.js";
 
-type Status = "pending" | "waiting" | "live" | "done" | "dropped";
+/** "aborted": held when a new session started; the host may re-issue it (PROTOCOL.md §6.1). */
+type Status = "pending" | "waiting" | "live" | "done" | "dropped" | "aborted";
 
 interface TaskState {
   id: number;
@@ -83,6 +84,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     t.status === "dropped" ? "dropped" : t.doneNs === undefined ? "open" : "ended",
   );
   private readonly live = new Set<number>();
+  /** Tasks aborted by a new session that the host knew of: re-issued, dropped or, unclaimed, ended. */
+  private readonly aborted = new Set<number>();
+  private abortedTimer?: NodeJS.Timeout;
+  /** TASK_DONEs the host has not ACKed yet: a new session must not lose them (§6.1). */
+  private readonly doneUnacked = new Map<number, Message>();
   private readonly epochs = new Map<number, number>();
   private readonly held: HeldCommands;
   private readonly holdUnknown: boolean;
@@ -97,6 +103,8 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     tasksDropped: 0,
     droppedDependency: 0,
     tasksAborted: 0,
+    tasksReissued: 0,
+    tasksUnclaimed: 0,
     commandsApplied: 0,
     staleCommands: 0,
     unknownCommands: 0,
@@ -223,6 +231,16 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.resolve(false);
   }
 
+  /**
+   * A board reset as firmware would go through one (a watchdog, a brown-out): the session is
+   * forgotten, every task held is aborted and a new HELLO goes out (PROTOCOL.md §6.1). The clock
+   * and the scenario keep running: sensors keep producing frames while the board reboots.
+   */
+  reset(why = "reset"): void {
+    if (!this.started || this.stopped) return;
+    this.guard(() => this.newSession(why));
+  }
+
   get stats(): BoardStats {
     return {
       ...this.stats_,
@@ -263,18 +281,39 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.stats_.sessions++;
     this.clearTimers();
     const now = this.clock.nowNs();
+    // PROTOCOL.md §6.1: whatever ran is lost. A task the host had ACKed waits, aborted, for the
+    // host to re-issue or drop it; one it never heard of is announced again in the new session
     for (const id of [...this.live]) {
       const t = this.tasks.get(id)!;
-      this.end(t, "dropped", "aborted");
-      t.buffer.length = 0; // the host forgot the task: its events would be noise
+      t.buffer.length = 0; // events of the old session would be noise to the new one
       this.stats_.tasksAborted++;
-      this.release(t, true);
+      if (t.acked) {
+        t.status = "aborted";
+        this.live.delete(id);
+        this.aborted.add(id);
+      }
+    }
+    // what the host has not acknowledged goes out again in the new session: the ARRIVAL of every
+    // task raised but not ACKed (it restarts if it was running; a finished one keeps only its
+    // TASK_DONE, sent once the ARRIVAL is ACKed), and every TASK_DONE of a task the host knows
+    const announce: TaskState[] = [];
+    const resend: Message[] = [];
+    for (const t of this.tasks.values()) {
+      if (t.acked) {
+        const done = this.doneUnacked.get(t.id);
+        if (done) resend.push(done);
+      } else if (t.status === "live" || t.status === "done" || (t.status === "dropped" && t.dropReason !== "dependency")) {
+        t.buffer = t.buffer.filter((m) => m.type === "task_done");
+        announce.push(t);
+      }
     }
     for (const cmd of this.held.drain()) {
       this.stats_.unknownCommands++;
       this.emit("command", cmd, "unknown");
     }
     this.preSession.length = 0;
+    for (const t of announce) this.preSession.push(this.arrivalMessage(t));
+    this.preSession.push(...resend);
     // a new host may count epochs from 0 again
     this.epochs.clear();
     if (this.machine) {
@@ -315,7 +354,49 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.heartbeatTimer = setInterval(() => this.guard(() => this.heartbeat()), this.opts.heartbeatMs ?? 1000);
     this.telemetryTimer = setInterval(() => this.guard(() => this.telemetry()), this.opts.telemetryMs ?? 250);
     this.emit("session", this.stats_.sessionsUp);
+    if (this.aborted.size > 0) {
+      // a host that does not recover tasks (or lost them) would leave them aborted for ever
+      this.abortedTimer = setTimeout(() => this.guard(() => this.endUnclaimed()), this.opts.externalHoldMs ?? DEFAULT_HOLD_MS);
+    }
     this.pump();
+  }
+
+  private endUnclaimed(): void {
+    for (const id of this.aborted) {
+      const t = this.tasks.get(id)!;
+      this.end(t, "dropped", "aborted");
+      this.stats_.tasksUnclaimed++;
+      this.release(t, true);
+    }
+    this.aborted.clear();
+    this.pump();
+  }
+
+  /**
+   * A command for a task aborted by the new session: the host re-issues it (SCHEDULE or RESUME:
+   * it runs again from its first stage, the work done before the reset is lost) or drops it.
+   */
+  private reissue(t: TaskState, cmd: Command, now: number): void {
+    if (cmd.kind === "preempt") {
+      this.stats_.unknownCommands++;
+      this.emit("command", cmd, "unknown");
+      return;
+    }
+    this.aborted.delete(t.id);
+    if (cmd.kind === "drop") {
+      this.epochs.set(t.id, cmd.epoch);
+      this.stats_.commandsApplied++;
+      this.emit("command", cmd, "applied");
+      this.end(t, "dropped", cmd.reason);
+      this.stats_.tasksDropped++;
+      this.release(t, true);
+      return;
+    }
+    t.status = "live";
+    this.live.add(t.id);
+    this.stats_.tasksReissued++;
+    this.machine?.admit(t.id, t.profile);
+    this.apply(t, cmd, now);
   }
 
   private clearTimers(): void {
@@ -325,6 +406,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.immediate = undefined;
     clearInterval(this.heartbeatTimer);
     clearInterval(this.telemetryTimer);
+    clearTimeout(this.abortedTimer);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -375,6 +457,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private onAcked(m: Message): void {
     if (this.stopped) return;
+    if (m.type === "task_done") this.doneUnacked.delete(m.taskId);
     if (m.type === "hello") {
       if (!this.sessionUp) this.onEstablished();
       return;
@@ -391,6 +474,13 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private onGiveUp(m: Message, reason: string): void {
     if (this.stopped) return;
+    if (m.type !== "hello" && reason.startsWith("no ACK") && this.workDone()) {
+      // every task has ended here and only this frame was left to deliver: the host has finished
+      // and gone (a new session would wait for it for ever)
+      if (!this.resolved) this.log(`${m.type} given up (${reason}) after the last task: finished`);
+      this.resolve(true);
+      return;
+    }
     if (m.type === "hello" || reason.startsWith("no ACK")) {
       // the link is lost (§5.2); a HELLO is never given up on (§6.1): start over
       this.log(`${m.type} given up (${reason}): new session`);
@@ -422,6 +512,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const t = this.tasks.get(cmd.taskId);
     if (!t && this.holdUnknown) {
       this.hold(cmd);
+      return;
+    }
+    if (t?.status === "aborted") {
+      this.reissue(t, cmd, now);
+      this.pump();
       return;
     }
     if (t?.status !== "live") {
@@ -550,13 +645,21 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   /** Raises a task: admits it and sends its ARRIVAL, after the events of `parent` if those still wait. */
   private raise(t: TaskState, parent?: TaskState): void {
-    const a = t.arrival!;
     t.status = "live";
     this.live.add(t.id);
     this.stats_.tasksRaised++;
     this.machine?.admit(t.id, t.profile);
+    const msg = this.arrivalMessage(t);
+    // the host hears of the child after its parent's TASK_DONE, as it happened on the board
+    if (parent && !parent.acked) parent.buffer.push(msg);
+    else this.endpoint.send(msg);
+    this.emit("arrival", msg);
+  }
+
+  private arrivalMessage(t: TaskState): Arrival {
+    const a = t.arrival!;
     const origin = this.origin ?? 0;
-    const msg: Arrival = {
+    return {
       type: "arrival",
       taskId: t.id,
       modelId: this.modelIndex.get(a.model)!,
@@ -565,10 +668,6 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       arrivalNs: Math.round(origin + a.arrivalNs),
       deadlineNs: Math.round(origin + a.deadlineNs),
     };
-    // the host hears of the child after its parent's TASK_DONE, as it happened on the board
-    if (parent && !parent.acked) parent.buffer.push(msg);
-    else this.endpoint.send(msg);
-    this.emit("arrival", msg);
   }
 
   private dropDependent(t: TaskState): void {
@@ -616,7 +715,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       return;
     }
     // also for a task dropped while it ran on: the simulator hands that TASK_DONE to the controller too
-    this.sendEvent(t, { type: "task_done", taskId: e.taskId, boardTimeNs: time, energyPJ: Math.max(0, e.energyPJ) });
+    const done: Message = { type: "task_done", taskId: e.taskId, boardTimeNs: time, energyPJ: Math.max(0, e.energyPJ) };
+    this.doneUnacked.set(e.taskId, done);
+    this.sendEvent(t, done);
     if (!t) return;
     t.doneNs = e.time;
     if (t.status === "live") {
@@ -725,10 +826,15 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private checkFinished(): void {
     if (this.resolved || !this.sessionUp) return;
-    if (this.nextArrival < this.arrivals.length || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return;
-    if (this.machine && this.machine.nextTime() !== Infinity) return;
-    if (this.endpoint.pending > 0) return;
+    if (!this.workDone() || this.endpoint.pending > 0) return;
     this.resolve(true);
+  }
+
+  /** Every arrival raised and every task ended, nothing running or held (frames may still be in flight). */
+  private workDone(): boolean {
+    if (this.nextArrival < this.arrivals.length || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return false;
+    if (this.aborted.size > 0) return false;
+    return !(this.machine && this.machine.nextTime() !== Infinity);
   }
 
   private resolve(complete: boolean): void {

@@ -19,7 +19,7 @@ export const MAX_EXTERNAL_ARRIVAL_BYTES = 1024;
 
 export function parseExternalArrival(payload: Uint8Array): ExternalArrivalResult {
   const no = (reason: string): ExternalArrivalResult => ({ ok: false, reason });
-  if (payload.length > MAX_EXTERNAL_ARRIVAL_BYTES) return no(`message of ${payload.length} B is over ${MAX_EXTERNAL_ARRIVAL_BYTES} B`);
+  if (payload.length > MAX_EXTERNAL_ARRIVAL_BYTES) return no(`longer than ${MAX_EXTERNAL_ARRIVAL_BYTES} bytes (${payload.length})`);
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder().decode(payload));

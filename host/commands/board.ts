@@ -10,6 +10,7 @@ import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import { SerialTransport, DEFAULT_BAUD } from "../../firmware-bridge/link/serial.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { MQTT_RETRY_MS, SERIAL_RETRY_MS } from "../../firmware-bridge/link/retry.js";
+import { type FaultSpec, FaultyTransport, parseFaults } from "../../firmware-bridge/link/faults.js";
 import { loadScenario, type Scenario } from "../workloads/scenario.js";
 import { sampleTask } from "../workloads/profiles.js";
 import { InputError } from "../formats/input-error.js";
@@ -34,6 +35,8 @@ export interface BoardCommandOptions {
   telemetryMs?: number;
   /** MQTT: also run the JSON arrivals published on immsched/<id>/arrivals. */
   externalArrivals?: boolean;
+  /** Fault injection (firmware-bridge/link/faults.ts): a parsed spec, or the `--faults` text. */
+  faults?: FaultSpec | string;
   quiet?: boolean;
   /** Programmatic use (tests): stops the board like SIGINT does. */
   abort?: AbortSignal;
@@ -64,6 +67,10 @@ export function registerBoardCommand(program: Command): Command {
     .option("--heartbeat-ms <ms>", "HEARTBEAT period (default 1000)", positiveNumber("--heartbeat-ms"))
     .option("--telemetry-ms <ms>", "TELEMETRY period (default 250)", positiveNumber("--telemetry-ms"))
     .option("--external-arrivals", "MQTT: also run the JSON tasks published on immsched/<id>/arrivals")
+    .option(
+      "--faults <spec>",
+      "inject link faults: drop=P,corrupt=P,dup=P,delay=MS,reset-after=SEC[,seed=N] (P a probability or a percentage, both directions)",
+    )
     .option("--quiet", "no progress lines")
     .action(async (opts: BoardCommandOptions) => {
       process.exitCode = await boardCommand(opts);
@@ -129,7 +136,8 @@ export function summaryText(s: BoardSummary, header: string): string {
     `${s.complete ? "finished" : "stopped"} after ${(s.wallMs / 1000).toFixed(2)} s wall (board clock ${(s.boardTimeNs / 1e9).toFixed(3)} s)` +
       `${s.execution ? ` · ${s.execution === "spatial" ? "tile-spatial" : "layer-temporal"} execution` : ""}`,
     `tasks: ${s.tasksRaised} raised, ${s.externalTasks} external, ${s.tasksDone} done, ${s.tasksDropped} dropped, ` +
-      `${s.droppedDependency} not raised (parent dropped), ${s.tasksAborted} aborted by a new session`,
+      `${s.droppedDependency} not raised (parent dropped), ${s.tasksAborted} aborted by a new session` +
+      (s.tasksAborted ? ` (${s.tasksReissued} re-issued by the host, ${s.tasksUnclaimed} never claimed)` : ""),
     `commands: ${s.commandsApplied} applied, ${s.staleCommands} stale, ${s.unknownCommands} for unknown or ended tasks, ${s.badCommands} bad (ERROR 5)` +
       (s.unreportedStages ? ` · ${s.unreportedStages} layer completions past layer 63 not reported (STAGE_DONE carries 0..63)` : ""),
     `link: ${l.framesSent} frames sent, ${l.framesReceived} received, ${l.framesRejected} rejected, ${l.retries} retries, ` +
@@ -137,6 +145,16 @@ export function summaryText(s: BoardSummary, header: string): string {
     `energy: ${(s.energyPJ / 1e9).toFixed(3)} mJ${s.workloadOriginNs !== null ? ` · workload time 0 = board ${ms(s.workloadOriginNs)}` : ""}`,
     "",
   ].join("\n");
+}
+
+/** What the faults did, injected (both directions) beside what this board's endpoint saw of them. */
+export function faultsText(f: FaultyTransport, s: BoardSummary): string {
+  const { tx, rx } = f.injected;
+  return (
+    `faults injected: sent ${tx.dropped} dropped, ${tx.corrupted} corrupted, ${tx.duplicated} duplicated, ${tx.delayed} delayed · ` +
+    `received ${rx.dropped} dropped, ${rx.corrupted} corrupted, ${rx.duplicated} duplicated, ${rx.delayed} delayed · ${f.injected.resets} resets\n` +
+    `faults seen here: ${s.link.framesRejected} frames rejected, ${s.link.duplicates} duplicates, ${s.link.retries} retries, ${s.tasksAborted} tasks aborted by new sessions\n`
+  );
 }
 
 /** Runs the board until every task ended or a signal; 0 when it ran, 2 on bad input, 1 when the link cannot be opened. */
@@ -148,6 +166,12 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
   };
   const problem = checkOptions(opts);
   if (problem) return fail(EXIT_BAD_INPUT, problem);
+  let faults: FaultSpec | undefined;
+  try {
+    faults = typeof opts.faults === "string" ? parseFaults(opts.faults) : opts.faults;
+  } catch (e) {
+    return fail(EXIT_BAD_INPUT, (e as Error).message);
+  }
 
   const mesh = opts.mesh ?? { width: 8, height: 8 };
   const id = opts.id ?? DEFAULT_BOARD_ID;
@@ -169,6 +193,8 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
   } catch (e) {
     return fail(EXIT_FAILURE, (e as Error).message);
   }
+  const faulty = faults ? new FaultyTransport(transport, faults, faults.seed ?? seed) : undefined;
+  if (faulty) transport = faulty;
 
   const retryMs = opts.retryMs ?? (opts.serial !== undefined ? SERIAL_RETRY_MS : MQTT_RETRY_MS);
   const quiet = opts.quiet ?? false;
@@ -192,15 +218,24 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
     ? undefined
     : setInterval(() => io.err(progressLine(board.stats, performance.now() - t0, scenario.arrivals.length)), 1000);
   let closed = false;
+  const resetTimer =
+    faulty && faults?.resetAfterS !== undefined
+      ? setTimeout(() => {
+          faulty.noteReset();
+          board.reset("fault injection: reset-after");
+        }, faults.resetAfterS * 1000)
+      : undefined;
   try {
     const summary = await runUntilDone(board, interruption.stopped, retryMs);
     clearInterval(progress);
+    clearTimeout(resetTimer);
     await transport.drain?.();
     closed = true;
     await transport.close();
-    io.out(summaryText(summary, header));
+    io.out(summaryText(summary, header) + (faulty ? faultsText(faulty, summary) : ""));
     return EXIT_OK;
   } finally {
+    clearTimeout(resetTimer);
     clearInterval(progress);
     board.stop();
     if (!closed) await transport.close().catch(() => {});

@@ -46,7 +46,7 @@ export interface RunCommandOptions {
 export interface RunSummary {
   metrics: Metrics;
   tasks: { arrived: number; completed: number; late: number; dropped: number; lost: number };
-  link: { framesSent: number; framesReceived: number; framesRejected: number; retries: number };
+  link: { framesSent: number; framesReceived: number; framesRejected: number; retries: number; duplicates: number };
   host: { arrivalToCommandMicrosP50: number; arrivalToCommandMicrosP99: number; coreRestarts: number };
 }
 
@@ -106,6 +106,7 @@ export function summarize(runtime: HostRuntime, endpoint: Endpoint, scenario: Sc
       framesReceived: endpoint.stats.framesReceived,
       framesRejected: endpoint.stats.framesRejected,
       retries: endpoint.stats.retries,
+      duplicates: endpoint.stats.duplicates,
     },
     host: {
       arrivalToCommandMicrosP50: percentile(micros, 50),
@@ -290,9 +291,11 @@ function summaryText(
     `  tasks     arrived ${summary.tasks.arrived} · completed ${summary.tasks.completed} · late ${summary.tasks.late} · dropped ${summary.tasks.dropped} · lost ${summary.tasks.lost}`,
     `  metrics   violations ${(100 * m.violationRate).toFixed(1)} % · XRBench score ${m.xrbenchScore.toFixed(1)} · ANTT ${m.antt.toFixed(2)} · STP ${m.stp.toFixed(2)} · latency p50 ${m.latencyP50Ms.toFixed(2)} ms p99 ${m.latencyP99Ms.toFixed(2)} ms · energy ${m.energyMJ.toFixed(1)} mJ`,
     `  link      frames sent ${summary.link.framesSent} · received ${summary.link.framesReceived} · rejected ${summary.link.framesRejected} · retries ${summary.link.retries}` +
+      `${summary.link.duplicates ? ` · duplicates ${summary.link.duplicates}` : ""}` +
       `${externalRefused ? ` · external arrivals refused ${externalRefused}` : ""}` +
       `${link.host.stats.errors ? ` · link faults ${link.host.stats.errors} (last: ${link.host.stats.lastError})` : ""}` +
-      `${run.boardLost ? ` · board lost ${run.boardLost}x` : ""}`,
+      `${run.boardLost ? ` · board lost ${run.boardLost}x` : ""}` +
+      `${run.sessions > 1 ? ` · board sessions ${run.sessions}: ${run.reissued} tasks re-issued, ${run.resetDrops} dropped (deadline passed)` : ""}`,
     `  host      arrival -> commands sent: p50 ${summary.host.arrivalToCommandMicrosP50.toFixed(1)} µs · p99 ${summary.host.arrivalToCommandMicrosP99.toFixed(1)} µs` +
       `${summary.host.coreRestarts ? ` · core traps survived ${summary.host.coreRestarts}` : ""}`,
     "",

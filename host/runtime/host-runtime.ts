@@ -28,6 +28,7 @@ import type { RunLog, TaskRecord } from "../sim/types.js";
 import { BoardClock } from "./clock.js";
 import { ArrivalRateLimit, type ArrivalRateOptions, parseExternalArrival } from "../../firmware-bridge/link/external-arrival.js";
 import { type RuntimeEvent, doneEvent, stageEvent, telemetryInfo } from "./events.js";
+import { RESET_DROP_REASON, type RecoveryPlan, planRecovery } from "./recovery.js";
 
 export interface HostRuntimeOptions {
   endpoint: Endpoint;
@@ -81,6 +82,11 @@ export interface RuntimeSummary {
   /** Frames sent for decisions that issued commands, and how many commands they carried. */
   readonly commandFrames: number;
   readonly commandsSent: number;
+  /** Sessions the board started (HELLOs that were not retransmissions); more than 1: it was reset. */
+  readonly sessions: number;
+  /** Open tasks re-issued to the board after a new session, and those dropped then (deadline passed). */
+  readonly reissued: number;
+  readonly resetDrops: number;
 }
 
 /** What the runtime emits: its events (events.ts; the monitor reads them as they are), and each new session. */
@@ -221,6 +227,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       refused: this.refused,
       commandFrames: this.commandFrames,
       commandsSent: this.commandsSent,
+      sessions: this.sessions,
+      reissued: this.reissued,
+      resetDrops: this.resetDrops,
     };
   }
 
@@ -289,8 +298,14 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     }
   }
 
+  private sessions = 0;
+  private reissued = 0;
+  private resetDrops = 0;
+
   private onHello(m: MessageOf<"hello">): void {
-    // a new session: the board aborted whatever it held, so tasks still open are lost
+    // a new session: the board aborted whatever it held (its tiles are all free); the tasks still
+    // open are re-issued or dropped below (recovery.ts), never left open
+    this.sessions++;
     this.hello = m;
     this.live = true;
     this.preemptsInFlight.clear();
@@ -312,6 +327,44 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       time: m.boardTimeNs,
       hello: { board: m.boardId, policy: this.opts.policy, width: m.meshWidth, height: m.meshHeight },
     });
+    if (this.open === 0) return;
+    // the tasks open now, decided once the endpoint has ACKed this HELLO (PROTOCOL.md §6.3: no
+    // command before the ACK; the ACK goes out as soon as this handler returns)
+    const ctl = this.controller;
+    const now = this.now(m.boardTimeNs);
+    const plan = planRecovery(this.records.values(), now);
+    queueMicrotask(() => {
+      // a later HELLO in the same chunk replaced the controller: its own plan covers these tasks
+      if (this.controller === ctl) this.recover(ctl, plan, now);
+    });
+  }
+
+  /** After a new session: every open task is admitted again or, past its deadline, dropped (recovery.ts). */
+  private recover(ctl: RecoverableController, plan: RecoveryPlan, now: number): void {
+    for (const r of plan.expired) {
+      if (r.finishNs !== undefined || r.dropped !== undefined) continue;
+      r.dropped = RESET_DROP_REASON;
+      this.open--;
+      this.resetDrops++;
+      // the board holds it aborted until told (PROTOCOL.md §6.1): DROP ends it there too
+      const drop: Command = { kind: "drop", epoch: this.epoch, taskId: r.id, reason: "deadline" };
+      if (this.watched) this.emit("event", { time: now, command: drop });
+      this.opts.endpoint.send(commandToMessage(drop), r.id);
+    }
+    for (const r of plan.reissue) {
+      if (r.finishNs !== undefined || r.dropped !== undefined) continue;
+      this.reissued++;
+      const d = ctl.arrival({ id: r.id, model: r.model, priority: r.priority, arrivalNs: r.arrivalNs, deadlineNs: r.deadlineNs }, now);
+      this.deliver(d.commands, d.work, d.micros, now);
+    }
+    if (this.watched && plan.expired.length + plan.reissue.length > 0)
+      this.emit("event", {
+        time: now,
+        note: {
+          level: "warn",
+          text: `new board session: ${plan.reissue.length} open tasks re-issued, ${plan.expired.length} dropped (deadline passed)`,
+        },
+      });
   }
 
   /** Debug (`coreTrapEvery`): the core traps at this event, and the controller recovers from it. */

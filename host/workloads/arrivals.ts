@@ -9,6 +9,7 @@
 //    isolated latency (sloMult 10 strict .. 100 loose).
 // Every task carries a sample seed: its sparsity, hence its actual profile, follows from it.
 
+import { MAX_ARRIVALS } from "./limits.js";
 import { type Random, mulberry32 } from "./random.js";
 import type { TaskArrival } from "../sim/types.js";
 import { InputError } from "../formats/input-error.js";
@@ -68,6 +69,13 @@ export function xrbenchArrivals(
     order.push(n);
   };
   for (const n of networks) visit(n, []);
+  // frames are drawn one by one (even those that do not run): bound them before drawing
+  const frames = networks.reduce((s, n) => s + Math.ceil(opts.durationMs / framePeriodMs(n.fps)), 0);
+  if (!(frames <= MAX_ARRIVALS)) {
+    throw new InputError(`${opts.durationMs} ms of these networks' frames is ${frames} frames, more than ${MAX_ARRIVALS}`, {
+      field: "durationMs",
+    });
+  }
   for (const n of order) {
     const rand = mulberry32((opts.seed ^ hashString(n.name)) >>> 0);
     const period = framePeriodMs(n.fps);
@@ -113,10 +121,18 @@ export function dystaArrivals(models: ReadonlyArray<{ name: string; isolatedNs: 
   const rand = mulberry32(opts.seed >>> 0);
   const meanGapNs = 1e9 / opts.rate;
   const endNs = opts.durationMs === undefined ? Infinity : opts.durationMs * 1e6;
+  const expected = opts.count ?? (opts.rate * (opts.durationMs ?? 0)) / 1000;
+  if (!(expected <= MAX_ARRIVALS)) {
+    throw new InputError(`the Dysta recipe would make about ${Math.round(expected)} arrivals, more than ${MAX_ARRIVALS}`, {
+      field: "rate",
+    });
+  }
   const out: ArrivalSpec[] = [];
   let t = 0;
   for (;;) {
     if (opts.count !== undefined && out.length >= opts.count) break;
+    // a Poisson draw can exceed its mean: the bound holds for every draw
+    if (out.length >= MAX_ARRIVALS) throw new InputError(`the Dysta recipe made more than ${MAX_ARRIVALS} arrivals`, { field: "rate" });
     t += -Math.log(1 - rand()) * meanGapNs; // exponential gaps: a Poisson process
     const tNs = Math.round(t);
     if (tNs >= endNs) break;

@@ -5,6 +5,7 @@
 //  - a generator: a recipe ("dysta" or "xrbench") with its parameters, expanded with the run's seed.
 
 import { readFileSync } from "node:fs";
+import { MAX_ARRIVALS, MAX_LAYER_DIM, MAX_MODEL_LAYERS, checkFileSize } from "./limits.js";
 import { z } from "zod";
 import { InputError, fieldPath, parseJson } from "../formats/input-error.js";
 import { type Target, parseTarget } from "../formats/graphs.js";
@@ -14,22 +15,23 @@ import { type ModelSpec, checkModel } from "./dag.js";
 import type { WorkloadArrival } from "./arrivals.js";
 
 const posInt = z.number().int("expected an integer").min(1, "expected a positive integer");
+const dim = posInt.max(MAX_LAYER_DIM, `expected at most ${MAX_LAYER_DIM}`);
 const index = z.number().int("expected an integer").nonnegative("expected an index >= 0");
 const u32 = z.number().int("expected an integer").min(0).max(0xffffffff, "expected a 32-bit unsigned integer");
 
 export const LayerSchema = z.strictObject({
   name: z.string().optional(),
   type: z.enum(LAYER_KINDS).optional(),
-  N: posInt.optional(),
-  K: posInt,
-  C: posInt,
-  Y: posInt,
-  X: posInt,
-  R: posInt,
-  S: posInt,
-  stride: posInt.optional(),
-  strideY: posInt.optional(),
-  strideX: posInt.optional(),
+  N: dim.optional(),
+  K: dim,
+  C: dim,
+  Y: dim,
+  X: dim,
+  R: dim,
+  S: dim,
+  stride: dim.optional(),
+  strideY: dim.optional(),
+  strideX: dim.optional(),
 });
 
 /** A model: a name from the pool (XRBench networks, built-in DAGs), optionally with its sparsity, or inline layers. */
@@ -37,7 +39,11 @@ export const ModelSchema = z.union([
   z.string().min(1, "expected a model name"),
   z.strictObject({
     name: z.string().min(1, "expected a model name"),
-    layers: z.array(LayerSchema).min(1, "a model needs at least one layer").optional(),
+    layers: z
+      .array(LayerSchema)
+      .min(1, "a model needs at least one layer")
+      .max(MAX_MODEL_LAYERS, `a model has at most ${MAX_MODEL_LAYERS} layers`)
+      .optional(),
     edges: z.array(z.tuple([index, index])).optional(),
     sparsity: z.number().min(0).lt(1, "sparsity must be below 1").optional(),
   }),
@@ -83,7 +89,10 @@ export const TraceSchema = z.strictObject({
   /** slo_mult of arrivals that give neither deadline_ms nor slo_mult. */
   sloMult: z.number().positive().optional(),
   models: z.array(ModelSchema).min(1, "a trace needs at least one model"),
-  arrivals: z.array(ArrivalSchema).min(1, "a trace needs at least one arrival"),
+  arrivals: z
+    .array(ArrivalSchema)
+    .min(1, "a trace needs at least one arrival")
+    .max(MAX_ARRIVALS, `a trace has at most ${MAX_ARRIVALS} arrivals`),
 });
 
 export const DystaGeneratorSchema = z.strictObject({
@@ -176,8 +185,10 @@ export function parseScenarioDoc(value: unknown, file?: string): ScenarioDoc {
 export function readScenarioDoc(path: string): ScenarioDoc {
   let text: string;
   try {
+    checkFileSize(path);
     text = readFileSync(path, "utf8");
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`cannot read: ${(e as Error).message}`, { file: path });
   }
   return parseScenarioDoc(parseJson(text, { file: path }), path);

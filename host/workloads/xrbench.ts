@@ -3,6 +3,7 @@
 // Dimensions: { N, K, C, Y, X, R, S } } ... }`, plus the `Accelerator NAME { key: value }` blocks of
 // the hardware files (Single_4K.m). Every error names the file, the line and what was expected.
 
+import { MAX_LAYER_DIM, MAX_MODEL_LAYERS, checkFileSize } from "./limits.js";
 import { readFileSync } from "node:fs";
 import { InputError } from "../formats/input-error.js";
 import { LAYER_KINDS, type Layer, type LayerKind } from "../../firmware-bridge/accelerator/cost.js";
@@ -215,6 +216,7 @@ function parseNetwork(p: Parser, kw: Token, depLines: Map<XrbenchNetwork, number
         break;
       }
       case "Layer":
+        if (net.layers.length >= MAX_MODEL_LAYERS) p.fail(`network ${name} has more than ${MAX_MODEL_LAYERS} layers`, t);
         net.layers.push(parseLayer(p, name));
         break;
       default:
@@ -305,6 +307,7 @@ function parseFields<K extends string>(p: Parser, keys: readonly K[], what: stri
     p.expectPunct(":", `after ${key}`);
     const { value, tok } = p.expectNumber(`${key} in the ${what}`);
     if (!Number.isInteger(value) || value < 1) p.fail(`expected a positive integer for ${key} in the ${what}, got ${tok.text}`, tok);
+    if (value > MAX_LAYER_DIM) p.fail(`${key} in the ${what} is ${tok.text}, more than ${MAX_LAYER_DIM}`, tok);
     out[key] = value;
   }
   return out;
@@ -330,8 +333,10 @@ function parseAccelerator(p: Parser, kw: Token): XrbenchAccelerator {
 export function readXrbenchFile(path: string): XrbenchFile {
   let text: string;
   try {
+    checkFileSize(path);
     text = readFileSync(path, "utf8");
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`cannot read: ${(e as Error).message}`, { file: path });
   }
   return parseXrbench(text, path);

@@ -65,7 +65,7 @@ describe("virtual board session", () => {
     await expect(board.finished).resolves.toMatchObject({ complete: true, tasksRaised: 0 });
   });
 
-  it("answers HELLO_REQUEST with a new session: HELLO from seq 0, tasks held are aborted, arrivals go on", async () => {
+  it("answers HELLO_REQUEST with a new session: HELLO from seq 0, tasks held are aborted until re-issued, arrivals go on", async () => {
     const r = rig({
       // task 2 comes 100 ms (wall) later: well after the new session
       scenario: tinyScenario([
@@ -91,14 +91,71 @@ describe("virtual board session", () => {
     expect(again.seq).toBe(0);
     await waitUntil(board, "session", () => (board!.stats.sessionsUp >= 2 ? true : undefined), 1000, "the second session");
     expect(board.stats.tasksAborted).toBe(1);
-    // task 1 is gone: a command for it is ignored; task 2 still arrives in the new session
+    // task 1 ran in the old session (its work is lost); the host re-issues it in the new one
+    // (PROTOCOL.md §6.1) and it runs again from its first stage; task 2 still arrives
     const a2 = await r.host.waitFor("arrival", (m) => m.taskId === 2);
     expect(a2.taskId).toBe(2);
     r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 1, tiles: [] });
+    await r.host.waitFor("task_done", (m) => m.taskId === 1);
     r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 2, tiles: [] });
     await r.host.waitFor("task_done", (m) => m.taskId === 2);
     const summary = await board.finished;
-    expect(summary).toMatchObject({ complete: true, sessions: 2, tasksRaised: 2, tasksDone: 1, tasksAborted: 1, unknownCommands: 1 });
+    expect(summary).toMatchObject({ complete: true, sessions: 2, tasksRaised: 2, tasksDone: 2, tasksAborted: 1, tasksReissued: 1 });
+    expect(summary.unknownCommands).toBe(0);
+  });
+
+  it("after a reset: a DROP ends an aborted task, an unclaimed one ends after the hold time, an unacknowledged one is announced again", async () => {
+    const r = rig({
+      scenario: tinyScenario([
+        { id: 1, model: "small", t: 0, scale: 50 },
+        { id: 2, model: "small", t: 0, scale: 50 },
+        { id: 3, model: "small", t: 0, scale: 50 },
+      ]),
+      timeScale: 1,
+      externalHoldMs: 150,
+      retryMs: 5000, // task 3's ARRIVAL must not be given up on (that would start a session by itself)
+    });
+    board = r.board;
+    // the host never ACKs task 3's first ARRIVAL: the board still holds it unannounced at the reset
+    let held3 = true;
+    r.host.tap.dropOut = (s) => {
+      const m = s.message;
+      return (
+        held3 &&
+        m.type === "ack" &&
+        r.host.tap.received.some((x) => x.seq === m.ackedSeq && x.message.type === "arrival" && x.message.taskId === 3)
+      );
+    };
+    board.start();
+    await r.host.waitFor("arrival", (m) => m.taskId === 2);
+    await r.host.waitFor("arrival", (m) => m.taskId === 3);
+    const sent3 = r.host.tap.received.filter((s) => s.message.type === "arrival" && s.message.taskId === 3).length;
+    // the ACKs of tasks 1 and 2 reached the board (the HELLO's and theirs): the host has taken them over
+    await waitUntil(
+      r.boardTap.events,
+      "in",
+      () => (r.boardTap.received.filter((x) => x.message.type === "ack").length >= 3 ? true : undefined),
+      1000,
+      "the ACKs of tasks 1 and 2",
+    );
+    held3 = false;
+    board.reset("test");
+    await waitUntil(board, "session", () => (board!.stats.sessionsUp >= 2 ? true : undefined), 1000, "the second session");
+    expect(board.stats.tasksAborted).toBe(3);
+    // task 3 comes again in the new session (the host had not taken it over)
+    await waitUntil(
+      r.host.tap.events,
+      "in",
+      () => (r.host.tap.received.filter((s) => s.message.type === "arrival" && s.message.taskId === 3).length > sent3 ? true : undefined),
+      1000,
+      "task 3 announced again",
+    );
+    r.host.command({ type: "drop", epoch: r.host.nextEpoch(), taskId: 1, reason: "deadline" });
+    r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 3, tiles: [] });
+    await r.host.waitFor("task_done", (m) => m.taskId === 3);
+    // task 2: neither re-issued nor dropped, ended once the hold time passed
+    const summary = await board.finished;
+    expect(summary).toMatchObject({ complete: true, tasksAborted: 3, tasksReissued: 0, tasksUnclaimed: 1, tasksDropped: 1, tasksDone: 1 });
   });
 
   it("ignores a HELLO_REQUEST that crossed its HELLO (just after the session was established)", async () => {

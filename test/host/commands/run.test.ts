@@ -24,7 +24,7 @@ describe("immsched run", () => {
     expect(Object.keys(out).sort()).toEqual(["host", "link", "metrics", "tasks"]);
     expect(Object.keys(out.metrics).sort()).toEqual([...METRIC_NAMES].sort());
     expect(Object.keys(out.tasks).sort()).toEqual(["arrived", "completed", "dropped", "late", "lost"]);
-    expect(Object.keys(out.link).sort()).toEqual(["framesReceived", "framesRejected", "framesSent", "retries"]);
+    expect(Object.keys(out.link).sort()).toEqual(["duplicates", "framesReceived", "framesRejected", "framesSent", "retries"]);
     expect(Object.keys(out.host).sort()).toEqual(["arrivalToCommandMicrosP50", "arrivalToCommandMicrosP99", "coreRestarts"]);
     expect(out.host.coreRestarts).toBe(0);
     expect(out.tasks.arrived).toBe(120);

@@ -1,0 +1,153 @@
+// Fault injection in the loop: `immsched run` against `immsched board --faults ...` in another
+// process, over a socat pty with the real serialport and over a Mosquitto this suite starts. The
+// board drops, corrupts and repeats 5 % of the frames each way, holds every frame 0..2 ms, and
+// resets once mid-run; each run must end with every task completed or dropped with a reason (lost
+// 0), and each fault counted by the board (injected) and by the side that received it.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { immschedProc, ptyPair, stop, type Proc } from "./processes.js";
+import { lacksCommand } from "../support/requires.js";
+import { startMosquitto } from "../../host/net/mosquitto.js";
+
+const NO_SOCAT = lacksCommand("socat", "socat", "fault injection over a serial pty");
+const NO_MOSQUITTO = lacksCommand("mosquitto", "mosquitto", "fault injection through a Mosquitto of the test's own");
+
+const SCENARIO = ["--scenario", "VR_gaming", "--seed", "3"];
+// board time at a quarter of real time: the scenario's 700 ms last ~3 s of wall time, the reset
+// lands in the middle of it
+const FAULTS = ["--time-scale", "0.25", "--faults", "drop=0.05,corrupt=0.05,dup=0.05,delay=2,reset-after=1.5"];
+
+let dir: string;
+let procs: Proc[] = [];
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "immsched-hil-faults-"));
+});
+afterEach(async () => {
+  for (const p of procs) await stop(p);
+  procs = [];
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Injected {
+  tx: { dropped: number; corrupted: number; duplicated: number; delayed: number };
+  rx: { dropped: number; corrupted: number; duplicated: number; delayed: number };
+  resets: number;
+  boardRejected: number;
+  boardDuplicates: number;
+  aborted: number;
+  reissued: number;
+  unclaimed: number;
+}
+
+/** The board's summary lines, as numbers. */
+function boardFigures(out: string): Injected {
+  const dir = (word: string) => {
+    const m = new RegExp(`${word} (\\d+) dropped, (\\d+) corrupted, (\\d+) duplicated, (\\d+) delayed`).exec(out);
+    expect(m, `board summary:\n${out}`).not.toBeNull();
+    return { dropped: Number(m![1]), corrupted: Number(m![2]), duplicated: Number(m![3]), delayed: Number(m![4]) };
+  };
+  const seen = /faults seen here: (\d+) frames rejected, (\d+) duplicates/.exec(out)!;
+  const aborted = /(\d+) aborted by a new session(?: \((\d+) re-issued by the host, (\d+) never claimed\))?/.exec(out)!;
+  return {
+    tx: dir("sent"),
+    rx: dir("received"),
+    resets: Number(/(\d+) resets/.exec(out)![1]),
+    boardRejected: Number(seen[1]),
+    boardDuplicates: Number(seen[2]),
+    aborted: Number(aborted[1]),
+    reissued: Number(aborted[2] ?? 0),
+    unclaimed: Number(aborted[3] ?? 0),
+  };
+}
+
+interface RunJson {
+  tasks: { arrived: number; completed: number; late: number; dropped: number; lost: number };
+  link: { framesSent: number; framesReceived: number; framesRejected: number; retries: number; duplicates: number };
+}
+
+/** The host against the faulty board; returns both sides' figures. */
+async function faultyRun(boardArgs: string[], hostBoard: string, name: string) {
+  const board = immschedProc(["board", ...boardArgs, ...SCENARIO, ...FAULTS]);
+  procs.push(board);
+  const file = join(dir, `${name}.json`);
+  const host = immschedProc(["run", "--board", hostBoard, ...SCENARIO, "--policy", "immsched", "--duration", "30", "--json", file]);
+  procs.push(host);
+  const code = await host.exited;
+  expect(code, `host stderr: ${host.stderr()}\nstdout: ${host.stdout()}`).toBe(0);
+  expect(await board.exited, `board stderr: ${board.stderr()}`).toBe(0);
+  const json = JSON.parse(readFileSync(file, "utf8")) as RunJson;
+  const b = boardFigures(board.stdout());
+  const hostLine = /board sessions (\d+): (\d+) tasks re-issued, (\d+) dropped/.exec(host.stdout());
+  console.log(
+    `${name}: injected by the board: sent ${JSON.stringify(b.tx)}, received ${JSON.stringify(b.rx)}, resets ${b.resets}; ` +
+      `host saw rejected ${json.link.framesRejected}, duplicates ${json.link.duplicates}, retries ${json.link.retries}, ${hostLine?.[0] ?? "one session"}; ` +
+      `board saw rejected ${b.boardRejected}, duplicates ${b.boardDuplicates}, aborted ${b.aborted}, re-issued ${b.reissued}, unclaimed ${b.unclaimed}; ` +
+      `tasks ${JSON.stringify(json.tasks)}`,
+  );
+  return { json, b, hostLine };
+}
+
+/**
+ * `minCompleted`: on serial a lost frame is sent again after 100 ms (25 ms of board time); through a
+ * broker after 1 s (link/retry.ts), longer than most of VR_gaming's deadlines, so there most tasks
+ * that meet a fault are dropped (with their reason) rather than completed.
+ */
+function survived({ json, b, hostLine }: Awaited<ReturnType<typeof faultyRun>>, minCompleted: number): void {
+  // nothing lost: every arrival of the scenario completed or was dropped with a reason
+  expect(json.tasks.lost).toBe(0);
+  expect(json.tasks.arrived).toBe(120);
+  expect(json.tasks.completed + json.tasks.dropped).toBe(120);
+  expect(json.tasks.completed).toBeGreaterThan(minCompleted);
+  // every fault happened, both ways
+  for (const k of [b.tx.dropped, b.tx.corrupted, b.tx.duplicated, b.rx.dropped, b.rx.corrupted, b.rx.duplicated])
+    expect(k).toBeGreaterThan(0);
+  expect(b.tx.delayed).toBeGreaterThan(100);
+  expect(b.resets).toBe(1);
+  // and was counted where it landed: a corrupted frame fails the CRC check there (the board may
+  // corrupt a few more after the host has gone: its heartbeats and last retries)
+  expect(json.link.framesRejected).toBeGreaterThan(0);
+  expect(json.link.framesRejected).toBeLessThanOrEqual(b.tx.corrupted);
+  expect(Math.abs(b.boardRejected - b.rx.corrupted)).toBeLessThanOrEqual(2);
+  expect(json.link.retries).toBeGreaterThan(0);
+  // the reset: the host saw a second session and re-issued what the board had aborted
+  expect(hostLine, "the host's summary names the second board session").not.toBeNull();
+  expect(Number(hostLine![1])).toBe(2);
+  // a task the board aborted and the host did not claim is one the host had already ended: its
+  // DROP was still unacknowledged at the reset (the board ends it after 1 s). (And the board may
+  // run again a task the host did not re-issue: a command of the old session, held back by the
+  // delay fault, that reaches it after the reset; the host ignores its TASK_DONE.)
+  expect(b.unclaimed).toBeLessThanOrEqual(json.tasks.dropped);
+}
+
+describe("fault injection in the loop", () => {
+  it.skipIf(NO_SOCAT)(
+    "serial pty: drop, corrupt, dup 5 % each way, 0..2 ms delays and a board reset; nothing lost, every fault counted",
+    async () => {
+      const pty = await ptyPair(dir);
+      procs.push(pty.proc);
+      survived(await faultyRun(["--serial", pty.b], `serial:${pty.a}`, "serial"), 60);
+    },
+    120_000,
+  );
+
+  it.skipIf(NO_MOSQUITTO)(
+    "Mosquitto (MQTT 5): the same faults and a board reset; nothing lost, every fault counted",
+    async () => {
+      const broker = await startMosquitto();
+      try {
+        survived(await faultyRun(["--mqtt", broker.url, "--id", "faulty1"], `${broker.url}/faulty1`, "mosquitto"), 10);
+      } finally {
+        broker.close();
+      }
+    },
+    120_000,
+  );
+
+  it("refuses a bad --faults with exit status 2 and a message naming the fault", async () => {
+    const p = immschedProc(["board", "--serial", "/dev/null", "--faults", "drop=2"]);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(/--faults: drop must be a probability in 0\.\.1/);
+  });
+});
