@@ -52,7 +52,7 @@ describe("arrival streams", () => {
     expect(first.map(view)).toEqual(window.slice(0, 500).map(view));
     // strictly periodic: frame k of each model at k * its period, for as long as it runs
     const es = first.filter((a) => a.model === "ES_RITNet");
-    es.forEach((a, k) => expect(a.arrivalNs).toBe(k * 16e6));
+    expect(es.map((a) => a.arrivalNs)).toEqual(es.map((_, k) => k * 16e6));
   });
 
   it("a trace has only its own arrivals, cut at the window", () => {
