@@ -35,6 +35,8 @@ export interface Machine {
   readonly totalEnergyPJ: number;
   /** Commands that arrived for tasks already finished here. */
   readonly staleCommands: number;
+  /** Forgets a task that ended long ago (a board left running keeps no per-task state forever). */
+  forget(taskId: number): void;
 }
 
 interface Pending {
@@ -54,6 +56,10 @@ abstract class EventMachine {
 
   admit(taskId: number, profile: TaskProfile): void {
     this.profiles.set(taskId, profile);
+  }
+
+  forget(taskId: number): void {
+    this.finished.delete(taskId);
   }
 
   protected profile(taskId: number): TaskProfile {

@@ -63,6 +63,10 @@ interface TaskState {
 }
 
 const DEFAULT_HOLD_MS = 1000;
+/** VirtualBoardOptions.forgetAfterNs by default. */
+const FORGET_AFTER_NS = 5e9;
+/** How often (arrivals) the ended tasks are swept. */
+const FORGET_EVERY = 256;
 /** The handshake backs off to this HELLO retry interval (PROTOCOL.md §6). */
 const HELLO_BACKOFF_MAX_MS = 1000;
 /** Thermal model: ambient, K per W of die-to-ambient resistance, time constant (a small heatsinked SoC). */
@@ -75,7 +79,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private clock: BoardClock;
   private readonly timeScale: number;
   private readonly tileCount: number;
-  private readonly arrivals: readonly BoardArrival[];
+  private readonly source: Iterator<BoardArrival>;
+  /** The next arrival, read ahead from the source; undefined once it is exhausted. */
+  private upcoming?: BoardArrival;
+  private lastArrivalNs = -Infinity;
+  private taken = 0;
   private readonly modelIndex = new Map<string, number>();
   private readonly firstProfile = new Map<string, TaskProfile>();
   private readonly tasks = new Map<number, TaskState>();
@@ -110,7 +118,6 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private execution: "temporal" | "spatial" | null = null;
   /** Energy of machines discarded by earlier sessions (telemetry reports energy since boot). */
   private energyBase = 0;
-  private nextArrival = 0;
   private origin: number | null = null;
   private sessionUp = false;
   private started = false;
@@ -152,32 +159,20 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     opts.scenario.models.forEach((m, i) => {
       if (!this.modelIndex.has(m.name)) this.modelIndex.set(m.name, i);
     });
-    this.arrivals = opts.scenario.arrivals;
-    let last = -Infinity;
-    for (const a of this.arrivals) {
-      if (!this.modelIndex.has(a.model)) throw new RangeError(`arrival ${a.id}: model '${a.model}' is not in the scenario's model table`);
-      if (this.tasks.has(a.id)) throw new RangeError(`arrival id ${a.id} appears twice`);
-      if (a.arrivalNs < last) throw new RangeError(`arrivals must be sorted by arrivalNs (id ${a.id})`);
-      if (!Number.isInteger(a.id) || a.id < 0 || a.id > 0xffffffff) throw new RangeError(`arrival id ${a.id}: not a u32`);
-      if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255)
-        throw new RangeError(`arrival ${a.id}: priority ${a.priority} is not a u8`);
-      if (!(a.arrivalNs >= 0 && a.deadlineNs >= 0)) throw new RangeError(`arrival ${a.id}: times must be >= 0 ns`);
-      last = a.arrivalNs;
-      const t: TaskState = {
-        id: a.id,
-        model: a.model,
-        frame: a.frame,
-        profile: a.profile,
-        external: false,
-        arrival: a,
-        status: "pending",
-        acked: false,
-        buffer: [],
-      };
-      this.tasks.set(a.id, t);
-      this.deps.register(t);
-      if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
+    const arrivals = opts.scenario.arrivals;
+    if (Array.isArray(arrivals)) {
+      // a whole scenario given at once: checked now, and every model's first profile known up front
+      const ids = new Set<number>();
+      let last = -Infinity;
+      for (const a of arrivals as readonly BoardArrival[]) {
+        this.check(a, last, ids.has(a.id));
+        ids.add(a.id);
+        last = a.arrivalNs;
+        if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
+      }
     }
+    this.source = arrivals[Symbol.iterator]();
+    this.upcoming = this.readAhead();
 
     opts.transport.onExternal?.((p) => this.guard(() => this.onExternal(p)));
     this.holdUnknown = opts.externalArrivals ?? opts.transport.onExternal !== undefined;
@@ -197,6 +192,65 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.endpoint.on("acked", (m) => this.guard(() => this.onAcked(m)));
     this.endpoint.on("giveUp", (m, reason) => this.guard(() => this.onGiveUp(m, reason)));
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  /** Throws RangeError when an arrival cannot be raised (the same checks whether given at once or streamed). */
+  private check(a: BoardArrival, last: number, duplicate: boolean): void {
+    if (!this.modelIndex.has(a.model)) throw new RangeError(`arrival ${a.id}: model '${a.model}' is not in the scenario's model table`);
+    if (duplicate) throw new RangeError(`arrival id ${a.id} appears twice`);
+    if (a.arrivalNs < last) throw new RangeError(`arrivals must be sorted by arrivalNs (id ${a.id})`);
+    if (!Number.isInteger(a.id) || a.id < 0 || a.id > 0xffffffff) throw new RangeError(`arrival id ${a.id}: not a u32`);
+    if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255)
+      throw new RangeError(`arrival ${a.id}: priority ${a.priority} is not a u8`);
+    if (!(a.arrivalNs >= 0 && a.deadlineNs >= 0)) throw new RangeError(`arrival ${a.id}: times must be >= 0 ns`);
+  }
+
+  /** Reads the next arrival from the source and registers its task (pending until its time). */
+  private readAhead(): BoardArrival | undefined {
+    const r = this.source.next();
+    if (r.done) return undefined;
+    const a = r.value;
+    this.check(a, this.lastArrivalNs, this.tasks.has(a.id));
+    this.lastArrivalNs = a.arrivalNs;
+    const t: TaskState = {
+      id: a.id,
+      model: a.model,
+      frame: a.frame,
+      profile: a.profile,
+      external: false,
+      arrival: a,
+      status: "pending",
+      acked: false,
+      buffer: [],
+    };
+    this.tasks.set(a.id, t);
+    this.deps.register(t);
+    if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
+    return a;
+  }
+
+  /** The next arrival, now due: the one after it is read ahead, and long-ended tasks are forgotten now and then. */
+  private takeArrival(): BoardArrival {
+    const a = this.upcoming!;
+    this.upcoming = this.readAhead();
+    if (++this.taken % FORGET_EVERY === 0) this.forgetEnded(a.arrivalNs - (this.opts.forgetAfterNs ?? FORGET_AFTER_NS));
+    return a;
+  }
+
+  /**
+   * Forgets the scenario tasks that ended before `beforeNs` (scenario time) and have nothing left
+   * to send: a board left running keeps bounded state. A command still coming for one (a late
+   * retransmission) is then counted as for an unknown task, as for any task that has ended.
+   */
+  private forgetEnded(beforeNs: number): void {
+    for (const t of this.tasks.values()) {
+      if (t.external || !t.arrival || t.arrival.arrivalNs >= beforeNs) continue;
+      if ((t.status !== "done" && t.status !== "dropped") || !t.acked || t.buffer.length > 0 || this.live.has(t.id)) continue;
+      this.tasks.delete(t.id);
+      this.epochs.delete(t.id);
+      this.deps.forget(t);
+      this.machine?.forget(t.id);
+    }
   }
 
   /** Boots the board clock and starts the first session (HELLO until ACKed). */
@@ -220,6 +274,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   get stats(): BoardStats {
     return {
       ...this.stats_,
+      tasksTracked: this.tasks.size,
       energyPJ: this.energyPJ(),
       boardTimeNs: Math.round(this.clock.nowNs()),
       link: { ...this.endpoint.stats },
@@ -502,7 +557,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   private nextArrivalNs(): number {
-    const a = this.arrivals[this.nextArrival];
+    const a = this.upcoming;
     return this.sessionUp && a && this.origin !== null ? this.origin + a.arrivalNs : Infinity;
   }
 
@@ -513,7 +568,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const ta = this.nextArrivalNs();
       if (Math.min(tm, ta) > now) return;
       if (tm <= ta) this.onMachineEvent(this.machine!.pop()!);
-      else this.onArrival(this.arrivals[this.nextArrival++]!);
+      else this.onArrival(this.takeArrival());
     }
   }
 
@@ -715,7 +770,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private checkFinished(): void {
     if (this.resolved || !this.sessionUp) return;
-    if (this.nextArrival < this.arrivals.length || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return;
+    if (this.upcoming !== undefined || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return;
     if (this.machine && this.machine.nextTime() !== Infinity) return;
     if (this.endpoint.pending > 0) return;
     this.resolve(true);
