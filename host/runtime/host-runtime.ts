@@ -21,8 +21,8 @@ export interface HostRuntimeOptions {
   endpoint: Endpoint;
   policy: PolicyName;
   models: ModelEntry[];
-  /** Isolated latency and energy of known tasks (from the scenario), by task id. */
-  reference?: ReadonlyMap<number, { isolatedNs: number; isolatedEnergyPJ: number }>;
+  /** Isolated latency and energy of known tasks (from the scenario), by task id (a map, or a lookup into a stream). */
+  reference?: Pick<ReadonlyMap<number, { isolatedNs: number; isolatedEnergyPJ: number }>, "get">;
   seed?: number;
   solveBudget?: number;
 }
@@ -267,6 +267,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
     if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });
+    if (this.refusing) {
+      this.refuse(m.taskId);
+      return;
+    }
     if (!ctl) return; // no session: PROTOCOL.md §6.3, the board sends nothing before its HELLO is ACKed
     const d = ctl.arrival(task, this.now(m.arrivalNs));
     this.deliver(d.commands, d.work, d.micros, m.arrivalNs);
@@ -324,6 +328,50 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       if (c.kind === "preempt") this.preemptsInFlight.add(c.taskId);
       this.opts.endpoint.send(commandToMessage(c), keys);
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Shutdown (host/commands/run.ts): stop admitting, let running tasks finish, drop the rest
+
+  /** Set by stopAdmitting(): every arrival from then on is dropped at once (why: `refusing`). */
+  private refusing?: string;
+
+  /**
+   * From now on every new arrival is answered with a DROP (on the wire "queue-full", the only
+   * reason the protocol has for "not taken"; in the run's records `why`) instead of going to the core.
+   */
+  stopAdmitting(why: string): void {
+    this.refusing = why;
+  }
+
+  /**
+   * Drops every task still open (arrived, neither finished nor dropped): DROP to the board when
+   * the session is live (a lost board has already lost them), `why` in the records. Returns how many.
+   */
+  dropOpen(why: string): number {
+    let n = 0;
+    for (const rec of this.records.values()) {
+      if (rec.finishNs !== undefined || rec.dropped !== undefined) continue;
+      if (!this.live) continue;
+      rec.dropped = why;
+      this.open--;
+      this.sendDrop(rec.id);
+      n++;
+    }
+    return n;
+  }
+
+  private refuse(taskId: number): void {
+    const rec = this.records.get(taskId)!;
+    rec.dropped = this.refusing;
+    this.open--;
+    if (this.controller) this.sendDrop(taskId);
+  }
+
+  private sendDrop(taskId: number): void {
+    const c: Command = { kind: "drop", epoch: this.epoch, taskId, reason: "queue-full" };
+    if (this.watched) this.emit("event", { time: this.lastNs, command: c });
+    this.opts.endpoint.send(commandToMessage(c), taskId);
   }
 
   /** The run so far as the simulator's RunLog (metrics are computed the same way). */
