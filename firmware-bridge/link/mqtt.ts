@@ -37,6 +37,9 @@ export interface MqttTransportOptions {
   externalArrivals?: boolean;
   /** Connect timeout, ms (default 5000). */
   connectTimeoutMs?: number;
+  /** Broker credentials (immsched run takes them from the environment only). */
+  username?: string;
+  password?: string;
 }
 
 async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
@@ -90,6 +93,8 @@ export class MqttTransport implements FrameTransport {
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       reconnectPeriod: 1000,
       clean: true,
+      ...(opts.username !== undefined ? { username: opts.username } : {}),
+      ...(opts.password !== undefined ? { password: opts.password } : {}),
       ...(opts.side === "board"
         ? { will: { topic: statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1 as const, retain: true } }
         : {}),
