@@ -84,6 +84,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private upcoming?: BoardArrival;
   private lastArrivalNs = -Infinity;
   private taken = 0;
+  /** A stream (not an array) is read ahead after the current arrival went out (setImmediate): a read may cost the cost model's work. */
+  private readonly deferReads: boolean;
+  private reading = false;
   private readonly modelIndex = new Map<string, number>();
   private readonly firstProfile = new Map<string, TaskProfile>();
   private readonly tasks = new Map<number, TaskState>();
@@ -171,6 +174,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
         if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
       }
     }
+    this.deferReads = !Array.isArray(arrivals);
     this.source = arrivals[Symbol.iterator]();
     this.upcoming = this.readAhead();
 
@@ -232,7 +236,19 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   /** The next arrival, now due: the one after it is read ahead, and long-ended tasks are forgotten now and then. */
   private takeArrival(): BoardArrival {
     const a = this.upcoming!;
-    this.upcoming = this.readAhead();
+    if (this.deferReads) {
+      // the host hears of this arrival first (the link delivers on setImmediate too, queued before this)
+      this.upcoming = undefined;
+      this.reading = true;
+      setImmediate(() =>
+        this.guard(() => {
+          if (this.stopped) return;
+          this.upcoming = this.readAhead();
+          this.reading = false;
+          this.pump();
+        }),
+      );
+    } else this.upcoming = this.readAhead();
     if (++this.taken % FORGET_EVERY === 0) this.forgetEnded(a.arrivalNs - (this.opts.forgetAfterNs ?? FORGET_AFTER_NS));
     return a;
   }
@@ -770,7 +786,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private checkFinished(): void {
     if (this.resolved || !this.sessionUp) return;
-    if (this.upcoming !== undefined || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return;
+    if (this.upcoming !== undefined || this.reading || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return;
     if (this.machine && this.machine.nextTime() !== Infinity) return;
     if (this.endpoint.pending > 0) return;
     this.resolve(true);

@@ -18,7 +18,9 @@ export const STREAM_STEP_NS = 100e6;
 /**
  * Arrivals of [0, windowNs) (Infinity: no end), sorted by time with ids 1, 2, ... as materialize
  * numbers them: steps cut the window at fixed times, and materialize's order (time, then
- * generation order) never crosses a cut.
+ * generation order) never crosses a cut. Each arrival's profile is sampled only when it is read
+ * (a sample costs the cost model's work, about a millisecond here: a step's worth at once would
+ * stall a board in the same process).
  */
 export function* streamArrivals(
   next: SpecSource,
@@ -28,9 +30,9 @@ export function* streamArrivals(
   let id = 1;
   for (let end = STREAM_STEP_NS; ; end += STREAM_STEP_NS) {
     const until = Math.min(end, windowNs);
-    const batch = materialize(next(until), compiled, id);
-    id += batch.length;
-    yield* batch;
+    const specs = next(until);
+    const order = specs.map((spec, i) => ({ spec, i })).sort((a, b) => a.spec.tNs - b.spec.tNs || a.i - b.i);
+    for (const { spec } of order) yield materialize([spec], compiled, id++)[0]!;
     if (until >= windowNs) return;
   }
 }

@@ -41,7 +41,8 @@ describe("virtual board, continuous workload", () => {
     const summary = await board.finished;
     expect(summary).toMatchObject({ complete: true, tasksRaised: count, tasksDone: count });
     expect(r.host.messages("arrival").map((a) => a.taskId)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
-    expect(mostReadAhead).toBe(1);
+    // never more than the next one read ahead (it is read once the current one went out)
+    expect(mostReadAhead).toBeLessThanOrEqual(1);
     // 4.8 s of tasks, one per 4 ms; the board holds those of about forgetAfterNs (200 ms: 50 tasks),
     // swept every 256 arrivals, and the few still open
     expect(mostTracked).toBeLessThan(50 + 256 + 100);
