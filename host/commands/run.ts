@@ -298,12 +298,34 @@ interface Live {
   board?: VirtualBoard;
   monitor?: Monitor;
   view: { draw(): void; tty: boolean };
+  expected: ExpectedTasks;
   signals: ShutdownSignals;
   log: Logger;
   opts: RunCommandOptions;
   phase: RunPhase;
   liveness: BoardLiveness;
   reason?: EndReason;
+}
+
+/** Progress lines in the log: one after the first second, then every PROGRESS_LOG_MS (wall). */
+const PROGRESS_LOG_MS = 5000;
+
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+
+/** One progress line: the tally so far and the process's memory (a service left running must stay flat). */
+function logProgress(l: Live): void {
+  const s = summarize(l.runtime, l.endpoint, l.expected, false);
+  const mem = process.memoryUsage();
+  l.log.info(
+    {
+      tasks: s.tasks,
+      violationRate: Number(s.metrics.violationRate.toFixed(4)),
+      framesRejected: s.link.framesRejected,
+      rssMB: mb(mem.rss),
+      heapUsedMB: mb(mem.heapUsed),
+    },
+    "progress",
+  );
 }
 
 /** Tells the dashboard (and the log) where the run stands when that changed. */
@@ -328,6 +350,7 @@ function noteStatus(l: Live, phase: RunPhase, summary?: RunSummary): void {
 function waitUntil(l: Live, phase: RunPhase, done: () => EndReason | undefined): Promise<EndReason> {
   return new Promise<EndReason>((resolve) => {
     let lastDraw = 0;
+    let nextLog = performance.now() + 1000;
     const finish = (why: EndReason) => {
       clearInterval(tick);
       resolve(why);
@@ -339,6 +362,10 @@ function waitUntil(l: Live, phase: RunPhase, done: () => EndReason | undefined):
         lastDraw = now;
       }
       noteStatus(l, phase);
+      if (now >= nextLog) {
+        logProgress(l);
+        nextLog = now + PROGRESS_LOG_MS;
+      }
       if (l.signals.signal) return finish(l.signals.signal);
       const why = done();
       if (why) finish(why);
@@ -446,13 +473,16 @@ async function run(opts: RunCommandOptions, signals: ShutdownSignals): Promise<n
       : inProcess
         ? "the scenario's own window"
         : "until stopped";
-  log.info({ board: where, scenario: scenario.name, policy: opts.policy, seed: opts.seed, workload: length }, "run started");
+  log.info(
+    { board: where, scenario: scenario.name, policy: opts.policy, seed: opts.seed, workload: length, rssMB: mb(process.memoryUsage().rss) },
+    "run started",
+  );
   runtime.start();
   board?.start();
 
   const started = performance.now();
   const view = progressView(runtime, endpoint, expected, opts);
-  const l: Live = { runtime, endpoint, board, monitor, view, signals, log, opts, phase: "starting", liveness: "waiting" };
+  const l: Live = { runtime, endpoint, board, monitor, view, expected, signals, log, opts, phase: "starting", liveness: "waiting" };
   l.reason = await untilWorkloadEnds(l, started);
   if (l.reason !== "workload done") await drain(l);
   view.draw();
@@ -468,7 +498,10 @@ async function run(opts: RunCommandOptions, signals: ShutdownSignals): Promise<n
   const run = runtime.summary;
   process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
   if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
-  log.info({ reason: l.reason, tasks: summary.tasks, violationRate: summary.metrics.violationRate }, "run ended");
+  log.info(
+    { reason: l.reason, tasks: summary.tasks, violationRate: summary.metrics.violationRate, rssMB: mb(process.memoryUsage().rss) },
+    "run ended",
+  );
 
   if (monitor) {
     noteStatus(l, "ended", summary);
