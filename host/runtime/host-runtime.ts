@@ -335,41 +335,57 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
 
   /** Set by stopAdmitting(): every arrival from then on is dropped at once (why: `refusing`). */
   private refusing?: string;
+  /** DROPs sent at a shutdown, not acknowledged yet: the task counts as dropped once the board ACKs. */
+  private readonly dropsInFlight = new Map<number, string>();
 
   /**
    * From now on every new arrival is answered with a DROP (on the wire "queue-full", the only
    * reason the protocol has for "not taken"; in the run's records `why`) instead of going to the core.
    */
   stopAdmitting(why: string): void {
+    if (this.refusing !== undefined) return;
     this.refusing = why;
+    this.opts.endpoint.on("acked", (m) => {
+      if (m.type !== "drop") return;
+      const reason = this.dropsInFlight.get(m.taskId);
+      if (reason === undefined) return;
+      this.dropsInFlight.delete(m.taskId);
+      const rec = this.records.get(m.taskId);
+      // a TASK_DONE that crossed the DROP: it finished after all
+      if (!rec || rec.finishNs !== undefined || rec.dropped !== undefined) return;
+      rec.dropped = reason;
+      this.open--;
+    });
   }
 
   /**
-   * Drops every task still open (arrived, neither finished nor dropped): DROP to the board when
-   * the session is live (a lost board has already lost them), `why` in the records. Returns how many.
+   * Drops every task still open (arrived, neither finished nor dropped) while the board is heard:
+   * each counts as dropped (`why`) once the board acknowledges its DROP; a board that is lost, or
+   * that never answers, keeps them counted as lost. Returns how many DROPs went out.
    */
   dropOpen(why: string): number {
+    if (!this.live) return 0;
     let n = 0;
     for (const rec of this.records.values()) {
-      if (rec.finishNs !== undefined || rec.dropped !== undefined) continue;
-      if (!this.live) continue;
-      rec.dropped = why;
-      this.open--;
-      this.sendDrop(rec.id);
+      if (rec.finishNs !== undefined || rec.dropped !== undefined || this.dropsInFlight.has(rec.id)) continue;
+      this.sendDrop(rec.id, why);
       n++;
     }
     return n;
   }
 
   private refuse(taskId: number): void {
-    const rec = this.records.get(taskId)!;
-    rec.dropped = this.refusing;
+    if (this.controller) {
+      this.sendDrop(taskId, this.refusing!);
+      return;
+    }
+    this.records.get(taskId)!.dropped = this.refusing; // no session: nothing to tell the board
     this.open--;
-    if (this.controller) this.sendDrop(taskId);
   }
 
-  private sendDrop(taskId: number): void {
+  private sendDrop(taskId: number, why: string): void {
     const c: Command = { kind: "drop", epoch: this.epoch, taskId, reason: "queue-full" };
+    this.dropsInFlight.set(taskId, why);
     if (this.watched) this.emit("event", { time: this.lastNs, command: c });
     this.opts.endpoint.send(commandToMessage(c), taskId);
   }

@@ -12,6 +12,8 @@ import { immschedProc, stop, waitFor, type Proc } from "../../hil/processes.js";
 import { freePort } from "../../../host/net/ports.js";
 import { loadScenario } from "../../../host/workloads/scenario.js";
 import { METRIC_NAMES } from "../../../host/sim/metrics.js";
+import { readRunConfig } from "../../../host/config/run-config.js";
+import { fileURLToPath } from "node:url";
 
 let dir: string;
 let procs: Proc[] = [];
@@ -143,6 +145,13 @@ describe("immsched run as a service", () => {
 });
 
 describe("immsched run --config", () => {
+  it("the example config of the systemd unit (examples/config/run.json) is valid", () => {
+    const file = fileURLToPath(new URL("../../../examples/config/run.json", import.meta.url));
+    expect(readRunConfig(file)).toMatchObject({ board: "serial:/dev/ttyAMA0@921600", logFormat: "json" });
+    const unit = readFileSync(fileURLToPath(new URL("../../../examples/immsched.service", import.meta.url)), "utf8");
+    expect(unit).toMatch(/^ExecStart=.* run --config \/etc\/immsched\/run\.json/m);
+  });
+
   it("takes every option from the file, the command line winning", () => {
     const json = join(dir, "from-config.json");
     const config = join(dir, "run.json");
