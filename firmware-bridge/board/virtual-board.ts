@@ -53,6 +53,8 @@ interface TaskState {
   profile: TaskProfile;
   external: boolean;
   arrival?: BoardArrival;
+  /** Scenario time of its arrival (kept when the task ends and its arrival, with the profile, is let go). */
+  arrivalNs?: number;
   status: Status;
   dropReason?: string;
   /** Board time its TASK_DONE happened (also after a DROP that did not stop it). */
@@ -63,6 +65,8 @@ interface TaskState {
 }
 
 const DEFAULT_HOLD_MS = 1000;
+/** The profile an ended task keeps: none (it never runs again). */
+const ENDED: TaskProfile = { layerNs: [], layerEnergyPJ: [], pipelines: new Map() };
 /** VirtualBoardOptions.forgetAfterNs by default. */
 const FORGET_AFTER_NS = 5e9;
 /** How often (arrivals) the ended tasks are swept. */
@@ -223,6 +227,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       profile: a.profile,
       external: false,
       arrival: a,
+      arrivalNs: a.arrivalNs,
       status: "pending",
       acked: false,
       buffer: [],
@@ -260,7 +265,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
    */
   private forgetEnded(beforeNs: number): void {
     for (const t of this.tasks.values()) {
-      if (t.external || !t.arrival || t.arrival.arrivalNs >= beforeNs) continue;
+      if (t.external || t.arrivalNs === undefined || t.arrivalNs >= beforeNs) continue;
       if ((t.status !== "done" && t.status !== "dropped") || !t.acked || t.buffer.length > 0 || this.live.has(t.id)) continue;
       this.tasks.delete(t.id);
       this.epochs.delete(t.id);
@@ -658,6 +663,12 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     t.status = status;
     if (reason !== undefined) t.dropReason = reason;
     this.live.delete(t.id);
+    // an ended task is never raised or admitted again: its profile (the bulk of its memory) can go
+    // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs
+    if (!t.external) {
+      t.arrival = undefined;
+      t.profile = ENDED;
+    }
   }
 
   private onMachineEvent(e: BoardEvent): void {
