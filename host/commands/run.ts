@@ -110,12 +110,25 @@ class ExpectedTasks {
     if (known) for (const a of known) this.byId.set(a.id, a);
   }
 
-  *tee(source: Iterable<WorkloadArrival>): Generator<WorkloadArrival, void, undefined> {
+  /** The board's arrivals, each noted as the board reads it (an array: all at once, and the board reads it as an array). */
+  tee(source: Iterable<WorkloadArrival>): Iterable<WorkloadArrival> {
+    if (Array.isArray(source)) {
+      for (const a of source as WorkloadArrival[]) this.note(a);
+      return source;
+    }
+    return this.noting(source);
+  }
+
+  private *noting(source: Iterable<WorkloadArrival>): Generator<WorkloadArrival, void, undefined> {
     for (const a of source) {
-      const { profile: _p, sample: _s, ...rest } = a;
-      this.byId.set(a.id, rest);
+      this.note(a);
       yield a;
     }
+  }
+
+  private note(a: WorkloadArrival): void {
+    const { profile: _p, sample: _s, ...rest } = a;
+    this.byId.set(a.id, rest);
   }
 
   get(id: number): Expected | undefined {
