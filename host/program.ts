@@ -26,6 +26,9 @@ import {
   meshSize,
 } from "./commands/options.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from "./commands/exit.js";
+import { DEFAULT_GRACE_MS } from "./commands/grace.js";
+import { LOG_FORMATS, LOG_LEVELS } from "./log/logger.js";
+import { runOptions } from "./config/run-options.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -60,7 +63,16 @@ export function buildProgram(): Command {
     .addOption(new Option("--board <spec>", BOARD_SPEC_HELP).argParser(parseBoardSpec).default({ kind: "sim" }, "sim"))
     .option("--scenario <spec>", "the workload the board raises (an XRBench name, .m or .json file, or dysta)", "VR_gaming")
     .addOption(new Option("--policy <name>", "scheduling policy").choices(ALL_POLICIES as unknown as string[]).default("immsched"))
-    .option("--duration <sec>", "longest run in wall seconds (it ends once every task settled)", positiveNumber("--duration"), 30)
+    .option(
+      "--duration <sec>",
+      "how long the workload runs: board seconds of the in-process board's frame streams, wall seconds against a real board (default: the scenario's own window in process, until stopped against a real board)",
+      positiveNumber("--duration"),
+    )
+    .option(
+      "--grace-ms <ms>",
+      `at SIGINT/SIGTERM, time running tasks get to finish before the rest are dropped (default ${DEFAULT_GRACE_MS})`,
+      nonNegativeInteger("--grace-ms"),
+    )
     .option("--seed <s>", "seed of the workload and the core", seedValue, 1)
     .addOption(
       new Option("--mesh <WxH>", "mesh of the in-process virtual board")
@@ -79,7 +91,15 @@ export function buildProgram(): Command {
       "debug: make the Wasm core trap before every Nth event (the host recovers)",
       positiveInteger("--core-trap-every"),
     )
-    .action(async (opts) => {
+    .addOption(
+      new Option("--log-format <f>", "log lines on stderr: pretty (coloured on a terminal) or json (journald, log shippers)")
+        .choices(LOG_FORMATS)
+        .default("pretty"),
+    )
+    .addOption(new Option("--log-level <l>", "least level logged").choices(LOG_LEVELS).default("info"))
+    .option("--config <file>", "JSON config file: every option above as a key (CLI wins); secrets only from the environment")
+    .action(async (_opts, cmd: Command) => {
+      const opts = runOptions(cmd);
       // loaded on use: the runtime pulls in serialport, mqtt and the monitor
       const { runCommand } = await import("./commands/run.js");
       process.exitCode = await runCommand(opts);

@@ -11,8 +11,11 @@ import type { ArrivalRateOptions } from "../link/external-arrival.js";
 export interface BoardScenario {
   /** The model table host and board share: ARRIVAL.modelId is the index of the arrival's model here. */
   models: ReadonlyArray<{ name: string }>;
-  /** Sorted by arrivalNs (as loadScenario returns them); ids unique. */
-  arrivals: readonly BoardArrival[];
+  /**
+   * Sorted by arrivalNs (as loadScenario returns them); ids unique. An array, or a stream the board
+   * reads as it raises them (Scenario.stream: periodic streams that go on for as long as the run).
+   */
+  arrivals: Iterable<BoardArrival>;
 }
 
 export interface VirtualBoardOptions {
@@ -59,6 +62,13 @@ export interface VirtualBoardOptions {
    * our HELLO and is ignored (default min(retryMs, 1000)).
    */
   helloRequestGraceMs?: number;
+  /**
+   * A scenario task that ended this long (scenario ns) before the latest arrival is forgotten
+   * (default 5 s: far beyond XRBench's longest frame period, a dependent names a parent frame at
+   * most one parent period back, and beyond any retransmission), so a board left running keeps
+   * bounded state.
+   */
+  forgetAfterNs?: number;
   /** Endpoint sends per reliable frame (default 8). */
   maxAttempts?: number;
 }
@@ -96,6 +106,8 @@ export interface BoardStats {
   unreportedStages: number;
   heartbeats: number;
   telemetry: number;
+  /** Tasks the board keeps state for now (ended ones are forgotten after a while: bounded however long it runs). */
+  tasksTracked: number;
   /** Energy since boot, pJ. */
   energyPJ: number;
   boardTimeNs: number;

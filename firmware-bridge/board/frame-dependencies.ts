@@ -42,6 +42,12 @@ export class FrameDependencies<T extends FrameTask> {
     if (task.frame !== undefined) this.frames.set(frameKey(task.model, task.frame), task);
   }
 
+  /** Forgets `task` as a parent (it ended long before any task that could name its frame). */
+  forget(task: T): void {
+    const k = frameKey(task.model, task.frame);
+    if (task.frame !== undefined && this.frames.get(k) === task) this.frames.delete(k);
+  }
+
   /** The task that names `after`'s frame, if one was registered. */
   parent(after: FrameRef): T | undefined {
     return this.frames.get(frameKey(after.model, after.frame));

@@ -35,6 +35,8 @@ export interface Machine {
   readonly totalEnergyPJ: number;
   /** Commands that arrived for tasks already finished here. */
   readonly staleCommands: number;
+  /** Forgets a task that ended long ago (a board left running keeps no per-task state forever). */
+  forget(taskId: number): void;
 }
 
 interface Pending {
@@ -68,6 +70,11 @@ class RecentIds {
   has(id: number): boolean {
     return this.set.has(id);
   }
+
+  /** Forgets one id now (its ring slot is reused later). */
+  delete(id: number): void {
+    this.set.delete(id);
+  }
 }
 
 abstract class EventMachine {
@@ -83,6 +90,10 @@ abstract class EventMachine {
 
   admit(taskId: number, profile: TaskProfile): void {
     this.profiles.set(taskId, profile);
+  }
+
+  forget(taskId: number): void {
+    this.finished.delete(taskId);
   }
 
   protected profile(taskId: number): TaskProfile {
@@ -101,7 +112,7 @@ abstract class EventMachine {
   }
 
   /** The task ended here: nothing of it stays (any event still queued for it is stale). */
-  protected forget(taskId: number): void {
+  protected release(taskId: number): void {
     this.tokens.delete(taskId);
     this.profiles.delete(taskId);
   }
@@ -186,7 +197,7 @@ export class TemporalMachine extends EventMachine implements Machine {
 
   protected onEvent(e: BoardEvent): void {
     if (e.kind === "done") {
-      this.forget(e.taskId);
+      this.release(e.taskId);
       this.finished.add(e.taskId);
       return;
     }
@@ -356,6 +367,6 @@ export class SpatialMachine extends EventMachine implements Machine {
     this.finished.add(e.taskId);
     this.segments.delete(e.taskId);
     this.energy.delete(e.taskId);
-    this.forget(e.taskId);
+    this.release(e.taskId);
   }
 }

@@ -54,6 +54,8 @@ interface TaskState {
   profile: TaskProfile;
   external: boolean;
   arrival?: BoardArrival;
+  /** Scenario time of its arrival (kept when the task ends and its arrival, with the profile, is let go). */
+  arrivalNs?: number;
   status: Status;
   dropReason?: string;
   /** Board time its TASK_DONE happened (also after a DROP that did not stop it). */
@@ -64,6 +66,12 @@ interface TaskState {
 }
 
 const DEFAULT_HOLD_MS = 1000;
+/** The profile an ended task keeps: none (it never runs again). */
+const ENDED: TaskProfile = { layerNs: [], layerEnergyPJ: [], pipelines: new Map() };
+/** VirtualBoardOptions.forgetAfterNs by default. */
+const FORGET_AFTER_NS = 5e9;
+/** How often (arrivals) the ended tasks are swept. */
+const FORGET_EVERY = 256;
 /** The handshake backs off to this HELLO retry interval (PROTOCOL.md §6). */
 const HELLO_BACKOFF_MAX_MS = 1000;
 /** Thermal model: ambient, K per W of die-to-ambient resistance, time constant (a small heatsinked SoC). */
@@ -76,7 +84,14 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private clock: BoardClock;
   private readonly timeScale: number;
   private readonly tileCount: number;
-  private readonly arrivals: readonly BoardArrival[];
+  private readonly source: Iterator<BoardArrival>;
+  /** The next arrival, read ahead from the source; undefined once it is exhausted. */
+  private upcoming?: BoardArrival;
+  private lastArrivalNs = -Infinity;
+  private taken = 0;
+  /** A stream (not an array) is read ahead after the current arrival went out (setImmediate): a read may cost the cost model's work. */
+  private readonly deferReads: boolean;
+  private reading = false;
   private readonly modelIndex = new Map<string, number>();
   private readonly firstProfile = new Map<string, TaskProfile>();
   private readonly tasks = new Map<number, TaskState>();
@@ -119,7 +134,6 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private execution: "temporal" | "spatial" | null = null;
   /** Energy of machines discarded by earlier sessions (telemetry reports energy since boot). */
   private energyBase = 0;
-  private nextArrival = 0;
   private origin: number | null = null;
   private sessionUp = false;
   private started = false;
@@ -161,32 +175,21 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     opts.scenario.models.forEach((m, i) => {
       if (!this.modelIndex.has(m.name)) this.modelIndex.set(m.name, i);
     });
-    this.arrivals = opts.scenario.arrivals;
-    let last = -Infinity;
-    for (const a of this.arrivals) {
-      if (!this.modelIndex.has(a.model)) throw new RangeError(`arrival ${a.id}: model '${a.model}' is not in the scenario's model table`);
-      if (this.tasks.has(a.id)) throw new RangeError(`arrival id ${a.id} appears twice`);
-      if (a.arrivalNs < last) throw new RangeError(`arrivals must be sorted by arrivalNs (id ${a.id})`);
-      if (!Number.isInteger(a.id) || a.id < 0 || a.id > 0xffffffff) throw new RangeError(`arrival id ${a.id}: not a u32`);
-      if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255)
-        throw new RangeError(`arrival ${a.id}: priority ${a.priority} is not a u8`);
-      if (!(a.arrivalNs >= 0 && a.deadlineNs >= 0)) throw new RangeError(`arrival ${a.id}: times must be >= 0 ns`);
-      last = a.arrivalNs;
-      const t: TaskState = {
-        id: a.id,
-        model: a.model,
-        frame: a.frame,
-        profile: a.profile,
-        external: false,
-        arrival: a,
-        status: "pending",
-        acked: false,
-        buffer: [],
-      };
-      this.tasks.set(a.id, t);
-      this.deps.register(t);
-      if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
+    const arrivals = opts.scenario.arrivals;
+    if (Array.isArray(arrivals)) {
+      // a whole scenario given at once: checked now, and every model's first profile known up front
+      const ids = new Set<number>();
+      let last = -Infinity;
+      for (const a of arrivals as readonly BoardArrival[]) {
+        this.check(a, last, ids.has(a.id));
+        ids.add(a.id);
+        last = a.arrivalNs;
+        if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
+      }
     }
+    this.deferReads = !Array.isArray(arrivals);
+    this.source = arrivals[Symbol.iterator]();
+    this.upcoming = this.readAhead();
 
     opts.transport.onExternal?.((p) => this.guard(() => this.onExternal(p)));
     this.holdUnknown = opts.externalArrivals ?? opts.transport.onExternal !== undefined;
@@ -211,6 +214,78 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       this.log(`refused a protocol ${v} frame: this board speaks protocol ${PROTOCOL_VERSION} only; update the host`),
     );
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  /** Throws RangeError when an arrival cannot be raised (the same checks whether given at once or streamed). */
+  private check(a: BoardArrival, last: number, duplicate: boolean): void {
+    if (!this.modelIndex.has(a.model)) throw new RangeError(`arrival ${a.id}: model '${a.model}' is not in the scenario's model table`);
+    if (duplicate) throw new RangeError(`arrival id ${a.id} appears twice`);
+    if (a.arrivalNs < last) throw new RangeError(`arrivals must be sorted by arrivalNs (id ${a.id})`);
+    if (!Number.isInteger(a.id) || a.id < 0 || a.id > 0xffffffff) throw new RangeError(`arrival id ${a.id}: not a u32`);
+    if (!Number.isInteger(a.priority) || a.priority < 0 || a.priority > 255)
+      throw new RangeError(`arrival ${a.id}: priority ${a.priority} is not a u8`);
+    if (!(a.arrivalNs >= 0 && a.deadlineNs >= 0)) throw new RangeError(`arrival ${a.id}: times must be >= 0 ns`);
+  }
+
+  /** Reads the next arrival from the source and registers its task (pending until its time). */
+  private readAhead(): BoardArrival | undefined {
+    const r = this.source.next();
+    if (r.done) return undefined;
+    const a = r.value;
+    this.check(a, this.lastArrivalNs, this.tasks.has(a.id));
+    this.lastArrivalNs = a.arrivalNs;
+    const t: TaskState = {
+      id: a.id,
+      model: a.model,
+      frame: a.frame,
+      profile: a.profile,
+      external: false,
+      arrival: a,
+      arrivalNs: a.arrivalNs,
+      status: "pending",
+      acked: false,
+      buffer: [],
+    };
+    this.tasks.set(a.id, t);
+    this.deps.register(t);
+    if (!this.firstProfile.has(a.model)) this.firstProfile.set(a.model, a.profile);
+    return a;
+  }
+
+  /** The next arrival, now due: the one after it is read ahead, and long-ended tasks are forgotten now and then. */
+  private takeArrival(): BoardArrival {
+    const a = this.upcoming!;
+    if (this.deferReads) {
+      // the host hears of this arrival first (the link delivers on setImmediate too, queued before this)
+      this.upcoming = undefined;
+      this.reading = true;
+      setImmediate(() =>
+        this.guard(() => {
+          if (this.stopped) return;
+          this.upcoming = this.readAhead();
+          this.reading = false;
+          this.pump();
+        }),
+      );
+    } else this.upcoming = this.readAhead();
+    if (++this.taken % FORGET_EVERY === 0) this.forgetEnded(a.arrivalNs - (this.opts.forgetAfterNs ?? FORGET_AFTER_NS));
+    return a;
+  }
+
+  /**
+   * Forgets the scenario tasks that ended before `beforeNs` (scenario time) and have nothing left
+   * to send: a board left running keeps bounded state. A command still coming for one (a late
+   * retransmission) is then counted as for an unknown task, as for any task that has ended.
+   */
+  private forgetEnded(beforeNs: number): void {
+    for (const t of this.tasks.values()) {
+      if (t.external || t.arrivalNs === undefined || t.arrivalNs >= beforeNs) continue;
+      if ((t.status !== "done" && t.status !== "dropped") || !t.acked || t.buffer.length > 0 || this.live.has(t.id)) continue;
+      this.tasks.delete(t.id);
+      this.epochs.delete(t.id);
+      this.deps.forget(t);
+      this.machine?.forget(t.id);
+    }
   }
 
   /** Boots the board clock and starts the first session (HELLO until ACKed). */
@@ -244,6 +319,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   get stats(): BoardStats {
     return {
       ...this.stats_,
+      tasksTracked: this.tasks.size,
       energyPJ: this.energyPJ(),
       boardTimeNs: Math.round(this.clock.nowNs()),
       link: { ...this.endpoint.stats },
@@ -603,7 +679,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   private nextArrivalNs(): number {
-    const a = this.arrivals[this.nextArrival];
+    const a = this.upcoming;
     return this.sessionUp && a && this.origin !== null ? this.origin + a.arrivalNs : Infinity;
   }
 
@@ -614,7 +690,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const ta = this.nextArrivalNs();
       if (Math.min(tm, ta) > now) return;
       if (tm <= ta) this.onMachineEvent(this.machine!.pop()!);
-      else this.onArrival(this.arrivals[this.nextArrival++]!);
+      else this.onArrival(this.takeArrival());
     }
   }
 
@@ -692,6 +768,12 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     t.status = status;
     if (reason !== undefined) t.dropReason = reason;
     this.live.delete(t.id);
+    // an ended task is never raised or admitted again: its profile (the bulk of its memory) can go
+    // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs
+    if (!t.external) {
+      t.arrival = undefined;
+      t.profile = ENDED;
+    }
   }
 
   private onMachineEvent(e: BoardEvent): void {
@@ -832,7 +914,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   /** Every arrival raised and every task ended, nothing running or held (frames may still be in flight). */
   private workDone(): boolean {
-    if (this.nextArrival < this.arrivals.length || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return false;
+    if (this.upcoming !== undefined || this.reading || this.deps.heldCount > 0 || this.live.size > 0 || this.held.size > 0) return false;
     if (this.aborted.size > 0) return false;
     return !(this.machine && this.machine.nextTime() !== Infinity);
   }

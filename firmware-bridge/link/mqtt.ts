@@ -57,6 +57,9 @@ export interface MqttTransportOptions {
   qos?: 0 | 1;
   /** Publish a nudge after a frame nothing answered (default true; false for measurements). */
   nudge?: boolean;
+  /** Broker credentials (immsched run takes them from the environment only). */
+  username?: string;
+  password?: string;
 }
 
 async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
@@ -123,6 +126,8 @@ export class MqttTransport implements FrameTransport {
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       reconnectPeriod: 1000,
       clean: true,
+      ...(opts.username !== undefined ? { username: opts.username } : {}),
+      ...(opts.password !== undefined ? { password: opts.password } : {}),
       ...(opts.side === "board"
         ? { will: { topic: statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1 as const, retain: true } }
         : {}),

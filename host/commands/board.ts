@@ -118,11 +118,11 @@ function checkOptions(o: BoardCommandOptions): string | null {
 
 const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
 
-function progressLine(s: BoardStats, wallMs: number, total: number): string {
+function progressLine(s: BoardStats, wallMs: number, total: number | undefined): string {
   const live = s.tasksRaised + s.externalTasks - s.tasksDone - s.tasksDropped - s.tasksAborted;
   return (
     `board: ${(wallMs / 1000).toFixed(0)} s wall, board ${(s.boardTimeNs / 1e9).toFixed(3)} s · ` +
-    `raised ${s.tasksRaised}/${total}${s.externalTasks ? ` +${s.externalTasks} external` : ""} · done ${s.tasksDone} · ` +
+    `raised ${s.tasksRaised}${total !== undefined ? `/${total}` : ""}${s.externalTasks ? ` +${s.externalTasks} external` : ""} · done ${s.tasksDone} · ` +
     `dropped ${s.tasksDropped + s.droppedDependency} · live ${Math.max(0, live)} · commands ${s.commandsApplied} · ` +
     `frames tx ${s.link.framesSent} rx ${s.link.framesReceived} · retries ${s.link.retries} · session ${s.sessions}\n`
   );
@@ -178,11 +178,8 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
   const seed = opts.seed ?? 1;
   let scenario: Scenario;
   try {
-    scenario = loadScenario(opts.scenario ?? DEFAULT_SCENARIO, {
-      seed,
-      board: { mesh: { ...mesh, torus: false } },
-      durationMs: opts.durationMs,
-    });
+    // the scenario's own window; a --duration-ms window is streamed (generated as the board raises it)
+    scenario = loadScenario(opts.scenario ?? DEFAULT_SCENARIO, { seed, board: { mesh: { ...mesh, torus: false } } });
   } catch (e) {
     if (e instanceof InputError) return fail(EXIT_BAD_INPUT, e.message);
     throw e;
@@ -209,14 +206,18 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
   });
   const header =
     `${transport.describe} · board ${id} · mesh ${mesh.width}x${mesh.height} · scenario ${scenario.name} ` +
-    `(seed ${seed}, ${scenario.arrivals.length} arrivals) · time scale ${opts.timeScale ?? 1} · retry ${retryMs} ms`;
+    `(seed ${seed}, ${opts.durationMs !== undefined ? `${opts.durationMs} ms of frames` : `${scenario.arrivals.length} arrivals`}) · time scale ${opts.timeScale ?? 1} · retry ${retryMs} ms`;
   if (!quiet) io.err(`board: ${header}\n`);
 
   const interruption = interruptions(opts.abort);
   const t0 = performance.now();
   const progress = quiet
     ? undefined
-    : setInterval(() => io.err(progressLine(board.stats, performance.now() - t0, scenario.arrivals.length)), 1000);
+    : setInterval(
+        () =>
+          io.err(progressLine(board.stats, performance.now() - t0, opts.durationMs !== undefined ? undefined : scenario.arrivals.length)),
+        1000,
+      );
   let closed = false;
   const resetTimer =
     faulty && faults?.resetAfterS !== undefined
@@ -269,7 +270,10 @@ function makeBoard(
     retryMs: o.retryMs,
     boardId: o.id,
     mesh: o.mesh,
-    scenario: o.scenario,
+    scenario: {
+      models: o.scenario.models,
+      arrivals: opts.durationMs !== undefined ? o.scenario.stream(opts.durationMs) : o.scenario.arrivals,
+    },
     timeScale: opts.timeScale ?? 1,
     heartbeatMs: opts.heartbeatMs,
     telemetryMs: opts.telemetryMs,

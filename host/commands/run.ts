@@ -2,10 +2,18 @@
 // every arrival and completion to the core at once and sends its commands back, shows progress
 // live, and ends with a summary (optionally as JSON): the metrics of `immsched bench`, the task
 // tally, the link counters and the host's arrival -> command latency.
+//
+// How long it runs: the in-process board (sim, mqtt) raises the scenario's streams over
+// `--duration` seconds of board time (default: the scenario's own window) and the run ends once
+// every task settled; against a real board (serial, MQTT) the board owns the workload, and the run
+// lasts `--duration` seconds of wall time, or until it is stopped. SIGINT/SIGTERM stop it cleanly
+// (stop admitting, let running tasks finish within `--grace-ms`, drop the rest, summary, link
+// closed, exit 0); a second signal exits at once with 130. With `--monitor` the dashboard stays
+// after the run, showing the final summary, until the process is stopped.
 
 import { recordOf } from "../sim/records.js";
 import { writeFileAtomic } from "../formats/write-atomic.js";
-import type { PolicyName } from "../core/controller.js";
+import type { ControllerParams, PolicyName } from "../core/controller.js";
 import { loadScenario, type Scenario } from "../workloads/scenario.js";
 import { computeMetrics, isLate, percentile, type Metrics } from "../sim/metrics.js";
 import type { TaskRecord } from "../sim/types.js";
@@ -21,15 +29,30 @@ import { FrameDependencies } from "../../firmware-bridge/board/frame-dependencie
 import { HostRuntime, type RuntimeSummary } from "../runtime/host-runtime.js";
 import type { BoardSpec } from "../runtime/board-spec.js";
 import { startMonitor, DEFAULT_MONITOR_PORT, type Monitor } from "../monitor/server.js";
+import type { BoardLiveness, RunPhase } from "../monitor/run-status.js";
+import type { WorkloadArrival } from "../workloads/arrivals.js";
+import { createLogger, type Logger } from "../log/logger.js";
+import { type ShutdownSignals, shutdownSignals } from "./signals.js";
 import { EXIT_OK, EXIT_FAILURE } from "./exit.js";
 import { RunTraceRecorder } from "../trace/run-recorder.js";
+
+import { DEFAULT_GRACE_MS } from "./grace.js";
+/** After the grace period, time the board gets to acknowledge the DROPs before the link is closed. */
+const DROP_ACK_WAIT_MS = 2000;
+/** Why a task was dropped at a shutdown (the run's records; on the wire DROP says "queue-full"). */
+export const SHUTDOWN_REASON = "shutdown";
 
 export interface RunCommandOptions {
   board: BoardSpec;
   scenario: string;
   policy: PolicyName;
-  /** Longest wall time of the run, s (it ends earlier once every task of the scenario settled). */
-  duration: number;
+  /**
+   * How long the workload runs, s: board time of the in-process board's streams, wall time against a
+   * real board. Undefined: the scenario's own window in process, until stopped against a real board.
+   */
+  duration?: number;
+  /** Time running tasks get to finish at a shutdown, ms (default DEFAULT_GRACE_MS). */
+  graceMs?: number;
   seed: number;
   /** Board time per wall time of the in-process virtual board (sim, mqtt). */
   timeScale?: number;
@@ -41,6 +64,13 @@ export interface RunCommandOptions {
   quiet?: boolean;
   /** Debug: the core traps before every Nth event and the host recovers (core/recoverable.ts). */
   coreTrapEvery?: number;
+  /** Tuned settings (a `immsched tune --out` file given as --config): controller knobs and solve budget. */
+  params?: ControllerParams;
+  solveBudget?: number;
+  /** Structured log (host/log/logger.ts); default pretty, info, on stderr. */
+  logger?: Logger;
+  /** MQTT broker credentials (from the environment only: host/config). */
+  mqttAuth?: { username?: string; password?: string };
 }
 
 export interface RunSummary {
@@ -55,12 +85,12 @@ export interface RunSummary {
  * virtual-time simulator counts them as dropped ("dependency"), so the run does too. At the end
  * of a run (`final`), a task whose parent frame never arrived at all counts the same way.
  */
-export function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number, TaskRecord>, final: boolean): TaskRecord[] {
+export function dependencyDrops(expected: Iterable<Expected>, records: ReadonlyMap<number, TaskRecord>, final: boolean): TaskRecord[] {
   // only a dropped parent matters here: the host cannot tell a child held on the board from one not yet due
   const deps = new FrameDependencies<TaskRecord>((r) => (r.dropped !== undefined ? "dropped" : "open"));
   for (const r of records.values()) deps.register(r);
   const out: TaskRecord[] = [];
-  for (const a of scenario.arrivals) {
+  for (const a of expected) {
     if (records.has(a.id) || !a.after) continue;
     const parentGone = deps.parent(a.after) ? deps.fate(a.after) === "drop" : final;
     if (!parentGone) continue;
@@ -71,20 +101,66 @@ export function dependencyDrops(scenario: Scenario, records: ReadonlyMap<number,
   return out;
 }
 
+/** What the host keeps of a scenario task: its references, not its profile (the board's business). */
+type Expected = Omit<WorkloadArrival, "profile" | "sample">;
+
 /**
- * Has every task ended: none the host heard of is open (scenario or external), and every task of
- * the scenario was heard of or will never be raised (behind a dropped frame)? The open count is
- * checked first: the rest walks every task.
+ * The tasks the host expects to hear of. In process it sees every arrival the board reads from the
+ * scenario's stream (`tee`) and keeps it until it heard of the task: its references for the records
+ * (`get`), and the ones never heard (behind a dropped frame) for the summary. Against a real board
+ * it has the scenario's own window, and only the tasks up to the last one heard are expected.
  */
-function allSettled(run: RuntimeSummary, scenario: Scenario): boolean {
-  if (run.open > 0) return false;
-  const never = new Set(dependencyDrops(scenario, run.records, false).map((t) => t.id));
-  return scenario.arrivals.every((a) => run.records.has(a.id) || never.has(a.id));
+class ExpectedTasks {
+  private readonly byId = new Map<number, Expected>();
+  private lastHeard = 0;
+
+  constructor(private readonly known?: readonly WorkloadArrival[]) {
+    if (known) for (const a of known) this.byId.set(a.id, a);
+  }
+
+  /** The board's arrivals, each noted as the board reads it (an array: all at once, and the board reads it as an array). */
+  tee(source: Iterable<WorkloadArrival>): Iterable<WorkloadArrival> {
+    if (Array.isArray(source)) {
+      for (const a of source as WorkloadArrival[]) this.note(a);
+      return source;
+    }
+    return this.noting(source);
+  }
+
+  private *noting(source: Iterable<WorkloadArrival>): Generator<WorkloadArrival, void, undefined> {
+    for (const a of source) {
+      this.note(a);
+      yield a;
+    }
+  }
+
+  private note(a: WorkloadArrival): void {
+    const { profile: _p, sample: _s, ...rest } = a;
+    this.byId.set(a.id, rest);
+  }
+
+  get(id: number): Expected | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Forgets the tasks the host has heard of (in process: nothing is read from them again). */
+  forgetHeard(records: ReadonlyMap<number, unknown>): void {
+    for (const id of records.keys()) if (id > this.lastHeard) this.lastHeard = id;
+    if (this.known) return;
+    for (const id of this.byId.keys()) if (records.has(id)) this.byId.delete(id);
+  }
+
+  /** Tasks that may still be counted: every one read in process; up to the last heard against a real board. */
+  *candidates(): Generator<Expected> {
+    for (const a of this.byId.values()) if (!this.known || a.id <= this.lastHeard) yield a;
+  }
 }
 
 /** The run so far; `final` at the end, when frames whose parent never arrived count as dropped. */
-export function summarize(runtime: HostRuntime, endpoint: Endpoint, scenario: Scenario | undefined, final = true): RunSummary {
-  const extra = scenario ? dependencyDrops(scenario, runtime.summary.records, final) : [];
+export function summarize(runtime: HostRuntime, endpoint: Endpoint, expected: ExpectedTasks | undefined, final = true): RunSummary {
+  const records = runtime.summary.records;
+  expected?.forgetHeard(records);
+  const extra = expected ? dependencyDrops(expected.candidates(), records, final) : [];
   const log = runtime.runLog(extra);
   const tasks = log.tasks;
   const completed = tasks.filter((t) => t.finishNs !== undefined).length;
@@ -136,7 +212,7 @@ interface Link {
 }
 
 /** Opens the link `--board` names (throws when the device or broker cannot be reached). */
-async function openLink(spec: BoardSpec): Promise<Link> {
+async function openLink(spec: BoardSpec, auth: RunCommandOptions["mqttAuth"] = {}): Promise<Link> {
   switch (spec.kind) {
     case "sim": {
       const [host, board] = transportPair();
@@ -152,15 +228,20 @@ async function openLink(spec: BoardSpec): Promise<Link> {
       return { host: await SerialTransport.open(spec.path, spec.baud), retryMs: SERIAL_RETRY_MS };
     case "mqtt":
       return {
-        host: await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true }),
+        host: await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true, ...auth }),
         retryMs: MQTT_RETRY_MS,
       };
   }
 }
 
 /** The host's endpoint and the runtime behind it; the endpoint ACKs with the controller's epoch, so it asks the runtime. */
-function startRuntime(link: Link, scenario: Scenario, opts: RunCommandOptions): { runtime: HostRuntime; endpoint: Endpoint } {
-  const reference = new Map(scenario.arrivals.map((a) => [a.id, { isolatedNs: a.isolatedNs, isolatedEnergyPJ: a.isolatedEnergyPJ }]));
+function startRuntime(
+  link: Link,
+  scenario: Scenario,
+  expected: ExpectedTasks,
+  opts: RunCommandOptions,
+): { runtime: HostRuntime; endpoint: Endpoint } {
+  const reference = expected;
   let runtime: HostRuntime | undefined;
   const endpoint = new Endpoint(link.host, { side: "host", retryMs: link.retryMs, ackEpoch: () => runtime?.currentEpoch ?? 0 });
   runtime = new HostRuntime({
@@ -170,6 +251,8 @@ function startRuntime(link: Link, scenario: Scenario, opts: RunCommandOptions): 
     reference,
     seed: opts.seed,
     coreTrapEvery: opts.coreTrapEvery,
+    params: opts.params,
+    solveBudget: opts.solveBudget,
   });
   return { runtime, endpoint };
 }
@@ -193,15 +276,20 @@ async function startMonitorIfAsked(opts: RunCommandOptions, runtime: HostRuntime
   return monitor;
 }
 
-/** The virtual board on the board's end of an in-process link (sim, embedded MQTT). */
-function virtualBoard(link: Link, scenario: Scenario, opts: RunCommandOptions): VirtualBoard | undefined {
+/**
+ * The virtual board on the board's end of an in-process link (sim, embedded MQTT): it raises the
+ * scenario's streams over `--duration` (generated as it goes: arrival-stream.ts), or the scenario's
+ * own window, and the host sees each arrival it reads (`expected`).
+ */
+function virtualBoard(link: Link, scenario: Scenario, expected: ExpectedTasks, opts: RunCommandOptions): VirtualBoard | undefined {
   if (!link.board) return undefined;
+  const arrivals = opts.duration === undefined ? scenario.arrivals : scenario.stream(opts.duration * 1000);
   return new VirtualBoard({
     transport: link.board,
     retryMs: link.retryMs,
     boardId: opts.board.kind === "mqtt-embedded" ? opts.board.boardId : "sim",
     mesh: opts.mesh,
-    scenario,
+    scenario: { models: scenario.models, arrivals: expected.tee(arrivals) },
     timeScale: opts.timeScale ?? 1,
   });
 }
@@ -210,14 +298,14 @@ function virtualBoard(link: Link, scenario: Scenario, opts: RunCommandOptions): 
 function progressView(
   runtime: HostRuntime,
   endpoint: Endpoint,
-  scenario: Scenario,
+  expected: ExpectedTasks,
   opts: RunCommandOptions,
 ): { draw(): void; tty: boolean } {
   const out = process.stdout;
   const tty = out.isTTY && !opts.quiet;
   let drawn = 0;
   const draw = () => {
-    const s = summarize(runtime, endpoint, scenario, false);
+    const s = summarize(runtime, endpoint, expected, false);
     const run = runtime.summary;
     const t = run.hello ? (run.lastNs - (run.firstNs === Infinity ? 0 : run.firstNs)) / 1e6 : 0;
     const line =
@@ -235,43 +323,133 @@ function progressView(
   return { draw, tty };
 }
 
+/** What ended the workload: it settled (in process), the duration ran out (real board), or a signal. */
+type EndReason = "workload done" | "duration" | "board refused" | NodeJS.Signals;
+
+/** The run's moving parts the waiting loops look at. */
+interface Live {
+  runtime: HostRuntime;
+  endpoint: Endpoint;
+  board?: VirtualBoard;
+  monitor?: Monitor;
+  view: { draw(): void; tty: boolean };
+  expected: ExpectedTasks;
+  signals: ShutdownSignals;
+  log: Logger;
+  opts: RunCommandOptions;
+  phase: RunPhase;
+  liveness: BoardLiveness;
+  reason?: EndReason;
+}
+
+/** Progress lines in the log: one after the first second, then every PROGRESS_LOG_MS (wall). */
+const PROGRESS_LOG_MS = 5000;
+
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+
+/** One progress line: the tally so far and the process's memory (a service left running must stay flat). */
+function logProgress(l: Live): void {
+  const s = summarize(l.runtime, l.endpoint, l.expected, false);
+  const mem = process.memoryUsage();
+  l.log.info(
+    {
+      tasks: s.tasks,
+      violationRate: Number(s.metrics.violationRate.toFixed(4)),
+      framesRejected: s.link.framesRejected,
+      rssMB: mb(mem.rss),
+      heapUsedMB: mb(mem.heapUsed),
+    },
+    "progress",
+  );
+}
+
+/** Tells the dashboard (and the log) where the run stands when that changed. */
+function noteStatus(l: Live, phase: RunPhase, summary?: RunSummary): void {
+  const run = l.runtime.summary;
+  const liveness: BoardLiveness = !run.hello ? "waiting" : run.live ? "live" : "lost";
+  if (liveness !== l.liveness) {
+    if (liveness === "lost") l.log.error({ boardLost: run.boardLost }, "board lost: silent for 3 s, asking it for a new session");
+    else if (liveness === "live")
+      l.log.info({ board: run.hello?.boardId, mesh: `${run.hello?.meshWidth}x${run.hello?.meshHeight}` }, "board session up");
+  }
+  if (phase === l.phase && liveness === l.liveness && !summary) return;
+  l.phase = phase;
+  l.liveness = liveness;
+  l.monitor?.setStatus({ phase, board: liveness, reason: l.reason, summary });
+}
+
 /**
- * Waits for the end of the run: every scenario task settled (and every command ACKed), the
- * duration up, or Ctrl-C; redraws the progress view meanwhile.
+ * Polls every 20 ms (redrawing the progress view) until `done` or a signal; resolves with what
+ * ended it. Timers here never touch the scheduling path: frames are handled as they come.
  */
-async function untilRunEnds(
-  runtime: HostRuntime,
-  endpoint: Endpoint,
-  scenario: Scenario,
-  opts: RunCommandOptions,
-  view: { draw(): void; tty: boolean },
-  started: number,
-): Promise<void> {
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  await new Promise<void>((resolve) => {
+function waitUntil(l: Live, phase: RunPhase, done: () => EndReason | undefined): Promise<EndReason> {
+  return new Promise<EndReason>((resolve) => {
     let lastDraw = 0;
+    let nextLog = performance.now() + 1000;
+    const finish = (why: EndReason) => {
+      clearInterval(tick);
+      resolve(why);
+    };
     const tick = setInterval(() => {
       const now = performance.now();
-      if (!opts.quiet && now - lastDraw >= (view.tty ? 200 : 1000)) {
-        view.draw();
+      if (!l.opts.quiet && now - lastDraw >= (l.view.tty ? 200 : 1000)) {
+        l.view.draw();
         lastDraw = now;
       }
-      // cheap checks first: this timer shares the thread with the frame handlers
-      const run = runtime.summary;
-      const done = run.hello !== undefined && endpoint.pending === 0 && allSettled(run, scenario);
-      if (done || interrupted || run.refused !== undefined || now - started >= opts.duration * 1000) {
+      noteStatus(l, phase);
+      if (now >= nextLog) {
+        logProgress(l);
+        nextLog = now + PROGRESS_LOG_MS;
+      }
+      if (l.signals.signal) return finish(l.signals.signal);
+      const why = done();
+      if (why) finish(why);
+    }, 20);
+  });
+}
+
+/**
+ * The run proper: until the in-process board's workload settled (every task ended and every
+ * command ACKed), the duration ran out against a real board, or a signal.
+ */
+function untilWorkloadEnds(l: Live, started: number): Promise<EndReason> {
+  let boardDone = false;
+  void l.board?.finished.then((s) => (boardDone = s.complete));
+  const realBoardDeadline = l.board || l.opts.duration === undefined ? Infinity : started + l.opts.duration * 1000;
+  return waitUntil(l, "running", () => {
+    // cheap checks first: this timer shares the thread with the frame handlers
+    if (boardDone && l.runtime.summary.open === 0 && l.endpoint.pending === 0) return "workload done";
+    if (l.runtime.summary.refused !== undefined) return "board refused";
+    if (performance.now() >= realBoardDeadline) return "duration";
+    return undefined;
+  });
+}
+
+/**
+ * Clean shutdown: stop admitting (new arrivals are dropped at once), give running tasks `graceMs`
+ * to finish, drop the rest ("shutdown"), then wait for the board to acknowledge the DROPs. A
+ * second signal meanwhile exits at once (signals.ts).
+ */
+async function drain(l: Live): Promise<void> {
+  const graceMs = l.opts.graceMs ?? DEFAULT_GRACE_MS;
+  l.runtime.stopAdmitting(SHUTDOWN_REASON);
+  l.log.info({ reason: l.reason, graceMs, open: l.runtime.summary.open }, "stopping: no new tasks admitted, running tasks finishing");
+  const t0 = performance.now();
+  const graceOver = () => (l.runtime.summary.open === 0 || performance.now() - t0 >= graceMs ? "workload done" : undefined);
+  // the first signal is already in: only the grace period or the open count end this wait
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      noteStatus(l, "draining");
+      if (graceOver()) {
         clearInterval(tick);
         resolve();
       }
     }, 20);
   });
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
+  const dropped = l.runtime.dropOpen(SHUTDOWN_REASON);
+  if (dropped > 0) l.log.warn({ dropped, graceMs }, "tasks still running after the grace period dropped");
+  const t1 = performance.now();
+  while (l.endpoint.pending > 0 && performance.now() - t1 < DROP_ACK_WAIT_MS) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** The closing summary lines. */
@@ -304,11 +482,24 @@ function summaryText(
 
 /** Runs the scenario against the board `--board` names: open the link, start runtime (and board), wait for the end, report. */
 export async function runCommand(opts: RunCommandOptions): Promise<number> {
+  // installed first: a signal during start-up also ends the run cleanly
+  const signals = shutdownSignals();
+  try {
+    return await run(opts, signals);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function run(opts: RunCommandOptions, signals: ShutdownSignals): Promise<number> {
+  const log = opts.logger ?? createLogger();
   const meshTarget = { mesh: { width: opts.mesh.width, height: opts.mesh.height, torus: false } };
   const scenario = loadScenario(opts.scenario, { seed: opts.seed, board: meshTarget });
 
-  const link = await openLink(opts.board);
-  const { runtime, endpoint } = startRuntime(link, scenario, opts);
+  const link = await openLink(opts.board, opts.mqttAuth);
+  const inProcess = link.board !== undefined;
+  const expected = new ExpectedTasks(inProcess ? undefined : scenario.arrivals);
+  const { runtime, endpoint } = startRuntime(link, scenario, expected, opts);
   const externalRefused = listenForExternalArrivals(link, runtime);
   const tracer = opts.trace
     ? new RunTraceRecorder(runtime, {
@@ -318,38 +509,66 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       })
     : undefined;
   const monitor = await startMonitorIfAsked(opts, runtime);
-  const board = virtualBoard(link, scenario, opts);
+  const board = virtualBoard(link, scenario, expected, opts);
 
   const where = opts.board.kind === "sim" ? "virtual board (in-process link)" : link.host.describe;
   process.stdout.write(`immsched run · ${where} · scenario ${scenario.name} · policy ${opts.policy} · seed ${opts.seed}\n`);
+  const length =
+    opts.duration !== undefined
+      ? `${opts.duration} s of ${inProcess ? "board" : "wall"} time`
+      : inProcess
+        ? "the scenario's own window"
+        : "until stopped";
+  log.info(
+    { board: where, scenario: scenario.name, policy: opts.policy, seed: opts.seed, workload: length, rssMB: mb(process.memoryUsage().rss) },
+    "run started",
+  );
   runtime.start();
   board?.start();
 
   const started = performance.now();
-  const view = progressView(runtime, endpoint, scenario, opts);
-  await untilRunEnds(runtime, endpoint, scenario, opts, view, started);
+  const view = progressView(runtime, endpoint, expected, opts);
+  const l: Live = { runtime, endpoint, board, monitor, view, expected, signals, log, opts, phase: "starting", liveness: "waiting" };
+  l.reason = await untilWorkloadEnds(l, started);
+  if (l.reason !== "workload done" && l.reason !== "board refused") await drain(l);
   view.draw();
 
   runtime.stop();
-  await board?.stop();
+  board?.stop();
   endpoint.close();
   await link.host.close();
   await link.board?.close();
   await link.broker?.close();
-  await monitor?.close();
 
-  const summary = summarize(runtime, endpoint, scenario);
+  const summary = summarize(runtime, endpoint, expected);
   const run = runtime.summary;
   process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
   if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
-  if (opts.trace && tracer) await tracer.finish(summary.metrics, dependencyDrops(scenario, run.records, true)).save(opts.trace);
+  if (opts.trace && tracer)
+    await tracer.finish(summary.metrics, dependencyDrops(expected.candidates(), run.records, true)).save(opts.trace);
+  log.info(
+    { reason: l.reason, tasks: summary.tasks, violationRate: summary.metrics.violationRate, rssMB: mb(process.memoryUsage().rss) },
+    "run ended",
+  );
+
   if (run.refused !== undefined) {
     // an older board (PROTOCOL.md "Versions"): nothing to wait for
+    await monitor?.close();
     process.stderr.write(`immsched: ${run.refused} (${where})\n`);
     return EXIT_FAILURE;
   }
-  if (!run.hello) {
-    process.stderr.write(`immsched: no HELLO from the board within ${opts.duration} s (${where})\n`);
+  if (monitor) {
+    noteStatus(l, "ended", summary);
+    if (!signals.signal) {
+      // the dashboard stays with the final summary until the process is stopped
+      process.stdout.write(`run ended; the dashboard stays at ${monitor.url} until stopped (Ctrl-C)\n`);
+      log.info({ url: monitor.url }, "run ended; dashboard still serving until stopped");
+      await signals.requested;
+    }
+    await monitor.close();
+  }
+  if (!run.hello && !signals.signal) {
+    process.stderr.write(`immsched: no HELLO from the board (${where})\n`);
     return EXIT_FAILURE;
   }
   return EXIT_OK;

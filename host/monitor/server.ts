@@ -8,7 +8,8 @@
 //   /events      Server-Sent Events: a full snapshot on connect, then coalesced deltas every
 //                `flushMs` (default 50 ms) so a page keeps up with thousands of events a second
 //   /metrics     Prometheus text exposition (metrics.ts)
-//   /api/state   the snapshot as JSON
+//   /api/state   the snapshot as JSON, with the run's status (run-status.ts)
+//   /healthz     for supervisors: 200 {"ok": true, ...} while the board is heard, 503 once it is lost
 //
 // Default address 127.0.0.1:9464 (DEFAULT_MONITOR_PORT; 9464 sits in Prometheus' exporter range).
 // Pass host "0.0.0.0" to let a Prometheus server or a laptop on the LAN reach it.
@@ -21,6 +22,7 @@ import type { RuntimeEvent } from "../runtime/events.js";
 import type { MonitorSink } from "./sink.js";
 import { type Delta, type MonitorConfig, type Snapshot, delta, initialState, reduce, snapshot } from "./state.js";
 import { createMetrics } from "./metrics.js";
+import { INITIAL_STATUS, type RunStatus, health } from "./run-status.js";
 
 export const DEFAULT_MONITOR_PORT = 9464;
 
@@ -49,6 +51,9 @@ export interface Monitor extends MonitorSink {
   snapshot(): Snapshot;
   /** The Prometheus text (what /metrics returns). */
   metricsText(): Promise<string>;
+  /** Where the run stands (banner on the page, /healthz); pushed to the pages at once. */
+  setStatus(status: RunStatus): void;
+  readonly status: RunStatus;
   close(): Promise<void>;
 }
 
@@ -112,6 +117,8 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
   const metrics = createMetrics({ processMetrics: opts.processMetrics });
   const clients = new Set<Client>();
   let malformed = 0;
+  let status: RunStatus = INITIAL_STATUS;
+  const statusEvent = () => `event: status\ndata: ${JSON.stringify(status)}\n\n`;
 
   const send = (c: Client, payload: Snapshot | Delta, json?: string) => {
     c.res.write(`event: ${payload.kind}\ndata: ${json ?? JSON.stringify(payload)}\n\n`);
@@ -167,6 +174,7 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
     clients.add(c);
     req.on("close", () => clients.delete(c));
     send(c, snapshot(state));
+    res.write(statusEvent());
   };
   const serveMetrics = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await metrics.text(state);
@@ -174,12 +182,18 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
     res.end(req.method === "HEAD" ? undefined : body);
   };
   const serveState = (req: IncomingMessage, res: ServerResponse) => {
-    const body = JSON.stringify(snapshot(state));
+    const body = JSON.stringify({ ...snapshot(state), status });
     res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" });
     res.end(req.method === "HEAD" ? undefined : body);
   };
+  const serveHealth = (req: IncomingMessage, res: ServerResponse) => {
+    const h = health(status);
+    res.writeHead(h.code, { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" });
+    res.end(req.method === "HEAD" ? undefined : `${JSON.stringify(h.body)}\n`);
+  };
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     "/events": serveEvents,
+    "/healthz": serveHealth,
     "/metrics": serveMetrics,
     "/api/state": serveState,
     // browsers ask for it; a 404 would show up as a console error
@@ -222,6 +236,15 @@ export async function startMonitor(opts: MonitorOptions = {}): Promise<Monitor> 
     push,
     snapshot: () => snapshot(state),
     metricsText: () => metrics.text(state),
+    get status() {
+      return status;
+    },
+    setStatus: (next: RunStatus) => {
+      status = next;
+      flush(); // events before the status change reach the pages first
+      const text = statusEvent();
+      for (const c of clients) c.res.write(text);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(flushTimer);

@@ -10,7 +10,7 @@
 
 import { notePlacement } from "../sim/records.js";
 import { EventEmitter } from "node:events";
-import type { ModelEntry, PolicyName } from "../core/controller.js";
+import type { ControllerParams, ModelEntry, PolicyName } from "../core/controller.js";
 import { RecoverableController } from "../core/recoverable.js";
 import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import {
@@ -34,14 +34,16 @@ export interface HostRuntimeOptions {
   endpoint: Endpoint;
   policy: PolicyName;
   models: ModelEntry[];
-  /** Isolated latency and energy of known tasks (from the scenario), by task id. */
-  reference?: ReadonlyMap<number, { isolatedNs: number; isolatedEnergyPJ: number }>;
+  /** Isolated latency and energy of known tasks (from the scenario), by task id (a map, or a lookup into a stream). */
+  reference?: Pick<ReadonlyMap<number, { isolatedNs: number; isolatedEnergyPJ: number }>, "get">;
   seed?: number;
   solveBudget?: number;
   /** Rate limit of the external arrivals feed (default 1000/s, burst 100). */
   externalRate?: ArrivalRateOptions;
   /** Debug: make the core trap before every Nth event it is given (the recovery is tested with it). */
   coreTrapEvery?: number;
+  /** Controller knobs (tuned settings); default the core's. */
+  params?: ControllerParams;
 }
 
 /** What became of the external arrivals feed's messages. */
@@ -321,6 +323,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       models: this.opts.models,
       seed: this.opts.seed,
       solveBudget: this.opts.solveBudget,
+      params: this.opts.params,
     });
     this.emit("session", m);
     this.emit("event", {
@@ -403,6 +406,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
     if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });
+    if (this.refusing) {
+      this.refuseTask(m.taskId);
+      return;
+    }
     if (!ctl) return; // no session: PROTOCOL.md §6.3, the board sends nothing before its HELLO is ACKed
     this.armTrapIfDue(ctl);
     const d = ctl.arrival(task, this.now(m.arrivalNs));
@@ -483,6 +490,67 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       this.commandFrames++;
       this.commandsSent += cmds.length;
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Shutdown (host/commands/run.ts): stop admitting, let running tasks finish, drop the rest
+
+  /** Set by stopAdmitting(): every arrival from then on is dropped at once (why: `refusing`). */
+  private refusing?: string;
+  /** DROPs sent at a shutdown, not acknowledged yet: the task counts as dropped once the board ACKs. */
+  private readonly dropsInFlight = new Map<number, string>();
+
+  /**
+   * From now on every new arrival is answered with a DROP (on the wire "queue-full", the only
+   * reason the protocol has for "not taken"; in the run's records `why`) instead of going to the core.
+   */
+  stopAdmitting(why: string): void {
+    if (this.refusing !== undefined) return;
+    this.refusing = why;
+    this.opts.endpoint.on("acked", (m) => {
+      if (m.type !== "drop") return;
+      const reason = this.dropsInFlight.get(m.taskId);
+      if (reason === undefined) return;
+      this.dropsInFlight.delete(m.taskId);
+      const rec = this.records.get(m.taskId);
+      // a TASK_DONE that crossed the DROP: it finished after all
+      if (!rec || rec.finishNs !== undefined || rec.dropped !== undefined) return;
+      rec.dropped = reason;
+      this.open--;
+    });
+  }
+
+  /**
+   * Drops every task still open (arrived, neither finished nor dropped) while the board is heard:
+   * each counts as dropped (`why`) once the board acknowledges its DROP; a board that is lost, or
+   * that never answers, keeps them counted as lost. Returns how many DROPs went out.
+   */
+  dropOpen(why: string): number {
+    if (!this.live) return 0;
+    let n = 0;
+    for (const rec of this.records.values()) {
+      if (rec.finishNs !== undefined || rec.dropped !== undefined || this.dropsInFlight.has(rec.id)) continue;
+      this.sendDrop(rec.id, why);
+      n++;
+    }
+    return n;
+  }
+
+  /** A task that arrived while the runtime no longer admits (shutdown): dropped at once. */
+  private refuseTask(taskId: number): void {
+    if (this.controller) {
+      this.sendDrop(taskId, this.refusing!);
+      return;
+    }
+    this.records.get(taskId)!.dropped = this.refusing; // no session: nothing to tell the board
+    this.open--;
+  }
+
+  private sendDrop(taskId: number, why: string): void {
+    const c: Command = { kind: "drop", epoch: this.epoch, taskId, reason: "queue-full" };
+    this.dropsInFlight.set(taskId, why);
+    if (this.watched) this.emit("event", { time: this.lastNs, command: c });
+    this.opts.endpoint.send(commandToMessage(c), taskId);
   }
 
   /** The run so far as the simulator's RunLog (metrics are computed the same way). */

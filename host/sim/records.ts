@@ -4,7 +4,7 @@ import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import type { TaskArrival, TaskRecord } from "./types.js";
 
 /** A task's record as it arrives: what it is and its references, nothing settled yet. */
-export function recordOf(a: TaskArrival): TaskRecord {
+export function recordOf(a: Omit<TaskArrival, "profile">): TaskRecord {
   return {
     id: a.id,
     model: a.model,

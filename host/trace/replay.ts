@@ -58,7 +58,6 @@ function recordOfLine(l: TaskLine): TaskRecord {
     deadlineNs: l.deadlineNs,
     isolatedNs: l.isolatedNs,
     isolatedEnergyPJ: l.isolatedEnergyPJ,
-    profile: { layerNs: [], layerEnergyPJ: [], pipelines: new Map() },
   });
 }
 

@@ -55,47 +55,100 @@ export function xrbenchArrivals(
   networks: readonly XrbenchNetwork[],
   opts: { durationMs: number; seed: number; priority?: number },
 ): ArrivalSpec[] {
-  const out: ArrivalSpec[] = [];
-  const generated = new Set<string>();
-  const byName = new Map(networks.map((n) => [n.name, n]));
-  // parents first, so a dependent can see which parent frames exist
-  const order: XrbenchNetwork[] = [];
-  const visit = (n: XrbenchNetwork, path: string[]) => {
-    if (order.includes(n)) return;
-    if (path.includes(n.name)) throw new InputError(`dependency cycle: ${[...path, n.name].join(" -> ")}`);
-    const parent = n.dependency !== undefined ? byName.get(n.dependency) : undefined;
-    if (n.dependency !== undefined && !parent) throw new InputError(`network ${n.name} depends on unknown network '${n.dependency}'`);
-    if (parent) visit(parent, [...path, n.name]);
-    order.push(n);
-  };
-  for (const n of networks) visit(n, []);
   // frames are drawn one by one (even those that do not run): bound them before drawing
-  const frames = networks.reduce((s, n) => s + Math.ceil(opts.durationMs / framePeriodMs(n.fps)), 0);
+  const frames = networks.reduce((n, net) => n + Math.ceil(opts.durationMs / framePeriodMs(net.fps)), 0);
   if (!(frames <= MAX_ARRIVALS)) {
     throw new InputError(`${opts.durationMs} ms of these networks' frames is ${frames} frames, more than ${MAX_ARRIVALS}`, {
       field: "durationMs",
     });
   }
-  for (const n of order) {
-    const rand = mulberry32((opts.seed ^ hashString(n.name)) >>> 0);
-    const period = framePeriodMs(n.fps);
-    const parent = n.dependency !== undefined ? byName.get(n.dependency) : undefined;
-    for (let k = 0; k * period < opts.durationMs; k++) {
-      const runs = rand() < n.probability; // drawn for every frame, so streams stay aligned
-      const sample = nextSeed(rand);
-      if (!runs) continue;
-      const tNs = k * period * 1e6;
-      let after: ArrivalSpec["after"];
-      if (parent) {
-        const frame = Math.floor((k * period) / framePeriodMs(parent.fps));
-        if (!generated.has(`${parent.name}#${frame}`)) continue;
-        after = { model: parent.name, frame };
-      }
-      generated.add(`${n.name}#${k}`);
-      out.push({ tNs, model: n.name, priority: opts.priority ?? 1, deadlineNs: (k + 1) * period * 1e6, frame: k, after, sample });
+  return new XrbenchFrames(networks, opts).until(opts.durationMs);
+}
+
+interface NetworkStream {
+  net: XrbenchNetwork;
+  rand: Random;
+  period: number;
+  parent?: NetworkStream;
+  /** Next frame number to draw. */
+  k: number;
+  /** Frames generated that a dependent may still ask about. */
+  generated: Set<number>;
+}
+
+/**
+ * XRBench's periodic streams, generated window after window for as long as a run lasts: each
+ * `until(endMs)` returns the frames injected before endMs not returned yet, network by network
+ * (parents first). The draws are those of one call over the whole window, so a continuous run and
+ * the bench over the same window raise the same frames.
+ */
+export class XrbenchFrames {
+  private readonly streams: NetworkStream[] = [];
+
+  constructor(
+    networks: readonly XrbenchNetwork[],
+    private readonly opts: { seed: number; priority?: number },
+  ) {
+    const byName = new Map(networks.map((n) => [n.name, n]));
+    // parents first, so a dependent can see which parent frames exist
+    const order: XrbenchNetwork[] = [];
+    const visit = (n: XrbenchNetwork, path: string[]) => {
+      if (order.includes(n)) return;
+      if (path.includes(n.name)) throw new InputError(`dependency cycle: ${[...path, n.name].join(" -> ")}`);
+      const parent = n.dependency !== undefined ? byName.get(n.dependency) : undefined;
+      if (n.dependency !== undefined && !parent) throw new InputError(`network ${n.name} depends on unknown network '${n.dependency}'`);
+      if (parent) visit(parent, [...path, n.name]);
+      order.push(n);
+    };
+    for (const n of networks) visit(n, []);
+    const streams = new Map<string, NetworkStream>();
+    for (const net of order) {
+      const s: NetworkStream = {
+        net,
+        rand: mulberry32((opts.seed ^ hashString(net.name)) >>> 0),
+        period: framePeriodMs(net.fps),
+        parent: net.dependency !== undefined ? streams.get(net.dependency) : undefined,
+        k: 0,
+        generated: new Set(),
+      };
+      streams.set(net.name, s);
+      this.streams.push(s);
     }
   }
-  return out;
+
+  until(endMs: number): ArrivalSpec[] {
+    const out: ArrivalSpec[] = [];
+    for (const s of this.streams) {
+      for (; s.k * s.period < endMs; s.k++) {
+        const k = s.k;
+        const runs = s.rand() < s.net.probability; // drawn for every frame, so streams stay aligned
+        const sample = nextSeed(s.rand);
+        if (!runs) continue;
+        let after: ArrivalSpec["after"];
+        if (s.parent) {
+          const frame = Math.floor((k * s.period) / s.parent.period);
+          if (!s.parent.generated.has(frame)) continue;
+          after = { model: s.parent.net.name, frame };
+        }
+        s.generated.add(k);
+        out.push({
+          tNs: k * s.period * 1e6,
+          model: s.net.name,
+          priority: this.opts.priority ?? 1,
+          deadlineNs: (k + 1) * s.period * 1e6,
+          frame: k,
+          after,
+          sample,
+        });
+      }
+    }
+    // a later frame of a dependent (injected at endMs or after) names a parent frame >= floor(endMs / period)
+    for (const s of this.streams) {
+      const oldest = Math.floor(endMs / s.period);
+      for (const f of s.generated) if (f < oldest) s.generated.delete(f);
+    }
+    return out;
+  }
 }
 
 export interface DystaOptions {
@@ -113,48 +166,84 @@ export interface DystaOptions {
 
 /** The Dysta recipe over `models` (name and isolated latency, ns). */
 export function dystaArrivals(models: ReadonlyArray<{ name: string; isolatedNs: number }>, opts: DystaOptions): ArrivalSpec[] {
-  if (models.length === 0) throw new InputError("the Dysta recipe needs at least one model");
-  if (!(opts.rate > 0)) throw new InputError(`rate must be > 0 tasks/s, got ${opts.rate}`, { field: "rate" });
-  if (!(opts.sloMult > 0)) throw new InputError(`sloMult must be > 0, got ${opts.sloMult}`, { field: "sloMult" });
+  const stream = new DystaStream(models, opts);
   if (opts.durationMs === undefined && opts.count === undefined) throw new InputError("the Dysta recipe needs durationMs or count");
-  const priorities = opts.priorities ?? DYSTA_PRIORITIES;
-  const rand = mulberry32(opts.seed >>> 0);
-  const meanGapNs = 1e9 / opts.rate;
-  const endNs = opts.durationMs === undefined ? Infinity : opts.durationMs * 1e6;
   const expected = opts.count ?? (opts.rate * (opts.durationMs ?? 0)) / 1000;
   if (!(expected <= MAX_ARRIVALS)) {
     throw new InputError(`the Dysta recipe would make about ${Math.round(expected)} arrivals, more than ${MAX_ARRIVALS}`, {
       field: "rate",
     });
   }
-  const out: ArrivalSpec[] = [];
-  let t = 0;
-  for (;;) {
-    if (opts.count !== undefined && out.length >= opts.count) break;
-    // a Poisson draw can exceed its mean: the bound holds for every draw
-    if (out.length >= MAX_ARRIVALS) throw new InputError(`the Dysta recipe made more than ${MAX_ARRIVALS} arrivals`, { field: "rate" });
-    t += -Math.log(1 - rand()) * meanGapNs; // exponential gaps: a Poisson process
-    const tNs = Math.round(t);
-    if (tNs >= endNs) break;
-    const m = models[Math.floor(rand() * models.length)]!;
-    const priority = priorities[Math.floor(rand() * priorities.length)]!;
-    out.push({ tNs, model: m.name, priority, deadlineNs: tNs + Math.round(opts.sloMult * m.isolatedNs), sample: nextSeed(rand) });
-  }
-  return out;
+  const endNs = opts.durationMs === undefined ? Infinity : opts.durationMs * 1e6;
+  return stream.until(endNs, opts.count);
 }
 
 /**
- * Builds the run's TaskArrivals: sorted by arrival time (stable), ids 1..n in that order, each
- * with the profile of its own sample.
+ * The Dysta recipe as a stream: `until(endNs)` returns the arrivals before endNs not returned yet.
+ * The draws are those of one call over the whole window (an arrival's gap is drawn once, and the
+ * rest of it only when it falls inside the window), so a continuous run and the bench agree.
  */
-export function materialize(specs: readonly ArrivalSpec[], models: ReadonlyMap<string, CompiledModel>): WorkloadArrival[] {
+export class DystaStream {
+  private readonly rand: Random;
+  private readonly meanGapNs: number;
+  private readonly priorities: readonly number[];
+  private t = 0;
+  /** Arrival time drawn for the next arrival, not returned yet (it fell after the last window). */
+  private nextNs?: number;
+  private emitted = 0;
+
+  constructor(
+    private readonly models: ReadonlyArray<{ name: string; isolatedNs: number }>,
+    private readonly opts: { rate: number; sloMult: number; seed: number; priorities?: readonly number[] },
+  ) {
+    if (models.length === 0) throw new InputError("the Dysta recipe needs at least one model");
+    if (!(opts.rate > 0)) throw new InputError(`rate must be > 0 tasks/s, got ${opts.rate}`, { field: "rate" });
+    if (!(opts.sloMult > 0)) throw new InputError(`sloMult must be > 0, got ${opts.sloMult}`, { field: "sloMult" });
+    this.priorities = opts.priorities ?? DYSTA_PRIORITIES;
+    this.rand = mulberry32(opts.seed >>> 0);
+    this.meanGapNs = 1e9 / opts.rate;
+  }
+
+  until(endNs: number, count = Infinity): ArrivalSpec[] {
+    const out: ArrivalSpec[] = [];
+    for (;;) {
+      if (this.emitted >= count) break;
+      // a Poisson draw can exceed its mean: the bound holds for every window
+      if (out.length >= MAX_ARRIVALS) throw new InputError(`the Dysta recipe made more than ${MAX_ARRIVALS} arrivals`, { field: "rate" });
+      if (this.nextNs === undefined) {
+        this.t += -Math.log(1 - this.rand()) * this.meanGapNs; // exponential gaps: a Poisson process
+        this.nextNs = Math.round(this.t);
+      }
+      const tNs = this.nextNs;
+      if (tNs >= endNs) break;
+      this.nextNs = undefined;
+      const m = this.models[Math.floor(this.rand() * this.models.length)]!;
+      const priority = this.priorities[Math.floor(this.rand() * this.priorities.length)]!;
+      out.push({
+        tNs,
+        model: m.name,
+        priority,
+        deadlineNs: tNs + Math.round(this.opts.sloMult * m.isolatedNs),
+        sample: nextSeed(this.rand),
+      });
+      this.emitted++;
+    }
+    return out;
+  }
+}
+
+/**
+ * Builds the run's TaskArrivals: sorted by arrival time (stable), ids firstId.. in that order,
+ * each with the profile of its own sample.
+ */
+export function materialize(specs: readonly ArrivalSpec[], models: ReadonlyMap<string, CompiledModel>, firstId = 1): WorkloadArrival[] {
   const order = specs.map((s, i) => ({ s, i })).sort((a, b) => a.s.tNs - b.s.tNs || a.i - b.i);
   return order.map(({ s }, idx): WorkloadArrival => {
     const cm = models.get(s.model);
     if (!cm) throw new InputError(`arrival ${idx} names unknown model '${s.model}'`);
     const sample = sampleTask(cm, s.sample);
     const a: WorkloadArrival = {
-      id: idx + 1,
+      id: idx + firstId,
       model: s.model,
       arrivalNs: s.tNs,
       deadlineNs: s.deadlineNs,

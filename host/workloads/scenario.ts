@@ -21,7 +21,16 @@ import { type ModelSpec, BUILTIN_MODELS, builtinModel } from "./dag.js";
 import { type XrbenchNetwork, readXrbenchFile } from "./xrbench.js";
 import { type CompiledModel, compileModel } from "./profiles.js";
 import { type PlacementRules, isBipartite, maxDegree } from "./partition.js";
-import { type ArrivalSpec, type WorkloadArrival, dystaArrivals, materialize, xrbenchArrivals } from "./arrivals.js";
+import {
+  type ArrivalSpec,
+  type WorkloadArrival,
+  DystaStream,
+  XrbenchFrames,
+  dystaArrivals,
+  materialize,
+  xrbenchArrivals,
+} from "./arrivals.js";
+import { type SpecSource, streamArrivals } from "./arrival-stream.js";
 import { type ModelRef, configOverrides, modelFromDoc, readScenarioDoc, toTraceDoc, type TraceDoc } from "./trace.js";
 import { hashString } from "./sparsity.js";
 
@@ -74,6 +83,12 @@ export interface Scenario {
   /** Overrides that made `config` (so a saved trace reproduces it). */
   configOverrides: Partial<AcceleratorConfig>;
   stageCounts?: readonly number[];
+  /**
+   * The scenario's arrivals over [0, windowMs) (Infinity: until stopped), generated as they are
+   * consumed (arrival-stream.ts): the periodic streams (XRBench) and the Dysta recipe go on at
+   * their rates for as long as the window; a trace has only its own arrivals.
+   */
+  stream(windowMs: number): Iterable<WorkloadArrival>;
   /** An XRBench scenario's networks and run length: what the xrbench policy's rules need (xrbench-run.ts). */
   xrbench?: { networks: XrbenchNetwork[]; durationMs: number };
 }
@@ -232,15 +247,19 @@ function build(
   fileConfig: Partial<AcceleratorConfig>,
   stageCounts: readonly number[] | undefined,
   traceBoard?: Target,
+  generator?: (compiled: ReadonlyMap<string, CompiledModel>) => SpecSource,
 ): Scenario {
   const overrides = { ...fileConfig, ...(opts.config ?? {}) };
   const config = configForBoard(opts.board, overrides);
   const compiled = compileAll(specs, config, opts.board, stageCounts, opts.laneCounts);
+  const arrivals = materialize(makeArrivals(compiled), compiled);
   return {
     name,
     source,
     models: [...compiled.values()].map((c) => c.entry),
-    arrivals: materialize(makeArrivals(compiled), compiled),
+    arrivals,
+    stream: (windowMs) =>
+      generator ? streamArrivals(generator(compiled), compiled, windowMs * 1e6) : arrivals.filter((a) => a.arrivalNs < windowMs * 1e6),
     config,
     specs,
     compiled: [...compiled.values()],
@@ -269,6 +288,11 @@ function fromXrbench(path: string, opts: ScenarioOptions, durationMs?: number): 
     opts,
     {},
     opts.stageCounts,
+    undefined,
+    () => {
+      const frames = new XrbenchFrames(file.networks, { seed: opts.seed });
+      return (endNs) => frames.until(endNs / 1e6);
+    },
   );
   return { ...s, xrbench: { networks: file.networks, durationMs: duration } };
 }
@@ -288,7 +312,14 @@ function dysta(
       specs.map((s) => ({ name: s.name, isolatedNs: compiled.get(s.name)!.entry.isolatedNs })),
       { rate: p.rate, sloMult: p.sloMult, durationMs: p.durationMs, seed: p.seed, priorities: p.priorities },
     );
-  return build(name, source, specs, arrivals, opts, fileConfig, stageCounts, traceBoard);
+  const stream = (compiled: ReadonlyMap<string, CompiledModel>): SpecSource => {
+    const gen = new DystaStream(
+      specs.map((s) => ({ name: s.name, isolatedNs: compiled.get(s.name)!.entry.isolatedNs })),
+      { rate: p.rate, sloMult: p.sloMult, seed: p.seed, priorities: p.priorities },
+    );
+    return (endNs) => gen.until(endNs);
+  };
+  return build(name, source, specs, arrivals, opts, fileConfig, stageCounts, traceBoard, stream);
 }
 
 function fromJson(path: string, opts: ScenarioOptions): Scenario {

@@ -56,11 +56,17 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the host until the scenario settled and returns its JSON summary and output. */
-async function host(board: string, name: string): Promise<{ json: RunJson; stdout: string }> {
+/**
+ * Runs the host against a real board until that board has played its scenario and exited (a run
+ * against a real board lasts until it is stopped), stops it with SIGTERM as an operator would, and
+ * returns its JSON summary and output.
+ */
+async function host(board: string, name: string, boardProc: Proc): Promise<{ json: RunJson; stdout: string }> {
   const file = join(dir, `${name}.json`);
-  const h = immschedProc(["run", "--board", board, ...SCENARIO, "--policy", "immsched", "--duration", "30", "--json", file, "--quiet"]);
+  const h = immschedProc(["run", "--board", board, ...SCENARIO, "--policy", "immsched", "--json", file, "--quiet"]);
   procs.push(h);
+  await Promise.race([boardProc.exited, h.exited]);
+  h.child.kill("SIGTERM");
   const code = await h.exited;
   expect(code, `host stderr: ${h.stderr()}\nstdout: ${h.stdout()}`).toBe(0);
   return { json: JSON.parse(readFileSync(file, "utf8")), stdout: h.stdout() };
@@ -86,7 +92,7 @@ describe("hardware in the loop", () => {
       procs.push(pty.proc);
       const board = immschedProc(["board", "--serial", pty.b, "--baud", "921600", ...SCENARIO, ...SLOW, "--quiet"]);
       procs.push(board);
-      const { json, stdout } = await host(`serial:${pty.a}@921600`, "serial");
+      const { json, stdout } = await host(`serial:${pty.a}@921600`, "serial", board);
       expect(stdout).toMatch(/serial .*pty-a @ 921600/);
       matchesBench(json);
     },
@@ -115,7 +121,7 @@ describe("hardware in the loop", () => {
       const feed = await MqttTransport.open({ url: "mqtt://127.0.0.1:1883", boardId: id, side: "host" });
       let boardFrames = 0;
       feed.onFrame(() => boardFrames++);
-      const run = host(`mqtt://127.0.0.1:1883/${id}`, "mosquitto");
+      const run = host(`mqtt://127.0.0.1:1883/${id}`, "mosquitto", board);
       await waitFor(() => boardFrames > 20, 20_000, "the board's first frames");
       for (const n of [1, 2, 3]) {
         await feed.publishRaw(arrivalsTopic(id), JSON.stringify({ id: 900000 + n, model: "ES_RITNet", priority: 9, deadlineMs: 50 }));
@@ -141,7 +147,7 @@ describe("hardware in the loop", () => {
       try {
         const board = immschedProc(["board", "--mqtt", broker.url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
         procs.push(board);
-        const { json, stdout } = await host(`${broker.url}/nd1`, "mosquitto-nodelay");
+        const { json, stdout } = await host(`${broker.url}/nd1`, "mosquitto-nodelay", board);
         expect(stdout).toMatch(/MQTT 5/);
         matchesBench(json);
       } finally {
@@ -162,7 +168,7 @@ describe("hardware in the loop", () => {
     it("completes the scenario", async () => {
       const board = immschedProc(["board", "--mqtt", broker.url, "--id", "aedes1", ...SCENARIO, ...SLOW, "--quiet"]);
       procs.push(board);
-      const { json, stdout } = await host(`${broker.url}/aedes1`, "aedes");
+      const { json, stdout } = await host(`${broker.url}/aedes1`, "aedes", board);
       expect(stdout).toMatch(/MQTT 3\.1\.1/);
       matchesBench(json);
     }, 60_000);

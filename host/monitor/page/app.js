@@ -450,5 +450,35 @@
     requestFrame();
   });
 
-  window.__immsched = { model, stats, charts };
+  // where the run stands (host/monitor/run-status.ts): the board lost, the run draining or ended
+  const banner = $("banner");
+  const showStatus = (st) => {
+    const t = st.summary?.tasks;
+    const m = st.summary?.metrics;
+    let text = "";
+    let cls = "";
+    if (st.board === "lost") {
+      text = "Board lost: no frame from it for 3 s; the runtime keeps asking it for a new session.";
+      cls = "lost";
+    } else if (st.phase === "draining") {
+      text = `Stopping (${st.reason ?? "signal"}): no new tasks admitted, running tasks finishing.`;
+      cls = "draining";
+    } else if (st.phase === "ended") {
+      text = `Run ended (${st.reason ?? "done"}).`;
+      cls = "ended";
+    }
+    if (st.phase === "ended" && t && m) {
+      text +=
+        ` Final: arrived ${t.arrived} · completed ${t.completed} · late ${t.late} · dropped ${t.dropped} · lost ${t.lost}` +
+        ` · violations ${(100 * m.violationRate).toFixed(1)} % · XRBench score ${m.xrbenchScore.toFixed(1)}.` +
+        " This page stays until the process is stopped.";
+    }
+    banner.textContent = text;
+    banner.className = cls;
+    banner.hidden = text === "";
+    window.__immsched.status = st;
+  };
+  es.addEventListener("status", (m) => showStatus(JSON.parse(m.data)));
+
+  window.__immsched = { model, stats, charts, status: null };
 })();

@@ -54,3 +54,27 @@ describe("bench --config", () => {
     expect(r.stderr).toMatch(/params\.slackShare/);
   });
 });
+
+describe("run --config with tuned settings", () => {
+  it("takes a tune output file as its config: the knobs reach the core, the run ends as usual", () => {
+    const settings = join(dir, "for-run.json");
+    writeFileSync(
+      settings,
+      JSON.stringify({ version: 1, policy: "immsched", params: { slackShare: 0.5, maxVictims: 1 }, solveBudget: 100000 }),
+    );
+    const out = join(dir, "run.json");
+    const r = immsched(["run", "--quiet", "--time-scale", "0.25", "--config", settings, "--json", out], undefined, 120_000);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(out, "utf8"));
+    expect(json.tasks.arrived).toBe(120);
+    expect(json.tasks.lost).toBe(0);
+  }, 150_000);
+
+  it("refuses a knob out of range in it, naming the field", () => {
+    const settings = join(dir, "bad-run.json");
+    writeFileSync(settings, JSON.stringify({ version: 1, policy: "immsched", params: { maxVictims: 7 } }));
+    const r = immsched(["run", "--quiet", "--config", settings]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/params\.maxVictims/);
+  });
+});
