@@ -257,6 +257,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.stats_.sessions++;
     this.clearTimers();
     const now = this.clock.nowNs();
+    const kept = this.opts.resyncOnNewSession ? this.keepForResync() : [];
     for (const id of [...this.live]) {
       const t = this.tasks.get(id)!;
       this.end(t, "dropped", "aborted");
@@ -269,6 +270,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       this.emit("command", cmd, "unknown");
     }
     this.preSession.length = 0;
+    for (const t of kept) this.reannounce(t);
     // a new host may count epochs from 0 again
     this.epochs.clear();
     if (this.machine) {
@@ -295,6 +297,39 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     };
     this.log(`session ${this.stats_.sessions} (${why}): HELLO at board ${(now / 1e6).toFixed(3)} ms`);
     this.endpoint.send(hello);
+  }
+
+  /**
+   * Fleet re-sync: takes the open scenario tasks out of `live` (so the abort below skips them) and
+   * forgets what the old session knew of them; the fresh machine re-admits them (makeMachine).
+   */
+  private keepForResync(): TaskState[] {
+    const kept: TaskState[] = [];
+    for (const id of this.live) {
+      const t = this.tasks.get(id)!;
+      if (t.external || !t.arrival) continue; // an external task's arrival lives in the feed, not here
+      t.acked = false;
+      t.buffer.length = 0;
+      kept.push(t);
+    }
+    for (const t of kept) this.live.delete(t.id);
+    return kept;
+  }
+
+  /** Back into `live`, its ARRIVAL queued behind the new HELLO (sent once that is ACKed). */
+  private reannounce(t: TaskState): void {
+    const a = t.arrival!;
+    const origin = this.origin ?? 0;
+    this.live.add(t.id);
+    this.preSession.push({
+      type: "arrival",
+      taskId: t.id,
+      modelId: this.modelIndex.get(a.model)!,
+      priority: a.priority,
+      frame: a.frame ?? NO_FRAME,
+      arrivalNs: Math.round(origin + a.arrivalNs),
+      deadlineNs: Math.round(origin + a.deadlineNs),
+    });
   }
 
   private onEstablished(): void {

@@ -37,6 +37,19 @@ export interface MqttTransportOptions {
   externalArrivals?: boolean;
   /** Connect timeout, ms (default 5000). */
   connectTimeoutMs?: number;
+  /**
+   * More brokers of the same cluster (host/fleet): after a lost connection mqtt.js reconnects to
+   * the next URL of [url, ...fallbackUrls] in turn, so a board rides out a dead broker node.
+   */
+  fallbackUrls?: string[];
+}
+
+/** mqtt.js `servers`: every URL in turn, one per reconnection attempt. */
+function serverList(urls: string[]): NonNullable<IClientOptions["servers"]> {
+  return urls.map((u) => {
+    const url = new URL(u);
+    return { host: url.hostname, port: Number(url.port || 1883), protocol: url.protocol.replace(":", "") as "mqtt" };
+  });
 }
 
 async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
@@ -93,6 +106,7 @@ export class MqttTransport implements FrameTransport {
       ...(opts.side === "board"
         ? { will: { topic: statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1 as const, retain: true } }
         : {}),
+      ...(opts.fallbackUrls?.length ? { servers: serverList([opts.url, ...opts.fallbackUrls]) } : {}),
     };
     const { client, version } = await connect(opts.url, options);
     const t = new MqttTransport(client, version, opts);

@@ -1,0 +1,233 @@
+// A fleet host: shares the boards it hears with the other hosts of the fleet through leases in the
+// engine (lease.ts, a JetStream key-value bucket), and runs a board session (board-session.ts)
+// for each board whose lease it holds.
+//
+// Every tick it renews its own "alive" lease and its boards' leases, lets go of a board whose
+// renewal failed (another host took it: exactly one owner), and balances: with H live hosts and B
+// boards heard online, a host holds ceil(B / H). Below that it claims boards nobody holds (free,
+// released, or their owner's lease expired: the owner died); above it, it releases one board a
+// tick, which another host below its share then claims. Boards are discovered as plain MQTT
+// clients announce themselves: the retained `immsched/<id>/status` "online" (PROTOCOL.md §7).
+
+import { connect, type NatsConnection } from "nats";
+import mqtt, { type MqttClient } from "mqtt";
+import { TOPIC_ROOT, STATUS_KIND, STATUS_ONLINE } from "../../firmware-bridge/protocol/index.js";
+import { percentile } from "../sim/metrics.js";
+import { BoardSession } from "./board-session.js";
+import { LeaseTable } from "./lease.js";
+import type { ModelEntry, PolicyName } from "../core/controller.js";
+
+export const OWNERS_BUCKET = "immsched-owners";
+export const HOSTS_BUCKET = "immsched-hosts";
+/** Lease length, ms: the longest a dead host keeps its boards (README "Fleet": the 2 s goal). */
+export const DEFAULT_LEASE_MS = 1200;
+
+export interface FleetHostOptions {
+  hostId: string;
+  natsUrls: string[];
+  mqttUrls: string[];
+  policy: PolicyName;
+  models: ModelEntry[];
+  seed: number;
+  leaseMs?: number;
+  /** Replicas of the lease buckets (the cluster's size, at most 3). */
+  replicas?: number;
+  /** Claims, releases and sessions as they happen (the harness reads them). */
+  onNote?: (note: FleetNote) => void;
+}
+
+export type FleetNote =
+  | { kind: "claim"; board: string; host: string; from: string | null; at: number }
+  | { kind: "release"; board: string; host: string; at: number; why: string }
+  | { kind: "session"; board: string; host: string; at: number };
+
+export interface FleetHostStats {
+  host: string;
+  boards: string[];
+  claims: number;
+  releases: number;
+  arrivals: number;
+  arrivalToCommandMicrosP50: number;
+  arrivalToCommandMicrosP99: number;
+}
+
+export class FleetHost {
+  private readonly sessions = new Map<string, BoardSession>();
+  private readonly online = new Set<string>();
+  /** Who last held each board (for the failover record). */
+  private readonly lastHolder = new Map<string, string>();
+  private readonly leaseMs: number;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  private startedAt = Date.now();
+  private lastRenew = 0;
+  private claims = 0;
+  private releases = 0;
+  /** Arrival -> commands of sessions already closed (kept for the host's figures). */
+  private readonly pastLatencyNs: number[] = [];
+  private stopFollow: Array<() => void> = [];
+
+  private constructor(
+    private readonly opts: FleetHostOptions,
+    private readonly nc: NatsConnection,
+    private readonly watch: MqttClient,
+    private readonly owners: LeaseTable,
+    private readonly hosts: LeaseTable,
+  ) {
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  static async start(opts: FleetHostOptions): Promise<FleetHost> {
+    const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    const nc = await connect({ servers: opts.natsUrls, name: opts.hostId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const js = nc.jetstream();
+    const replicas = opts.replicas ?? Math.min(3, opts.natsUrls.length);
+    // history 1: a lease is only its latest value
+    const ownersKv = await js.views.kv(OWNERS_BUCKET, { history: 1, replicas });
+    const hostsKv = await js.views.kv(HOSTS_BUCKET, { history: 1, replicas });
+    const owners = new LeaseTable(ownersKv, opts.hostId, leaseMs);
+    const hosts = new LeaseTable(hostsKv, opts.hostId, leaseMs);
+    const [first, ...rest] = opts.mqttUrls;
+    const servers = [first!, ...rest].map((u) => {
+      const url = new URL(u);
+      return { host: url.hostname, port: Number(url.port || 1883) };
+    });
+    const watch = await mqtt.connectAsync(first!, {
+      protocolVersion: 4,
+      reconnectPeriod: 500,
+      clientId: `immsched-fleet-${opts.hostId}-${process.pid}`,
+      ...(servers.length > 1 ? { servers } : {}),
+    });
+    const h = new FleetHost(opts, nc, watch, owners, hosts);
+    h.stopFollow.push(
+      await owners.follow((key, lease) => {
+        if (lease) h.lastHolder.set(key, lease.holder);
+      }),
+    );
+    h.stopFollow.push(await hosts.follow());
+    watch.on("message", (topic, payload) => h.onStatus(topic, payload.toString()));
+    await watch.subscribeAsync(`${TOPIC_ROOT}/+/${STATUS_KIND}`, { qos: 1 });
+    await hosts.claim(opts.hostId);
+    h.startedAt = Date.now();
+    h.timer = setInterval(() => h.tick(), Math.max(50, Math.floor(leaseMs / 6)));
+    return h;
+  }
+
+  private onStatus(topic: string, text: string): void {
+    const id = topic.split("/")[1];
+    if (!id) return;
+    if (text === STATUS_ONLINE) this.online.add(id);
+    else this.online.delete(id);
+  }
+
+  private note(n: FleetNote): void {
+    this.opts.onNote?.(n);
+  }
+
+  /** One round of renewals and balancing; rounds never overlap (each awaits the bucket). */
+  private tick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.round()
+      .catch(() => {})
+      .finally(() => (this.busy = false));
+  }
+
+  private async round(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastRenew >= this.leaseMs / 3) {
+      this.lastRenew = now;
+      if (!(await this.hosts.renew(this.opts.hostId))) await this.hosts.claim(this.opts.hostId);
+      const renewals = [...this.sessions.keys()].map(async (b) => [b, await this.owners.renew(b)] as const);
+      for (const [board, ok] of await Promise.all(renewals)) if (!ok) await this.drop(board, "lease lost");
+    }
+    // wait one lease for the other hosts to announce themselves before taking a share
+    if (now - this.startedAt < this.leaseMs) return;
+    const liveHosts = Math.max(1, this.hosts.holders().size);
+    const boards = [...this.online].sort();
+    const share = Math.ceil(boards.length / liveHosts);
+    if (this.sessions.size > share) {
+      const last = [...this.sessions.values()].sort((a, b) => b.claimedAt - a.claimedAt)[0]!;
+      // only when someone below their share can take it, or the board went offline
+      await this.drop(last.boardId, "rebalance", true);
+      return;
+    }
+    if (this.sessions.size >= share) return;
+    // spread the first claims: each host starts at its own offset in the sorted list
+    const offset = hashOf(this.opts.hostId) % Math.max(1, boards.length);
+    for (let i = 0; i < boards.length && this.sessions.size < share; i++) {
+      const board = boards[(offset + i) % boards.length]!;
+      if (this.sessions.has(board) || this.owners.current(board)) continue;
+      const from = this.lastHolder.get(board) ?? null;
+      if (!(await this.owners.claim(board))) continue;
+      this.claims++;
+      this.note({ kind: "claim", board, host: this.opts.hostId, from: from === this.opts.hostId ? null : from, at: Date.now() });
+      try {
+        const s = await BoardSession.open({
+          boardId: board,
+          mqttUrls: this.opts.mqttUrls,
+          policy: this.opts.policy,
+          models: this.opts.models,
+          seed: this.opts.seed,
+        });
+        s.runtime.on("session", () => this.note({ kind: "session", board, host: this.opts.hostId, at: Date.now() }));
+        this.sessions.set(board, s);
+      } catch {
+        await this.owners.release(board);
+      }
+    }
+  }
+
+  private async drop(board: string, why: string, release = false): Promise<void> {
+    const s = this.sessions.get(board);
+    if (!s) return;
+    this.sessions.delete(board);
+    this.pastLatencyNs.push(...s.runtime.summary.arrivalToCommandNs);
+    // the session ends before the lease: two hosts never talk to one board at once
+    await s.close();
+    if (release) await this.owners.release(board);
+    this.releases++;
+    this.note({ kind: "release", board, host: this.opts.hostId, at: Date.now(), why });
+  }
+
+  stats(): FleetHostStats {
+    const ns = [...this.pastLatencyNs];
+    let arrivals = 0;
+    for (const s of this.sessions.values()) {
+      ns.push(...s.runtime.summary.arrivalToCommandNs);
+    }
+    arrivals = ns.length;
+    const micros = ns.map((n) => n / 1000);
+    return {
+      host: this.opts.hostId,
+      boards: [...this.sessions.keys()].sort(),
+      claims: this.claims,
+      releases: this.releases,
+      arrivals,
+      arrivalToCommandMicrosP50: percentile(micros, 50),
+      arrivalToCommandMicrosP99: percentile(micros, 99),
+    };
+  }
+
+  /** Board sessions held now (tests, the harness). */
+  get boards(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 10));
+    for (const b of [...this.sessions.keys()]) await this.drop(b, "shutdown", true);
+    await this.hosts.release(this.opts.hostId);
+    for (const f of this.stopFollow) f();
+    await this.watch.endAsync().catch(() => {});
+    await this.nc.close().catch(() => {});
+  }
+}
+
+/** FNV-1a of a string (spreads the hosts' first claims over the board list). */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
