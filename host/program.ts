@@ -11,6 +11,7 @@ import { listScenarios } from "./workloads/scenario.js";
 import { parseBoardSpec, BOARD_SPEC_HELP } from "./runtime/board-spec.js";
 import { DEFAULT_MONITOR_PORT } from "./monitor/server.js";
 import { registerBoardCommand } from "./commands/board.js";
+import { registerFleetCommand } from "./commands/fleet.js";
 import { ALL_POLICIES, POLICIES } from "./core/controller.js";
 import {
   positiveInteger,
@@ -80,6 +81,7 @@ export function buildProgram(): Command {
     });
 
   registerBoardCommand(program);
+  registerFleetCommand(program);
 
   program
     .command("monitor")
