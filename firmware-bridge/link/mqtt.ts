@@ -42,6 +42,12 @@ export interface MqttTransportOptions {
    * the next URL of [url, ...fallbackUrls] in turn, so a board rides out a dead broker node.
    */
   fallbackUrls?: string[];
+  /**
+   * QoS of the subscriptions (default 1). 0 on a NATS cluster (host/fleet): its MQTT QoS 1
+   * subscription is a JetStream consumer, slow to create (~0.4 s each on 3 nodes) and lost with the
+   * node that holds it; the protocol's own ACK and retry (PROTOCOL.md §5) already cover a lost frame.
+   */
+  subscribeQos?: 0 | 1;
 }
 
 /** mqtt.js `servers`: every URL in turn, one per reconnection attempt. */
@@ -114,7 +120,7 @@ export class MqttTransport implements FrameTransport {
     client.on("connect", () => setNoDelay(client)); // after a reconnect too
     const topics = subscriptions(opts.side, opts.boardId);
     if (opts.externalArrivals) topics.push(arrivalsTopic(opts.boardId));
-    await client.subscribeAsync(topics, { qos: 1 });
+    await client.subscribeAsync(topics, { qos: opts.subscribeQos ?? 1 });
     if (opts.side === "board") await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
     return t;
   }

@@ -22,6 +22,8 @@ export interface BoardSessionOptions {
   policy: PolicyName;
   models: ModelEntry[];
   seed: number;
+  /** MQTT subscription QoS (0 on a NATS cluster: mqtt.ts subscribeQos). */
+  subscribeQos?: 0 | 1;
 }
 
 /** Frames before the first HELLO are dropped (not ACKed); afterwards everything passes. */
@@ -77,7 +79,14 @@ export class BoardSession {
 
   static async open(opts: BoardSessionOptions): Promise<BoardSession> {
     const [url, ...fallbackUrls] = opts.mqttUrls;
-    const transport = await MqttTransport.open({ url: url!, fallbackUrls, boardId: opts.boardId, side: "host", externalArrivals: true });
+    const transport = await MqttTransport.open({
+      url: url!,
+      fallbackUrls,
+      boardId: opts.boardId,
+      side: "host",
+      externalArrivals: true,
+      subscribeQos: opts.subscribeQos,
+    });
     const s = new BoardSession(opts.boardId, transport, opts);
     s.runtime.start(); // HELLO_REQUEST every second until the board's HELLO
     return s;

@@ -71,7 +71,18 @@ export interface FleetResult {
   killedHost?: { host: string; atMs: number };
   killedBrokerNode?: { node: string; atMs: number };
   perHost: Array<FleetHostStats & { killed: boolean }>;
-  perBoard: Array<{ board: string; arrived: number; completed: number; late: number; dropped: number; lost: number; sessions: number }>;
+  perBoard: Array<{
+    board: string;
+    arrived: number;
+    completed: number;
+    late: number;
+    dropped: number;
+    lost: number;
+    /** Sessions established (a new owner makes a new one). */
+    sessions: number;
+    /** Broker connections lost (and remade, to the next URL) by the board's MQTT client. */
+    linkFaults: number;
+  }>;
 }
 
 interface Engine {
@@ -80,6 +91,8 @@ interface Engine {
   cluster?: NatsCluster;
   mosquitto?: RunningMosquitto;
   killNode?: (i: number) => string;
+  /** QoS of every MQTT subscription on this engine (mqtt.ts subscribeQos). */
+  subscribeQos: 0 | 1;
   close(): Promise<void>;
 }
 
@@ -90,6 +103,7 @@ async function startEngine(broker: FleetBroker): Promise<Engine> {
       natsUrls: cluster.natsUrls,
       mqttUrls: cluster.mqttUrls,
       cluster,
+      subscribeQos: 0,
       killNode: (i) => {
         cluster.kill(i);
         return cluster.nodes[i]!.name;
@@ -103,6 +117,7 @@ async function startEngine(broker: FleetBroker): Promise<Engine> {
     natsUrls: leases.natsUrls,
     mqttUrls: [mosquitto.url],
     mosquitto,
+    subscribeQos: 1,
     close: async () => {
       mosquitto.close();
       await leases.close();
@@ -187,6 +202,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
         seed: opts.seed,
         mesh: opts.mesh,
         leaseMs: opts.leaseMs,
+        subscribeQos: engine.subscribeQos,
       };
       hosts.push(
         spawnHost(
@@ -211,7 +227,13 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
         durationMs: opts.duration * 1000,
       });
       const [url, ...fallbackUrls] = rotated(engine.mqttUrls, i);
-      const transport = await MqttTransport.open({ url: url!, fallbackUrls, boardId: id, side: "board" });
+      const transport = await MqttTransport.open({
+        url: url!,
+        fallbackUrls,
+        boardId: id,
+        side: "board",
+        subscribeQos: engine.subscribeQos,
+      });
       const board = new VirtualBoard({
         transport,
         retryMs: MQTT_RETRY_MS,
@@ -324,6 +346,7 @@ function tally(
       dropped,
       lost: Math.max(0, arrived - s.tasksDone - dropped),
       sessions: s.sessionsUp,
+      linkFaults: b.transport.stats.errors,
     };
   });
   const sum = (k: "arrived" | "completed" | "late" | "dropped" | "lost") => perBoard.reduce((s, b) => s + b[k], 0);

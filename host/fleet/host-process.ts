@@ -16,6 +16,7 @@ export interface HostProcessConfig {
   seed: number;
   mesh: { width: number; height: number };
   leaseMs?: number;
+  subscribeQos?: 0 | 1;
 }
 
 export type HostLine = ({ type: "note" } & FleetNote) | ({ type: "stats" } & FleetHostStats) | { type: "ready"; host: string };
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     models: scenario.models,
     seed: cfg.seed,
     leaseMs: cfg.leaseMs,
+    subscribeQos: cfg.subscribeQos,
     onNote: (n) => print({ type: "note", ...n }),
   });
   print({ type: "ready", host: cfg.hostId });

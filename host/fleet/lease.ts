@@ -112,17 +112,21 @@ export class LeaseTable {
     }
   }
 
-  /** Extends a lease this holder has; false when it was taken meanwhile (the holder must let the key go). */
-  async renew(key: string): Promise<boolean> {
+  /**
+   * Extends a lease this holder has. "lost": another holder wrote since (the holder must let the
+   * key go); "unavailable": the bucket did not answer (a broker node died and the stream is
+   * electing a leader): keep the key and try again, nobody else can write meanwhile either.
+   */
+  async renew(key: string): Promise<"ok" | "lost" | "unavailable"> {
     const prev = this.seen.get(key);
-    if (!prev || "deleted" in prev || prev.holder !== this.holder) return false;
+    if (!prev || "deleted" in prev || prev.holder !== this.holder) return "lost";
     const until = this.now() + this.leaseMs;
     try {
       const revision = await this.kv.update(key, encode(this.holder, until), prev.revision);
       this.seen.set(key, { key, holder: this.holder, until, revision });
-      return true;
-    } catch {
-      return false;
+      return "ok";
+    } catch (err) {
+      return /wrong last sequence/i.test((err as Error).message) ? "lost" : "unavailable";
     }
   }
 

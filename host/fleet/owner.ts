@@ -30,6 +30,8 @@ export interface FleetHostOptions {
   models: ModelEntry[];
   seed: number;
   leaseMs?: number;
+  /** MQTT subscription QoS of the board sessions (board-session.ts). */
+  subscribeQos?: 0 | 1;
   /** Replicas of the lease buckets (the cluster's size, at most 3). */
   replicas?: number;
   /** Claims, releases and sessions as they happen (the harness reads them). */
@@ -80,7 +82,8 @@ export class FleetHost {
   static async start(opts: FleetHostOptions): Promise<FleetHost> {
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     const nc = await connect({ servers: opts.natsUrls, name: opts.hostId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-    const js = nc.jetstream();
+    // a request that outlives a lease is of no use: fail it and try again next round
+    const js = nc.jetstream({ timeout: Math.max(500, leaseMs) });
     const replicas = opts.replicas ?? Math.min(3, opts.natsUrls.length);
     // history 1: a lease is only its latest value
     const ownersKv = await js.views.kv(OWNERS_BUCKET, { history: 1, replicas });
@@ -106,7 +109,8 @@ export class FleetHost {
     );
     h.stopFollow.push(await hosts.follow());
     watch.on("message", (topic, payload) => h.onStatus(topic, payload.toString()));
-    await watch.subscribeAsync(`${TOPIC_ROOT}/+/${STATUS_KIND}`, { qos: 1 });
+    // QoS 0: retained values still come at once, and no JetStream consumer is made for it
+    await watch.subscribeAsync(`${TOPIC_ROOT}/+/${STATUS_KIND}`, { qos: 0 });
     await hosts.claim(opts.hostId);
     h.startedAt = Date.now();
     h.timer = setInterval(() => h.tick(), Math.max(50, Math.floor(leaseMs / 6)));
@@ -137,9 +141,9 @@ export class FleetHost {
     const now = Date.now();
     if (now - this.lastRenew >= this.leaseMs / 3) {
       this.lastRenew = now;
-      if (!(await this.hosts.renew(this.opts.hostId))) await this.hosts.claim(this.opts.hostId);
+      if ((await this.hosts.renew(this.opts.hostId)) === "lost") await this.hosts.claim(this.opts.hostId);
       const renewals = [...this.sessions.keys()].map(async (b) => [b, await this.owners.renew(b)] as const);
-      for (const [board, ok] of await Promise.all(renewals)) if (!ok) await this.drop(board, "lease lost");
+      for (const [board, r] of await Promise.all(renewals)) if (r === "lost") await this.drop(board, "lease lost");
     }
     // wait one lease for the other hosts to announce themselves before taking a share
     if (now - this.startedAt < this.leaseMs) return;
@@ -169,6 +173,7 @@ export class FleetHost {
           policy: this.opts.policy,
           models: this.opts.models,
           seed: this.opts.seed,
+          subscribeQos: this.opts.subscribeQos,
         });
         s.runtime.on("session", () => this.note({ kind: "session", board, host: this.opts.hostId, at: Date.now() }));
         this.sessions.set(board, s);
