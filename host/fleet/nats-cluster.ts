@@ -48,7 +48,7 @@ function nodeConfig(name: string, dir: string, own: NodePorts, all: NodePorts[])
     `jetstream { store_dir: "${join(dir, "store")}" }`,
     // a single node is no cluster (JetStream refuses a cluster block without routes)
     all.length > 1 ? `cluster { name: immsched-fleet, listen: 127.0.0.1:${own.cluster}, routes: [${routes}] }` : "",
-    `mqtt { listen: 127.0.0.1:${own.mqtt} }`,
+    `mqtt { listen: 127.0.0.1:${own.mqtt}${all.length >= 3 ? ", stream_replicas: 3" : ""} }`,
     "",
   ].join("\n");
 }
