@@ -93,7 +93,13 @@ export function buildProgram(): Command {
     .option("--scenario <spec>", "scenario whose model names label the arrivals", "VR_gaming")
     .option("--policy <name>", "policy name to show")
     .option("--duration <sec>", "stop after this many seconds (default: until Ctrl-C)", positiveNumber("--duration"))
+    .option("--fleet <nats-urls>", 'a fleet (README "Fleet"): every board heard and its owning host, /metrics by board and host')
     .action(async (opts) => {
+      if (opts.fleet) {
+        const { fleetMonitorCommand } = await import("./commands/fleet.js");
+        process.exitCode = await fleetMonitorCommand({ ...opts, port: opts.port ?? DEFAULT_MONITOR_PORT });
+        return;
+      }
       const { monitorCommand } = await import("./commands/monitor.js");
       process.exitCode = await monitorCommand(opts);
     });

@@ -118,3 +118,39 @@ export async function fleetCommand(opts: FleetCommandOptions): Promise<number> {
   if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(result, null, 2)}\n`);
   return EXIT_OK;
 }
+
+export interface FleetMonitorOptions {
+  mqtt: string;
+  /** NATS URLs of the fleet's engine, comma-separated (the owners bucket). */
+  fleet: string;
+  port?: number;
+  host?: string;
+  duration?: number;
+}
+
+/** `immsched monitor --mqtt URL --fleet NATS_URLS`: every board heard and its owner (host/fleet/fleet-monitor.ts). */
+export async function fleetMonitorCommand(opts: FleetMonitorOptions): Promise<number> {
+  const natsUrls = opts.fleet.split(",").map((u) => u.trim());
+  for (const u of natsUrls) {
+    if (!/^nats:\/\/[^/\s]+$/.test(u)) {
+      process.stderr.write(`immsched monitor: --fleet takes nats://HOST:PORT URLs, comma-separated; got "${u}"\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  const { startFleetMonitor } = await import("../fleet/fleet-monitor.js");
+  let monitor: Awaited<ReturnType<typeof startFleetMonitor>>;
+  try {
+    monitor = await startFleetMonitor({ mqttUrl: opts.mqtt, natsUrls, port: opts.port ?? 8787, host: opts.host });
+  } catch (e) {
+    process.stderr.write(`immsched monitor: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  process.stdout.write(`fleet monitor: ${monitor.url} (table) · ${monitor.url}metrics · ${monitor.url}fleet.json\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+    if (opts.duration !== undefined) setTimeout(resolve, opts.duration * 1000);
+  });
+  await monitor.close();
+  return EXIT_OK;
+}
