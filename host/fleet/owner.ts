@@ -9,7 +9,7 @@
 // tick, which another host below its share then claims. Boards are discovered as plain MQTT
 // clients announce themselves: the retained `immsched/<id>/status` "online" (PROTOCOL.md §7).
 
-import { connect, type NatsConnection } from "nats";
+import { connect, type KV, type NatsConnection } from "nats";
 import mqtt, { type MqttClient } from "mqtt";
 import { TOPIC_ROOT, STATUS_KIND, STATUS_ONLINE } from "../../firmware-bridge/protocol/index.js";
 import { percentile } from "../sim/metrics.js";
@@ -82,12 +82,9 @@ export class FleetHost {
   static async start(opts: FleetHostOptions): Promise<FleetHost> {
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     const nc = await connect({ servers: opts.natsUrls, name: opts.hostId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-    // a request that outlives a lease is of no use: fail it and try again next round
-    const js = nc.jetstream({ timeout: Math.max(500, leaseMs) });
     const replicas = opts.replicas ?? Math.min(3, opts.natsUrls.length);
-    // history 1: a lease is only its latest value
-    const ownersKv = await js.views.kv(OWNERS_BUCKET, { history: 1, replicas });
-    const hostsKv = await js.views.kv(HOSTS_BUCKET, { history: 1, replicas });
+    const ownersKv = await openBucket(nc, OWNERS_BUCKET, replicas, leaseMs);
+    const hostsKv = await openBucket(nc, HOSTS_BUCKET, replicas, leaseMs);
     const owners = new LeaseTable(ownersKv, opts.hostId, leaseMs);
     const hosts = new LeaseTable(hostsKv, opts.hostId, leaseMs);
     const [first, ...rest] = opts.mqttUrls;
@@ -103,11 +100,13 @@ export class FleetHost {
     });
     const h = new FleetHost(opts, nc, watch, owners, hosts);
     h.stopFollow.push(
-      await owners.follow((key, lease) => {
-        if (lease) h.lastHolder.set(key, lease.holder);
-      }),
+      await retried(() =>
+        owners.follow((key, lease) => {
+          if (lease) h.lastHolder.set(key, lease.holder);
+        }),
+      ),
     );
-    h.stopFollow.push(await hosts.follow());
+    h.stopFollow.push(await retried(() => hosts.follow()));
     watch.on("message", (topic, payload) => h.onStatus(topic, payload.toString()));
     // QoS 0: retained values still come at once, and no JetStream consumer is made for it
     await watch.subscribeAsync(`${TOPIC_ROOT}/+/${STATUS_KIND}`, { qos: 0 });
@@ -227,6 +226,38 @@ export class FleetHost {
     for (const f of this.stopFollow) f();
     await this.watch.endAsync().catch(() => {});
     await this.nc.close().catch(() => {});
+  }
+}
+
+/**
+ * A lease bucket (history 1: a lease is only its latest value), made if missing. Making a
+ * replicated stream can take seconds on a loaded cluster, so that step waits long and is retried;
+ * the handle the leases use then fails a request after one lease (`requestMs`): a renewal that
+ * outlives its lease is of no use, the next round tries again.
+ */
+async function openBucket(nc: NatsConnection, name: string, replicas: number, requestMs: number): Promise<KV> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await nc.jetstream({ timeout: 10_000 }).views.kv(name, { history: 1, replicas });
+      return await nc.jetstream({ timeout: Math.max(500, requestMs) }).views.kv(name, { history: 1, replicas, bindOnly: true });
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** A start-up request retried for up to a minute (a loaded cluster answers slowly at first). */
+async function retried<T>(f: () => Promise<T>): Promise<T> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await f();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
