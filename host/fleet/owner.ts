@@ -59,6 +59,8 @@ export class FleetHost {
   /** Who last held each board (for the failover record). */
   private readonly lastHolder = new Map<string, string>();
   private readonly leaseMs: number;
+  /** Period of the renew-and-balance round. */
+  private readonly tickMs: number;
   private timer?: NodeJS.Timeout;
   private busy = false;
   private startedAt = Date.now();
@@ -77,6 +79,7 @@ export class FleetHost {
     private readonly hosts: LeaseTable,
   ) {
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.tickMs = Math.max(50, Math.floor(this.leaseMs / 6));
   }
 
   static async start(opts: FleetHostOptions): Promise<FleetHost> {
@@ -112,7 +115,7 @@ export class FleetHost {
     await watch.subscribeAsync(`${TOPIC_ROOT}/+/${STATUS_KIND}`, { qos: 0 });
     await hosts.claim(opts.hostId);
     h.startedAt = Date.now();
-    h.timer = setInterval(() => h.tick(), Math.max(50, Math.floor(leaseMs / 6)));
+    h.timer = setInterval(() => h.tick(), h.tickMs);
     return h;
   }
 
@@ -143,6 +146,12 @@ export class FleetHost {
       if ((await this.hosts.renew(this.opts.hostId)) === "lost") await this.hosts.claim(this.opts.hostId);
       const renewals = [...this.sessions.keys()].map(async (b) => [b, await this.owners.renew(b)] as const);
       for (const [board, r] of await Promise.all(renewals)) if (r === "lost") await this.drop(board, "lease lost");
+    }
+    // fencing by time: a board whose lease runs out within a tick is let go now, before another
+    // host may claim it (at expiry), so two hosts never drive one board at once
+    for (const board of [...this.sessions.keys()]) {
+      const l = this.owners.current(board);
+      if (!l || l.holder !== this.opts.hostId || l.until - Date.now() < this.tickMs) await this.drop(board, "lease expired");
     }
     // wait one lease for the other hosts to announce themselves before taking a share
     if (now - this.startedAt < this.leaseMs) return;
