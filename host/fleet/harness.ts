@@ -289,7 +289,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     }, 2000);
 
     // every board ends once its workload window is over and each of its tasks settled
-    const cap = (opts.duration / Math.min(1, opts.timeScale) + 20) * 1000;
+    const cap = (opts.duration / Math.min(1, opts.timeScale) + 30) * 1000;
     await Promise.race([Promise.all(boards.map((b) => b.board.finished)), new Promise((r) => setTimeout(r, cap))]);
     for (const t of timers) clearTimeout(t);
     clearInterval(progress);

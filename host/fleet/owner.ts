@@ -59,6 +59,8 @@ export class FleetHost {
   /** Who last held each board (for the failover record). */
   private readonly lastHolder = new Map<string, string>();
   private readonly leaseMs: number;
+  /** The last renewals timed out (the bucket is electing a leader). */
+  private bucketDown = false;
   /** Period of the renew-and-balance round. */
   private readonly tickMs: number;
   private timer?: NodeJS.Timeout;
@@ -145,11 +147,16 @@ export class FleetHost {
       this.lastRenew = now;
       if ((await this.hosts.renew(this.opts.hostId)) === "lost") await this.hosts.claim(this.opts.hostId);
       const renewals = [...this.sessions.keys()].map(async (b) => [b, await this.owners.renew(b)] as const);
-      for (const [board, r] of await Promise.all(renewals)) if (r === "lost") await this.drop(board, "lease lost");
+      for (const [board, r] of await Promise.all(renewals)) {
+        if (r === "lost") await this.drop(board, "lease lost");
+        else this.bucketDown = r === "unavailable";
+      }
     }
     // fencing by time: a board whose lease runs out within a tick is let go now, before another
-    // host may claim it (at expiry), so two hosts never drive one board at once
-    for (const board of [...this.sessions.keys()]) {
+    // host may claim it (at expiry), so two hosts never drive one board at once. Not while the
+    // bucket does not answer (a broker node died, its streams elect leaders): nobody can claim
+    // then either, and once it answers, exactly one of our renewal and a rival claim lands
+    for (const board of this.bucketDown ? [] : [...this.sessions.keys()]) {
       const l = this.owners.current(board);
       if (!l || l.holder !== this.opts.hostId || l.until - Date.now() < this.tickMs) await this.drop(board, "lease expired");
     }
