@@ -26,9 +26,14 @@ export interface BoardSessionOptions {
   subscribeQos?: 0 | 1;
 }
 
-/** Frames before the first HELLO are dropped (not ACKed); afterwards everything passes. */
-function gated(t: FrameTransport, counter: { dropped: number }): FrameTransport {
+/**
+ * Frames before the first HELLO are dropped (not ACKed); afterwards everything passes. A HELLO
+ * that differs from the last one (not a retransmission) while the session is up was asked for by
+ * someone else: another host took the board over; `foreign` is told before the frame goes on.
+ */
+function gated(t: FrameTransport, counter: { dropped: number }, live: () => boolean, foreign: () => void): FrameTransport {
   let open = false;
+  let lastHello: Buffer | undefined;
   return {
     send: (frame, type) => t.send(frame, type),
     onFrame: (handler) =>
@@ -36,6 +41,14 @@ function gated(t: FrameTransport, counter: { dropped: number }): FrameTransport 
         if (!open && type !== "hello") {
           counter.dropped++;
           return;
+        }
+        if (type === "hello") {
+          const bytes = Buffer.from(frame);
+          if (open && live() && lastHello && !bytes.equals(lastHello)) {
+            foreign();
+            return;
+          }
+          lastHello = bytes;
         }
         open = true;
         handler(frame, type);
@@ -57,6 +70,10 @@ export class BoardSession {
   readonly claimedAt = Date.now();
   sessionAt?: number;
   readonly gate = { dropped: 0 };
+  /** Set once a HELLO this host did not ask for came: the board has another owner. */
+  lost = false;
+  /** Called once when that happens (the owner drops the session). */
+  onLost: () => void = () => {};
 
   private constructor(
     readonly boardId: string,
@@ -64,11 +81,19 @@ export class BoardSession {
     opts: BoardSessionOptions,
   ) {
     let runtime: HostRuntime | undefined;
-    this.endpoint = new Endpoint(gated(transport, this.gate), {
-      side: "host",
-      retryMs: MQTT_RETRY_MS,
-      ackEpoch: () => runtime?.currentEpoch ?? 0,
-    });
+    const foreign = () => {
+      if (this.lost) return;
+      this.lost = true;
+      this.onLost();
+    };
+    this.endpoint = new Endpoint(
+      gated(transport, this.gate, () => runtime?.summary.live ?? false, foreign),
+      {
+        side: "host",
+        retryMs: MQTT_RETRY_MS,
+        ackEpoch: () => runtime?.currentEpoch ?? 0,
+      },
+    );
     runtime = new HostRuntime({ endpoint: this.endpoint, policy: opts.policy, models: opts.models, seed: opts.seed });
     this.runtime = runtime;
     runtime.on("session", () => {

@@ -191,6 +191,8 @@ export class FleetHost {
           subscribeQos: this.opts.subscribeQos,
         });
         s.runtime.on("session", () => this.note({ kind: "session", board, host: this.opts.hostId, at: Date.now() }));
+        // another host made a new session with the board: ours is over, whatever the bucket says yet
+        s.onLost = () => void this.drop(board, "taken over");
         this.sessions.set(board, s);
       } catch {
         await this.owners.release(board);
