@@ -15,6 +15,9 @@ import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import type { ModelEntry, PolicyName } from "../core/controller.js";
 import { HostRuntime } from "../runtime/host-runtime.js";
 
+/** Longest wait for the MQTT link to close cleanly, ms. */
+const CLOSE_WAIT_MS = 500;
+
 export interface BoardSessionOptions {
   boardId: string;
   /** Broker URLs of the cluster, the first tried first (reconnects go round the list). */
@@ -120,6 +123,8 @@ export class BoardSession {
   async close(): Promise<void> {
     this.runtime.stop();
     this.endpoint.close();
-    await this.transport.close().catch(() => {});
+    // a clean MQTT close waits for the broker; a dead node never answers, and the owner's round
+    // (renewals included) must not wait on it
+    await Promise.race([this.transport.close().catch(() => {}), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS))]);
   }
 }
