@@ -121,7 +121,11 @@ export class MqttTransport implements FrameTransport {
     const topics = subscriptions(opts.side, opts.boardId);
     if (opts.externalArrivals) topics.push(arrivalsTopic(opts.boardId));
     await client.subscribeAsync(topics, { qos: opts.subscribeQos ?? 1 });
-    if (opts.side === "board") await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
+    if (opts.side === "board") {
+      await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
+      // after a lost connection the broker may have published the will ("offline"): say online again
+      client.on("connect", () => void client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true }).catch(() => {}));
+    }
     return t;
   }
 
