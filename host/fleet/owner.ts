@@ -7,7 +7,8 @@
 // boards heard online, a host holds ceil(B / H). Below that it claims boards nobody holds (free,
 // released, or their owner's lease expired: the owner died); above it, it releases one board a
 // tick, which another host below its share then claims. Boards are discovered as plain MQTT
-// clients announce themselves: the retained `immsched/<id>/status` "online" (PROTOCOL.md §7).
+// clients announce themselves: the retained `immsched/<id>/status` "online" (PROTOCOL.md §7),
+// and stay known after that (onStatus says why).
 
 import { connect, type KV, type NatsConnection } from "nats";
 import mqtt, { type MqttClient } from "mqtt";
@@ -55,6 +56,7 @@ export interface FleetHostStats {
 
 export class FleetHost {
   private readonly sessions = new Map<string, BoardSession>();
+  /** Boards heard online at least once (onStatus). */
   private readonly online = new Set<string>();
   /** Who last held each board (for the failover record). */
   private readonly lastHolder = new Map<string, string>();
@@ -121,11 +123,15 @@ export class FleetHost {
     return h;
   }
 
+  /**
+   * A board once heard online stays in the fleet: after a broker node dies, the broker may
+   * publish a board's will ("offline") after the board already reconnected elsewhere and said
+   * "online" again, so the retained status can say offline while the board runs. Holding a lease
+   * on a board that really is gone costs one HELLO_REQUEST a second.
+   */
   private onStatus(topic: string, text: string): void {
     const id = topic.split("/")[1];
-    if (!id) return;
-    if (text === STATUS_ONLINE) this.online.add(id);
-    else this.online.delete(id);
+    if (id && text === STATUS_ONLINE) this.online.add(id);
   }
 
   private note(n: FleetNote): void {
