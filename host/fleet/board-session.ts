@@ -97,7 +97,15 @@ export class BoardSession {
         ackEpoch: () => runtime?.currentEpoch ?? 0,
       },
     );
-    runtime = new HostRuntime({ endpoint: this.endpoint, policy: opts.policy, models: opts.models, seed: opts.seed });
+    runtime = new HostRuntime({
+      endpoint: this.endpoint,
+      policy: opts.policy,
+      models: opts.models,
+      seed: opts.seed,
+      // the board (resyncOnNewSession) announces its open tasks again after a new HELLO: also to
+      // this host when the session restarts without a change of owner (a broker node died)
+      resyncOpenTasks: true,
+    });
     this.runtime = runtime;
     runtime.on("session", () => {
       this.sessionAt ??= Date.now();

@@ -25,6 +25,12 @@ export interface HostRuntimeOptions {
   reference?: ReadonlyMap<number, { isolatedNs: number; isolatedEnergyPJ: number }>;
   seed?: number;
   solveBudget?: number;
+  /**
+   * Fleet re-sync (host/fleet, README "Fleet"): the board keeps its open tasks across a new
+   * session and announces them again; their ARRIVALs then go to the new controller instead of
+   * being ignored as already known. Default false.
+   */
+  resyncOpenTasks?: boolean;
 }
 
 /** The session and the run so far, as a run's caller reads them: views, not copies (poll it freely). */
@@ -99,6 +105,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
    * wait behind its own unacknowledged PLACE while another task's PLACE would go straight out).
    */
   private readonly preemptsInFlight = new Set<number>();
+  /** Tasks open when the current session began, whose ARRIVAL the board may send again. */
+  private readonly reannounced = new Set<number>();
 
   private boardLost = 0;
   private live = false;
@@ -217,6 +225,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     // a new session: the board aborted whatever it held, so tasks still open are lost
     this.hello = m;
     this.live = true;
+    if (this.opts.resyncOpenTasks) {
+      for (const r of this.records.values()) if (r.finishNs === undefined && r.dropped === undefined) this.reannounced.add(r.id);
+    }
     this.preemptsInFlight.clear();
     this.lastHeardMs = performance.now();
     this.clock.reset();
@@ -249,21 +260,24 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   ): void {
     const ctl = this.controller;
     const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
-    if (this.records.has(m.taskId)) return; // the same task reported twice (feed and board)
+    const again = this.reannounced.delete(m.taskId); // open before a new session, announced again (resyncOpenTasks)
+    if (this.records.has(m.taskId) && !again) return; // the same task reported twice (feed and board)
     const ref = this.opts.reference?.get(m.taskId);
     const entry = this.modelByName.get(model);
-    this.open++;
-    this.records.set(m.taskId, {
-      id: m.taskId,
-      model,
-      frame: m.frame === undefined || m.frame === NO_FRAME ? undefined : m.frame,
-      priority: m.priority,
-      arrivalNs: m.arrivalNs,
-      deadlineNs: m.deadlineNs,
-      isolatedNs: ref?.isolatedNs ?? entry?.isolatedNs ?? 0,
-      isolatedEnergyPJ: ref?.isolatedEnergyPJ ?? 0,
-      preemptions: 0,
-    });
+    if (!again) {
+      this.open++;
+      this.records.set(m.taskId, {
+        id: m.taskId,
+        model,
+        frame: m.frame === undefined || m.frame === NO_FRAME ? undefined : m.frame,
+        priority: m.priority,
+        arrivalNs: m.arrivalNs,
+        deadlineNs: m.deadlineNs,
+        isolatedNs: ref?.isolatedNs ?? entry?.isolatedNs ?? 0,
+        isolatedEnergyPJ: ref?.isolatedEnergyPJ ?? 0,
+        preemptions: 0,
+      });
+    }
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
     if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });
