@@ -290,7 +290,19 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
 
     // every board ends once its workload window is over and each of its tasks settled
     const cap = (opts.duration / Math.min(1, opts.timeScale) + 30) * 1000;
-    await Promise.race([Promise.all(boards.map((b) => b.board.finished)), new Promise((r) => setTimeout(r, cap))]);
+    // Ctrl-C or SIGTERM end the run early, through the same clean-up (no broker node left behind)
+    let onSignal: () => void = () => {};
+    const interrupted = new Promise<void>((resolve) => {
+      onSignal = () => {
+        log("interrupted: stopping");
+        resolve();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+    });
+    await Promise.race([Promise.all(boards.map((b) => b.board.finished)), new Promise((r) => setTimeout(r, cap)), interrupted]);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     for (const t of timers) clearTimeout(t);
     clearInterval(progress);
 

@@ -78,7 +78,13 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     child.once("exit", () => (node.alive = false));
     nodes.push(node);
   }
+  // last resort when the process ends without close(): never leave a node running
+  const killAll = () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
   const close = async () => {
+    process.off("exit", killAll);
     await Promise.all(
       children.map(
         (c) =>
