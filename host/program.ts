@@ -11,6 +11,7 @@ import { listScenarios } from "./workloads/scenario.js";
 import { parseBoardSpec, BOARD_SPEC_HELP } from "./runtime/board-spec.js";
 import { DEFAULT_MONITOR_PORT } from "./monitor/server.js";
 import { registerBoardCommand } from "./commands/board.js";
+import { registerFleetCommand } from "./commands/fleet.js";
 import { ALL_POLICIES, POLICIES } from "./core/controller.js";
 import {
   positiveInteger,
@@ -106,6 +107,7 @@ export function buildProgram(): Command {
     });
 
   registerBoardCommand(program);
+  registerFleetCommand(program);
 
   program
     .command("monitor")
@@ -117,7 +119,13 @@ export function buildProgram(): Command {
     .option("--scenario <spec>", "scenario whose model names label the arrivals", "VR_gaming")
     .option("--policy <name>", "policy name to show")
     .option("--duration <sec>", "stop after this many seconds (default: until Ctrl-C)", positiveNumber("--duration"))
+    .option("--fleet <nats-urls>", 'a fleet (README "Fleet"): every board heard and its owning host, /metrics by board and host')
     .action(async (opts) => {
+      if (opts.fleet) {
+        const { fleetMonitorCommand } = await import("./commands/fleet.js");
+        process.exitCode = await fleetMonitorCommand({ ...opts, port: opts.port ?? DEFAULT_MONITOR_PORT });
+        return;
+      }
       const { monitorCommand } = await import("./commands/monitor.js");
       process.exitCode = await monitorCommand(opts);
     });

@@ -71,6 +71,13 @@ export interface VirtualBoardOptions {
   forgetAfterNs?: number;
   /** Endpoint sends per reliable frame (default 8). */
   maxAttempts?: number;
+  /**
+   * Fleet re-sync (host/fleet, README "Fleet"): a new session (another host took the board over)
+   * keeps the scenario tasks still open instead of aborting them: their work restarts from the
+   * beginning on a fresh machine and their ARRIVALs (original times and deadlines) are sent again
+   * right after the new HELLO is ACKed, so the new host places them. Default false (PROTOCOL.md §6.1).
+   */
+  resyncOnNewSession?: boolean;
 }
 
 export interface BoardStats {

@@ -357,6 +357,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.stats_.sessions++;
     this.clearTimers();
     const now = this.clock.nowNs();
+    // a fleet board (resyncOnNewSession) keeps its open tasks for the new owner, which never heard
+    // of them: their ARRIVALs go out again after the HELLO (host/fleet)
+    const kept = this.opts.resyncOnNewSession ? this.keepForResync() : [];
     // PROTOCOL.md §6.1: whatever ran is lost. A task the host had ACKed waits, aborted, for the
     // host to re-issue or drop it; one it never heard of is announced again in the new session
     for (const id of [...this.live]) {
@@ -374,7 +377,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     // TASK_DONE, sent once the ARRIVAL is ACKed), and every TASK_DONE of a task the host knows
     const announce: TaskState[] = [];
     const resend: Message[] = [];
+    const keptIds = new Set(kept.map((t) => t.id));
     for (const t of this.tasks.values()) {
+      if (keptIds.has(t.id)) continue; // re-announced below
       if (t.acked) {
         const done = this.doneUnacked.get(t.id);
         if (done) resend.push(done);
@@ -390,6 +395,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.preSession.length = 0;
     for (const t of announce) this.preSession.push(this.arrivalMessage(t));
     this.preSession.push(...resend);
+    for (const t of kept) this.reannounce(t);
     // a new host may count epochs from 0 again
     this.epochs.clear();
     if (this.machine) {
@@ -416,6 +422,39 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     };
     this.log(`session ${this.stats_.sessions} (${why}): HELLO at board ${(now / 1e6).toFixed(3)} ms`);
     this.endpoint.send(hello);
+  }
+
+  /**
+   * Fleet re-sync: takes the open scenario tasks out of `live` (so the abort below skips them) and
+   * forgets what the old session knew of them; the fresh machine re-admits them (makeMachine).
+   */
+  private keepForResync(): TaskState[] {
+    const kept: TaskState[] = [];
+    for (const id of this.live) {
+      const t = this.tasks.get(id)!;
+      if (t.external || !t.arrival) continue; // an external task's arrival lives in the feed, not here
+      t.acked = false;
+      t.buffer.length = 0;
+      kept.push(t);
+    }
+    for (const t of kept) this.live.delete(t.id);
+    return kept;
+  }
+
+  /** Back into `live`, its ARRIVAL queued behind the new HELLO (sent once that is ACKed). */
+  private reannounce(t: TaskState): void {
+    const a = t.arrival!;
+    const origin = this.origin ?? 0;
+    this.live.add(t.id);
+    this.preSession.push({
+      type: "arrival",
+      taskId: t.id,
+      modelId: this.modelIndex.get(a.model)!,
+      priority: a.priority,
+      frame: a.frame ?? NO_FRAME,
+      arrivalNs: Math.round(origin + a.arrivalNs),
+      deadlineNs: Math.round(origin + a.deadlineNs),
+    });
   }
 
   private onEstablished(): void {

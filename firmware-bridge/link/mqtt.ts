@@ -60,6 +60,25 @@ export interface MqttTransportOptions {
   /** Broker credentials (immsched run takes them from the environment only). */
   username?: string;
   password?: string;
+  /**
+   * More brokers of the same cluster (host/fleet): after a lost connection mqtt.js reconnects to
+   * the next URL of [url, ...fallbackUrls] in turn, so a board rides out a dead broker node.
+   */
+  fallbackUrls?: string[];
+  /**
+   * QoS of the subscriptions (default 1). 0 on a NATS cluster (host/fleet): its MQTT QoS 1
+   * subscription is a JetStream consumer, slow to create (~0.4 s each on 3 nodes) and lost with the
+   * node that holds it; the protocol's own ACK and retry (PROTOCOL.md §5) already cover a lost frame.
+   */
+  subscribeQos?: 0 | 1;
+}
+
+/** mqtt.js `servers`: every URL in turn, one per reconnection attempt. */
+function serverList(urls: string[]): NonNullable<IClientOptions["servers"]> {
+  return urls.map((u) => {
+    const url = new URL(u);
+    return { host: url.hostname, port: Number(url.port || 1883), protocol: url.protocol.replace(":", "") as "mqtt" };
+  });
 }
 
 async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
@@ -131,6 +150,7 @@ export class MqttTransport implements FrameTransport {
       ...(opts.side === "board"
         ? { will: { topic: statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1 as const, retain: true } }
         : {}),
+      ...(opts.fallbackUrls?.length ? { servers: serverList([opts.url, ...opts.fallbackUrls]) } : {}),
     };
     const { client, version } = await connect(opts.url, options);
     const t = new MqttTransport(client, version, opts);
@@ -138,8 +158,12 @@ export class MqttTransport implements FrameTransport {
     client.on("connect", () => setNoDelay(client)); // after a reconnect too
     const topics = subscriptions(opts.side, opts.boardId);
     if (opts.externalArrivals) topics.push(arrivalsTopic(opts.boardId));
-    await client.subscribeAsync(topics, { qos: 1 });
-    if (opts.side === "board") await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
+    await client.subscribeAsync(topics, { qos: opts.subscribeQos ?? 1 });
+    if (opts.side === "board") {
+      await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
+      // after a lost connection the broker may have published the will ("offline"): say online again
+      client.on("connect", () => void client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true }).catch(() => {}));
+    }
     return t;
   }
 

@@ -44,6 +44,12 @@ export interface HostRuntimeOptions {
   coreTrapEvery?: number;
   /** Controller knobs (tuned settings); default the core's. */
   params?: ControllerParams;
+  /**
+   * Fleet re-sync (host/fleet, README "Fleet"): the board keeps its open tasks across a new
+   * session and announces them again; their ARRIVALs then go to the new controller instead of
+   * being ignored as already known. Default false.
+   */
+  resyncOpenTasks?: boolean;
 }
 
 /** What became of the external arrivals feed's messages. */
@@ -167,6 +173,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
    * wait behind its own unacknowledged PLACE while another task's PLACE would go straight out).
    */
   private readonly preemptsInFlight = new Set<number>();
+  /** Tasks open when the current session began, whose ARRIVAL the board may send again. */
+  private readonly reannounced = new Set<number>();
 
   private boardLost = 0;
   private live = false;
@@ -310,6 +318,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.sessions++;
     this.hello = m;
     this.live = true;
+    if (this.opts.resyncOpenTasks) {
+      for (const r of this.records.values()) if (r.finishNs === undefined && r.dropped === undefined) this.reannounced.add(r.id);
+    }
     this.preemptsInFlight.clear();
     this.lastHeardMs = performance.now();
     this.clock.reset();
@@ -330,7 +341,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       time: m.boardTimeNs,
       hello: { board: m.boardId, policy: this.opts.policy, width: m.meshWidth, height: m.meshHeight },
     });
-    if (this.open === 0) return;
+    // a fleet board announces its open tasks again itself (resyncOpenTasks): nothing to re-issue here
+    if (this.open === 0 || this.opts.resyncOpenTasks) return;
     // the tasks open now, decided once the endpoint has ACKed this HELLO (PROTOCOL.md §6.3: no
     // command before the ACK; the ACK goes out as soon as this handler returns)
     const ctl = this.controller;
@@ -388,21 +400,24 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   ): void {
     const ctl = this.controller;
     const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
-    if (this.records.has(m.taskId)) return; // the same task reported twice (feed and board)
+    const again = this.reannounced.delete(m.taskId); // open before a new session, announced again (resyncOpenTasks)
+    if (this.records.has(m.taskId) && !again) return; // the same task reported twice (feed and board)
     const ref = this.opts.reference?.get(m.taskId);
     const entry = this.modelByName.get(model);
-    this.open++;
-    this.records.set(m.taskId, {
-      id: m.taskId,
-      model,
-      frame: m.frame === undefined || m.frame === NO_FRAME ? undefined : m.frame,
-      priority: m.priority,
-      arrivalNs: m.arrivalNs,
-      deadlineNs: m.deadlineNs,
-      isolatedNs: ref?.isolatedNs ?? entry?.isolatedNs ?? 0,
-      isolatedEnergyPJ: ref?.isolatedEnergyPJ ?? 0,
-      preemptions: 0,
-    });
+    if (!again) {
+      this.open++;
+      this.records.set(m.taskId, {
+        id: m.taskId,
+        model,
+        frame: m.frame === undefined || m.frame === NO_FRAME ? undefined : m.frame,
+        priority: m.priority,
+        arrivalNs: m.arrivalNs,
+        deadlineNs: m.deadlineNs,
+        isolatedNs: ref?.isolatedNs ?? entry?.isolatedNs ?? 0,
+        isolatedEnergyPJ: ref?.isolatedEnergyPJ ?? 0,
+        preemptions: 0,
+      });
+    }
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
     if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });

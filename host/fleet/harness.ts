@@ -1,0 +1,413 @@
+// `immsched fleet`: N virtual boards and M host processes against a real engine, optionally a host
+// killed (SIGKILL) and a broker node killed mid-run, and the tally the issue asks for.
+//
+// The engine: "nats-cluster" starts three clustered nats-server nodes of our own (nats-cluster.ts):
+// boards and hosts speak MQTT 3.1.1 to them, each board given all three URLs starting at its own
+// node; leases live in a replicated JetStream key-value bucket. "mosquitto" starts a Mosquitto of
+// our own for the frames (MQTT 5) and a single NATS node for the leases only (Mosquitto has no
+// compare-and-set; README "Fleet").
+//
+// The tally is the boards' (the ground truth: a host that dies takes its records with it): a task
+// arrived when its board raised it, completed at its TASK_DONE, late when that came after its
+// deadline, dropped when a host dropped it (or its parent frame), lost otherwise (aborted by a
+// session change, or still open at the end).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
+import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
+import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
+import type { PolicyName } from "../core/controller.js";
+import { startMosquitto, type RunningMosquitto } from "../net/mosquitto.js";
+import { percentile } from "../sim/metrics.js";
+import { loadScenario } from "../workloads/scenario.js";
+import type { HostLine, HostProcessConfig } from "./host-process.js";
+import type { FleetHostStats } from "./owner.js";
+import { type NatsCluster, startNatsCluster } from "./nats-cluster.js";
+
+export type FleetBroker = "nats-cluster" | "mosquitto";
+
+export interface FleetOptions {
+  boards: number;
+  hosts: number;
+  broker: FleetBroker;
+  /** Seconds of workload each board raises. */
+  duration: number;
+  killHostAfter?: number;
+  killBrokerNodeAfter?: number;
+  scenario: string;
+  policy: PolicyName;
+  seed: number;
+  /** Board time per wall time (below 1: slower frames, less load on a small machine). */
+  timeScale: number;
+  leaseMs?: number;
+  mesh: { width: number; height: number };
+  /** Progress lines (stderr). */
+  log?: (line: string) => void;
+}
+
+export interface FleetFailover {
+  board: string;
+  fromHost: string | null;
+  toHost: string;
+  /** Wall ms the board had no working owner: from the failure (kill, release) to its new session. */
+  gapMs: number;
+  cause: "host-killed" | "broker-node-killed" | "rebalance" | "lease-lost";
+}
+
+export interface FleetResult {
+  boards: number;
+  hosts: number;
+  broker: FleetBroker;
+  scenario: string;
+  timeScale: number;
+  durationS: number;
+  tasks: { arrived: number; completed: number; late: number; dropped: number; lost: number };
+  violationRate: number;
+  failovers: FleetFailover[];
+  gapMsP50: number;
+  gapMsP99: number;
+  killedHost?: { host: string; atMs: number };
+  killedBrokerNode?: { node: string; atMs: number };
+  perHost: Array<FleetHostStats & { killed: boolean }>;
+  perBoard: Array<{
+    board: string;
+    arrived: number;
+    completed: number;
+    late: number;
+    dropped: number;
+    lost: number;
+    /** Sessions established (a new owner makes a new one). */
+    sessions: number;
+    /** Broker connections lost (and remade, to the next URL) by the board's MQTT client. */
+    linkFaults: number;
+  }>;
+}
+
+interface Engine {
+  natsUrls: string[];
+  mqttUrls: string[];
+  cluster?: NatsCluster;
+  mosquitto?: RunningMosquitto;
+  killNode?: (i: number) => string;
+  /** QoS of every MQTT subscription on this engine (mqtt.ts subscribeQos). */
+  subscribeQos: 0 | 1;
+  close(): Promise<void>;
+}
+
+async function startEngine(broker: FleetBroker): Promise<Engine> {
+  if (broker === "nats-cluster") {
+    const cluster = await startNatsCluster(3);
+    return {
+      natsUrls: cluster.natsUrls,
+      mqttUrls: cluster.mqttUrls,
+      cluster,
+      subscribeQos: 0,
+      killNode: (i) => {
+        cluster.kill(i);
+        return cluster.nodes[i]!.name;
+      },
+      close: () => cluster.close(),
+    };
+  }
+  const mosquitto = await startMosquitto();
+  const leases = await startNatsCluster(1);
+  return {
+    natsUrls: leases.natsUrls,
+    mqttUrls: [mosquitto.url],
+    mosquitto,
+    subscribeQos: 1,
+    close: async () => {
+      mosquitto.close();
+      await leases.close();
+    },
+  };
+}
+
+/** The URL list rotated to start at `i`: spreads boards and hosts over the nodes, the rest are the fallbacks. */
+function rotated(urls: string[], i: number): string[] {
+  const k = i % urls.length;
+  return [...urls.slice(k), ...urls.slice(0, k)];
+}
+
+interface HostChild {
+  id: string;
+  child: ChildProcess;
+  stats?: FleetHostStats;
+  killed: boolean;
+  ready: Promise<void>;
+}
+
+const HOST_ENTRY = fileURLToPath(new URL("./host-process.ts", import.meta.url));
+
+function spawnHost(cfg: HostProcessConfig, onLine: (l: HostLine) => void, log: (s: string) => void): HostChild {
+  const child = spawn(process.execPath, ["--import", "tsx", HOST_ENTRY, JSON.stringify(cfg)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let readyResolve!: () => void;
+  let readyReject!: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+  const h: HostChild = { id: cfg.hostId, child, killed: false, ready };
+  createInterface({ input: child.stdout! }).on("line", (text) => {
+    let line: HostLine;
+    try {
+      line = JSON.parse(text) as HostLine;
+    } catch {
+      return;
+    }
+    if (line.type === "ready") readyResolve();
+    if (line.type === "stats") h.stats = line;
+    onLine(line);
+  });
+  let err = "";
+  child.stderr!.on("data", (d) => {
+    err = (err + d).slice(-2000);
+  });
+  child.once("exit", (code, signal) => {
+    readyReject(new Error(`fleet host ${cfg.hostId} exited (${signal ?? code}) before it was ready: ${err}`));
+    if (!h.killed && code !== 0) log(`host ${cfg.hostId} exited (${signal ?? code}): ${err.trim()}`);
+  });
+  return h;
+}
+
+interface BoardTally {
+  id: string;
+  board: VirtualBoard;
+  transport: MqttTransport;
+  deadlines: Map<number, number>;
+  late: number;
+  sessionsAt: number[];
+}
+
+export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
+  const log = opts.log ?? (() => {});
+  const engine = await startEngine(opts.broker);
+  const hosts: HostChild[] = [];
+  const boards: BoardTally[] = [];
+  const claims: Array<{ board: string; host: string; from: string | null; at: number }> = [];
+  const releases: Array<{ board: string; host: string; at: number; why: string }> = [];
+  try {
+    log(`engine ${opts.broker}: mqtt ${engine.mqttUrls.join(", ")} · leases ${engine.natsUrls.join(", ")}`);
+    for (let i = 0; i < opts.hosts; i++) {
+      const cfg: HostProcessConfig = {
+        hostId: `h${i + 1}`,
+        natsUrls: rotated(engine.natsUrls, i),
+        mqttUrls: rotated(engine.mqttUrls, i),
+        scenario: opts.scenario,
+        policy: opts.policy,
+        seed: opts.seed,
+        mesh: opts.mesh,
+        leaseMs: opts.leaseMs,
+        subscribeQos: engine.subscribeQos,
+      };
+      hosts.push(
+        spawnHost(
+          cfg,
+          (l) => {
+            if (l.type !== "note") return;
+            if (l.kind === "claim") claims.push(l);
+            else if (l.kind === "release") releases.push(l);
+          },
+          log,
+        ),
+      );
+    }
+    await Promise.all(hosts.map((h) => h.ready));
+    log(`${opts.hosts} hosts ready`);
+
+    for (let i = 0; i < opts.boards; i++) {
+      const id = `b${String(i + 1).padStart(3, "0")}`;
+      const scenario = loadScenario(opts.scenario, {
+        seed: opts.seed + i,
+        board: { mesh: { ...opts.mesh, torus: false } },
+        durationMs: opts.duration * 1000,
+      });
+      const [url, ...fallbackUrls] = rotated(engine.mqttUrls, i);
+      const transport = await MqttTransport.open({
+        url: url!,
+        fallbackUrls,
+        boardId: id,
+        side: "board",
+        subscribeQos: engine.subscribeQos,
+      });
+      const board = new VirtualBoard({
+        transport,
+        retryMs: MQTT_RETRY_MS,
+        boardId: id,
+        mesh: opts.mesh,
+        scenario,
+        timeScale: opts.timeScale,
+        resyncOnNewSession: true,
+      });
+      const t: BoardTally = { id, board, transport, deadlines: new Map(), late: 0, sessionsAt: [] };
+      board.on("arrival", (a) => t.deadlines.set(a.taskId, a.deadlineNs));
+      board.on("event", (e) => {
+        if (e.kind !== "done") return;
+        const d = t.deadlines.get(e.taskId);
+        if (d !== undefined && e.time > d) t.late++;
+      });
+      board.on("session", () => t.sessionsAt.push(Date.now()));
+      boards.push(t);
+    }
+    const t0 = Date.now();
+    for (const b of boards) b.board.start();
+    log(`${opts.boards} boards started`);
+
+    let killedHost: FleetResult["killedHost"];
+    let killedNode: FleetResult["killedBrokerNode"];
+    const timers: NodeJS.Timeout[] = [];
+    if (opts.killHostAfter !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          const victim = hosts[0]!;
+          victim.killed = true;
+          victim.child.kill("SIGKILL");
+          killedHost = { host: victim.id, atMs: Date.now() - t0 };
+          log(
+            `killed host ${victim.id} at ${(killedHost.atMs / 1000).toFixed(1)} s (it held ${victim.stats?.boards.length ?? "?"} boards)`,
+          );
+        }, opts.killHostAfter * 1000),
+      );
+    }
+    if (opts.killBrokerNodeAfter !== undefined && engine.killNode) {
+      timers.push(
+        setTimeout(() => {
+          const node = engine.killNode!(0);
+          killedNode = { node, atMs: Date.now() - t0 };
+          log(`killed broker node ${node} at ${(killedNode.atMs / 1000).toFixed(1)} s`);
+        }, opts.killBrokerNodeAfter * 1000),
+      );
+    }
+    const progress = setInterval(() => {
+      const owned = hosts.map((h) => `${h.id}:${h.killed ? "dead" : (h.stats?.boards.length ?? 0)}`).join(" ");
+      const done = boards.reduce((s, b) => s + b.board.stats.tasksDone, 0);
+      log(`t ${((Date.now() - t0) / 1000).toFixed(0)} s · boards per host ${owned} · tasks done ${done}`);
+    }, 2000);
+
+    // every board ends once its workload window is over and each of its tasks settled
+    const cap = (opts.duration / Math.min(1, opts.timeScale) + 30) * 1000;
+    // Ctrl-C or SIGTERM end the run early, through the same clean-up (no broker node left behind)
+    let onSignal: () => void = () => {};
+    const interrupted = new Promise<void>((resolve) => {
+      onSignal = () => {
+        log("interrupted: stopping");
+        resolve();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+    });
+    await Promise.race([Promise.all(boards.map((b) => b.board.finished)), new Promise((r) => setTimeout(r, cap)), interrupted]);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    for (const t of timers) clearTimeout(t);
+    clearInterval(progress);
+
+    // a clean stop makes each host print its last figures
+    await stopHosts(hosts);
+    return tally(opts, boards, hosts, claims, releases, t0, killedHost, killedNode);
+  } finally {
+    for (const b of boards) {
+      b.board.stop();
+      await b.transport.close().catch(() => {});
+    }
+    await stopHosts(hosts);
+    await engine.close();
+  }
+}
+
+async function stopHosts(hosts: HostChild[]): Promise<void> {
+  await Promise.all(
+    hosts.map(
+      (h) =>
+        new Promise<void>((resolve) => {
+          if (h.child.exitCode !== null || h.child.signalCode !== null) return resolve();
+          const force = setTimeout(() => h.child.kill("SIGKILL"), 5000);
+          h.child.once("exit", () => {
+            clearTimeout(force);
+            resolve();
+          });
+          h.child.kill("SIGTERM");
+        }),
+    ),
+  );
+}
+
+function tally(
+  opts: FleetOptions,
+  boards: BoardTally[],
+  hosts: HostChild[],
+  claims: Array<{ board: string; host: string; from: string | null; at: number }>,
+  releases: Array<{ board: string; host: string; at: number; why: string }>,
+  t0: number,
+  killedHost: FleetResult["killedHost"],
+  killedNode: FleetResult["killedBrokerNode"],
+): FleetResult {
+  const perBoard = boards.map((b) => {
+    const s = b.board.stats;
+    const arrived = s.tasksRaised + s.droppedDependency + s.externalTasks;
+    const dropped = s.tasksDropped + s.droppedDependency;
+    return {
+      board: b.id,
+      arrived,
+      completed: s.tasksDone,
+      late: b.late,
+      dropped,
+      lost: Math.max(0, arrived - s.tasksDone - dropped),
+      sessions: s.sessionsUp,
+      linkFaults: b.transport.stats.errors,
+    };
+  });
+  const sum = (k: "arrived" | "completed" | "late" | "dropped" | "lost") => perBoard.reduce((s, b) => s + b[k], 0);
+  const tasks = { arrived: sum("arrived"), completed: sum("completed"), late: sum("late"), dropped: sum("dropped"), lost: sum("lost") };
+
+  // ownership changes after the first claims: a claim naming an earlier holder
+  const failovers: FleetFailover[] = [];
+  const killAt = killedHost ? t0 + killedHost.atMs : Infinity;
+  for (const c of claims) {
+    if (c.from === null) continue;
+    const b = boards.find((x) => x.id === c.board);
+    const session = b?.sessionsAt.find((at) => at >= c.at);
+    const released = releases.filter((r) => r.board === c.board && r.host === c.from && r.at <= c.at).at(-1);
+    const cause: FleetFailover["cause"] =
+      killedHost && c.from === killedHost.host && c.at >= killAt
+        ? "host-killed"
+        : released?.why === "rebalance"
+          ? "rebalance"
+          : "lease-lost";
+    const since = cause === "host-killed" ? killAt : (released?.at ?? c.at);
+    failovers.push({ board: c.board, fromHost: c.from, toHost: c.host, gapMs: session === undefined ? -1 : session - since, cause });
+  }
+  const gaps = failovers.filter((f) => f.cause === "host-killed").map((f) => (f.gapMs < 0 ? Infinity : f.gapMs));
+  return {
+    boards: opts.boards,
+    hosts: opts.hosts,
+    broker: opts.broker,
+    scenario: opts.scenario,
+    timeScale: opts.timeScale,
+    durationS: opts.duration,
+    tasks,
+    violationRate: tasks.arrived ? (tasks.late + tasks.dropped + tasks.lost) / tasks.arrived : 0,
+    failovers,
+    gapMsP50: gaps.length ? percentile(gaps, 50) : 0,
+    gapMsP99: gaps.length ? percentile(gaps, 99) : 0,
+    ...(killedHost ? { killedHost } : {}),
+    ...(killedNode ? { killedBrokerNode: killedNode } : {}),
+    perHost: hosts.map((h) => ({
+      ...(h.stats ?? {
+        host: h.id,
+        boards: [],
+        claims: 0,
+        releases: 0,
+        arrivals: 0,
+        arrivalToCommandMicrosP50: 0,
+        arrivalToCommandMicrosP99: 0,
+      }),
+      killed: h.killed,
+    })),
+    perBoard,
+  };
+}

@@ -1,0 +1,143 @@
+// Leases in a JetStream key-value bucket (NATS): one key per board (or per host), its value the
+// holder and the wall time until which the lease holds. Every write is conditional on the
+// revision the writer last saw (KV create / update with the expected revision: compare-and-set in
+// the replicated stream behind the bucket), so two hosts racing for the same board cannot both
+// win: exactly one update lands, the other gets "wrong last sequence" and backs off.
+//
+// Expiry is by the `until` the holder wrote, read against the reader's clock: the classic lease
+// (Gray & Cheriton, 1989), which needs the hosts' clocks to agree within a small fraction of the
+// lease (one machine here; NTP across machines). A holder renews at a third of the lease, so
+// one or two lost renewals do not cost it its boards.
+
+import type { KV, KvEntry } from "nats";
+
+export interface Lease {
+  key: string;
+  holder: string;
+  /** Epoch ms until which the lease holds. */
+  until: number;
+  /** The bucket revision of this value (the next conditional write names it). */
+  revision: number;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function encode(holder: string, until: number): Uint8Array {
+  return enc.encode(JSON.stringify({ holder, until }));
+}
+
+/** The lease an entry holds; null for a delete, a purge or a value that is not a lease. */
+export function leaseOf(e: KvEntry): Lease | null {
+  if (e.operation !== "PUT") return null;
+  try {
+    const v = JSON.parse(dec.decode(e.value)) as { holder?: unknown; until?: unknown };
+    if (typeof v.holder !== "string" || typeof v.until !== "number") return null;
+    return { key: e.key, holder: v.holder, until: v.until, revision: e.revision };
+  } catch {
+    return null;
+  }
+}
+
+/** A bucket of leases, seen through one holder. */
+export class LeaseTable {
+  /** What the holder last saw of every key (from its own writes and the bucket's watch). */
+  private readonly seen = new Map<string, Lease | { key: string; revision: number; deleted: true }>();
+
+  constructor(
+    private readonly kv: KV,
+    readonly holder: string,
+    readonly leaseMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Follows every change of the bucket (other holders' claims, renewals and releases). */
+  async follow(onChange?: (key: string, lease: Lease | null) => void): Promise<() => void> {
+    const it = await this.kv.watch();
+    (async () => {
+      for await (const e of it) {
+        const prev = this.seen.get(e.key);
+        if (prev && prev.revision > e.revision) continue; // our own write got there first
+        const l = leaseOf(e);
+        this.seen.set(e.key, l ?? { key: e.key, revision: e.revision, deleted: true });
+        onChange?.(e.key, l);
+      }
+    })().catch(() => {});
+    return () => it.stop();
+  }
+
+  /** The live lease on `key` (expired or released: undefined). */
+  current(key: string): Lease | undefined {
+    const l = this.seen.get(key);
+    if (!l || "deleted" in l || l.until <= this.now()) return undefined;
+    return l;
+  }
+
+  /** Keys whose live lease this holder has. */
+  held(): string[] {
+    const out: string[] = [];
+    for (const [k, l] of this.seen) if (!("deleted" in l) && l.holder === this.holder && l.until > this.now()) out.push(k);
+    return out;
+  }
+
+  /** Live leases per holder (hosts bucket: who is alive; boards bucket: who owns what). */
+  holders(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [k, l] of this.seen) {
+      if ("deleted" in l || l.until <= this.now()) continue;
+      const list = out.get(l.holder) ?? [];
+      list.push(k);
+      out.set(l.holder, list);
+    }
+    return out;
+  }
+
+  /**
+   * Takes `key` if nobody holds a live lease on it: create when the key never existed (or was
+   * deleted), update on the expired value's revision otherwise. False when another holder won.
+   */
+  async claim(key: string): Promise<boolean> {
+    const prev = this.seen.get(key);
+    if (prev && !("deleted" in prev) && prev.until > this.now() && prev.holder !== this.holder) return false;
+    const until = this.now() + this.leaseMs;
+    try {
+      const revision =
+        prev === undefined
+          ? await this.kv.create(key, encode(this.holder, until))
+          : await this.kv.update(key, encode(this.holder, until), prev.revision);
+      this.seen.set(key, { key, holder: this.holder, until, revision });
+      return true;
+    } catch {
+      return false; // someone wrote first: the watch brings their value
+    }
+  }
+
+  /**
+   * Extends a lease this holder has. "lost": another holder wrote since (the holder must let the
+   * key go); "unavailable": the bucket did not answer (a broker node died and the stream is
+   * electing a leader): keep the key and try again, nobody else can write meanwhile either.
+   */
+  async renew(key: string): Promise<"ok" | "lost" | "unavailable"> {
+    const prev = this.seen.get(key);
+    if (!prev || "deleted" in prev || prev.holder !== this.holder) return "lost";
+    const until = this.now() + this.leaseMs;
+    try {
+      const revision = await this.kv.update(key, encode(this.holder, until), prev.revision);
+      this.seen.set(key, { key, holder: this.holder, until, revision });
+      return "ok";
+    } catch (err) {
+      return /wrong last sequence/i.test((err as Error).message) ? "lost" : "unavailable";
+    }
+  }
+
+  /** Gives a lease up at once (rebalancing, shutdown), only if it is still ours. */
+  async release(key: string): Promise<void> {
+    const prev = this.seen.get(key);
+    if (!prev || "deleted" in prev || prev.holder !== this.holder) return;
+    try {
+      await this.kv.delete(key, { previousSeq: prev.revision });
+    } catch {
+      // taken meanwhile: nothing of ours to release
+    }
+  }
+}

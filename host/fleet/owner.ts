@@ -1,0 +1,293 @@
+// A fleet host: shares the boards it hears with the other hosts of the fleet through leases in the
+// engine (lease.ts, a JetStream key-value bucket), and runs a board session (board-session.ts)
+// for each board whose lease it holds.
+//
+// Every tick it renews its own "alive" lease and its boards' leases, lets go of a board whose
+// renewal failed (another host took it: exactly one owner), and balances: with H live hosts and B
+// boards heard online, a host holds ceil(B / H). Below that it claims boards nobody holds (free,
+// released, or their owner's lease expired: the owner died); above it, it releases one board a
+// tick, which another host below its share then claims. Boards are discovered as plain MQTT
+// clients announce themselves: the retained `immsched/<id>/status` "online" (PROTOCOL.md §7),
+// and stay known after that (onStatus says why).
+
+import { connect, type KV, type NatsConnection } from "nats";
+import mqtt, { type MqttClient } from "mqtt";
+import { TOPIC_ROOT, STATUS_KIND, STATUS_ONLINE } from "../../firmware-bridge/protocol/index.js";
+import { percentile } from "../sim/metrics.js";
+import { BoardSession } from "./board-session.js";
+import { LeaseTable } from "./lease.js";
+import type { ModelEntry, PolicyName } from "../core/controller.js";
+
+export const OWNERS_BUCKET = "immsched-owners";
+export const HOSTS_BUCKET = "immsched-hosts";
+/** Lease length, ms: the longest a dead host keeps its boards (README "Fleet": the 2 s goal). */
+export const DEFAULT_LEASE_MS = 1200;
+
+export interface FleetHostOptions {
+  hostId: string;
+  natsUrls: string[];
+  mqttUrls: string[];
+  policy: PolicyName;
+  models: ModelEntry[];
+  seed: number;
+  leaseMs?: number;
+  /** MQTT subscription QoS of the board sessions (board-session.ts). */
+  subscribeQos?: 0 | 1;
+  /** Replicas of the lease buckets (the cluster's size, at most 3). */
+  replicas?: number;
+  /** Claims, releases and sessions as they happen (the harness reads them). */
+  onNote?: (note: FleetNote) => void;
+}
+
+export type FleetNote =
+  | { kind: "claim"; board: string; host: string; from: string | null; at: number }
+  | { kind: "release"; board: string; host: string; at: number; why: string }
+  | { kind: "session"; board: string; host: string; at: number };
+
+export interface FleetHostStats {
+  host: string;
+  boards: string[];
+  claims: number;
+  releases: number;
+  arrivals: number;
+  arrivalToCommandMicrosP50: number;
+  arrivalToCommandMicrosP99: number;
+}
+
+export class FleetHost {
+  private readonly sessions = new Map<string, BoardSession>();
+  /** Boards heard online at least once (onStatus). */
+  private readonly online = new Set<string>();
+  /** Who last held each board (for the failover record). */
+  private readonly lastHolder = new Map<string, string>();
+  private readonly leaseMs: number;
+  /** The last renewals timed out (the bucket is electing a leader). */
+  private bucketDown = false;
+  /** Period of the renew-and-balance round. */
+  private readonly tickMs: number;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  private startedAt = Date.now();
+  private lastRenew = 0;
+  private claims = 0;
+  private releases = 0;
+  /** Arrival -> commands of sessions already closed (kept for the host's figures). */
+  private readonly pastLatencyNs: number[] = [];
+  private stopFollow: Array<() => void> = [];
+
+  private constructor(
+    private readonly opts: FleetHostOptions,
+    private readonly nc: NatsConnection,
+    private readonly watch: MqttClient,
+    private readonly owners: LeaseTable,
+    private readonly hosts: LeaseTable,
+  ) {
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.tickMs = Math.max(50, Math.floor(this.leaseMs / 6));
+  }
+
+  static async start(opts: FleetHostOptions): Promise<FleetHost> {
+    const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    const nc = await connect({ servers: opts.natsUrls, name: opts.hostId, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const replicas = opts.replicas ?? Math.min(3, opts.natsUrls.length);
+    const ownersKv = await openBucket(nc, OWNERS_BUCKET, replicas, leaseMs);
+    const hostsKv = await openBucket(nc, HOSTS_BUCKET, replicas, leaseMs);
+    const owners = new LeaseTable(ownersKv, opts.hostId, leaseMs);
+    const hosts = new LeaseTable(hostsKv, opts.hostId, leaseMs);
+    const [first, ...rest] = opts.mqttUrls;
+    const servers = [first!, ...rest].map((u) => {
+      const url = new URL(u);
+      return { host: url.hostname, port: Number(url.port || 1883) };
+    });
+    const watch = await mqtt.connectAsync(first!, {
+      protocolVersion: 4,
+      reconnectPeriod: 500,
+      clientId: `immsched-fleet-${opts.hostId}-${process.pid}`,
+      ...(servers.length > 1 ? { servers } : {}),
+    });
+    const h = new FleetHost(opts, nc, watch, owners, hosts);
+    h.stopFollow.push(
+      await retried(() =>
+        owners.follow((key, lease) => {
+          if (lease) h.lastHolder.set(key, lease.holder);
+        }),
+      ),
+    );
+    h.stopFollow.push(await retried(() => hosts.follow()));
+    watch.on("message", (topic, payload) => h.onStatus(topic, payload.toString()));
+    // QoS 0: retained values still come at once, and no JetStream consumer is made for it
+    await watch.subscribeAsync(`${TOPIC_ROOT}/+/${STATUS_KIND}`, { qos: 0 });
+    await hosts.claim(opts.hostId);
+    h.startedAt = Date.now();
+    h.timer = setInterval(() => h.tick(), h.tickMs);
+    return h;
+  }
+
+  /**
+   * A board once heard online stays in the fleet: after a broker node dies, the broker may
+   * publish a board's will ("offline") after the board already reconnected elsewhere and said
+   * "online" again, so the retained status can say offline while the board runs. Holding a lease
+   * on a board that really is gone costs one HELLO_REQUEST a second.
+   */
+  private onStatus(topic: string, text: string): void {
+    const id = topic.split("/")[1];
+    if (id && text === STATUS_ONLINE) this.online.add(id);
+  }
+
+  private note(n: FleetNote): void {
+    this.opts.onNote?.(n);
+  }
+
+  /** One round of renewals and balancing; rounds never overlap (each awaits the bucket). */
+  private tick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.round()
+      .catch(() => {})
+      .finally(() => (this.busy = false));
+  }
+
+  private async round(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastRenew >= this.leaseMs / 3) {
+      this.lastRenew = now;
+      if ((await this.hosts.renew(this.opts.hostId)) === "lost") await this.hosts.claim(this.opts.hostId);
+      const renewals = [...this.sessions.keys()].map(async (b) => [b, await this.owners.renew(b)] as const);
+      for (const [board, r] of await Promise.all(renewals)) {
+        if (r === "lost") await this.drop(board, "lease lost");
+        else this.bucketDown = r === "unavailable";
+      }
+    }
+    // fencing by time: a board whose lease runs out within a tick is let go now, before another
+    // host may claim it (at expiry), so two hosts never drive one board at once. Not while the
+    // bucket does not answer (a broker node died, its streams elect leaders): nobody can claim
+    // then either, and once it answers, exactly one of our renewal and a rival claim lands
+    for (const board of this.bucketDown ? [] : [...this.sessions.keys()]) {
+      const l = this.owners.current(board);
+      if (!l || l.holder !== this.opts.hostId || l.until - Date.now() < this.tickMs) await this.drop(board, "lease expired");
+    }
+    // wait one lease for the other hosts to announce themselves before taking a share
+    if (now - this.startedAt < this.leaseMs) return;
+    const liveHosts = Math.max(1, this.hosts.holders().size);
+    const boards = [...this.online].sort();
+    const share = Math.ceil(boards.length / liveHosts);
+    if (this.sessions.size > share) {
+      const last = [...this.sessions.values()].sort((a, b) => b.claimedAt - a.claimedAt)[0]!;
+      // only when someone below their share can take it, or the board went offline
+      await this.drop(last.boardId, "rebalance", true);
+      return;
+    }
+    if (this.sessions.size >= share) return;
+    // spread the first claims: each host starts at its own offset in the sorted list
+    const offset = hashOf(this.opts.hostId) % Math.max(1, boards.length);
+    for (let i = 0; i < boards.length && this.sessions.size < share; i++) {
+      const board = boards[(offset + i) % boards.length]!;
+      if (this.sessions.has(board) || this.owners.current(board)) continue;
+      const from = this.lastHolder.get(board) ?? null;
+      if (!(await this.owners.claim(board))) continue;
+      this.claims++;
+      this.note({ kind: "claim", board, host: this.opts.hostId, from: from === this.opts.hostId ? null : from, at: Date.now() });
+      try {
+        const s = await BoardSession.open({
+          boardId: board,
+          mqttUrls: this.opts.mqttUrls,
+          policy: this.opts.policy,
+          models: this.opts.models,
+          seed: this.opts.seed,
+          subscribeQos: this.opts.subscribeQos,
+        });
+        s.runtime.on("session", () => this.note({ kind: "session", board, host: this.opts.hostId, at: Date.now() }));
+        // another host made a new session with the board: ours is over, whatever the bucket says yet
+        s.onLost = () => void this.drop(board, "taken over");
+        this.sessions.set(board, s);
+      } catch {
+        await this.owners.release(board);
+      }
+    }
+  }
+
+  private async drop(board: string, why: string, release = false): Promise<void> {
+    const s = this.sessions.get(board);
+    if (!s) return;
+    this.sessions.delete(board);
+    this.pastLatencyNs.push(...s.runtime.summary.arrivalToCommandNs);
+    // the session ends before the lease: two hosts never talk to one board at once
+    await s.close();
+    if (release) await this.owners.release(board);
+    this.releases++;
+    this.note({ kind: "release", board, host: this.opts.hostId, at: Date.now(), why });
+  }
+
+  stats(): FleetHostStats {
+    const ns = [...this.pastLatencyNs];
+    let arrivals = 0;
+    for (const s of this.sessions.values()) {
+      ns.push(...s.runtime.summary.arrivalToCommandNs);
+    }
+    arrivals = ns.length;
+    const micros = ns.map((n) => n / 1000);
+    return {
+      host: this.opts.hostId,
+      boards: [...this.sessions.keys()].sort(),
+      claims: this.claims,
+      releases: this.releases,
+      arrivals,
+      arrivalToCommandMicrosP50: percentile(micros, 50),
+      arrivalToCommandMicrosP99: percentile(micros, 99),
+    };
+  }
+
+  /** Board sessions held now (tests, the harness). */
+  get boards(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 10));
+    for (const b of [...this.sessions.keys()]) await this.drop(b, "shutdown", true);
+    await this.hosts.release(this.opts.hostId);
+    for (const f of this.stopFollow) f();
+    await this.watch.endAsync().catch(() => {});
+    await this.nc.close().catch(() => {});
+  }
+}
+
+/**
+ * A lease bucket (history 1: a lease is only its latest value), made if missing. Making a
+ * replicated stream can take seconds on a loaded cluster, so that step waits long and is retried;
+ * the handle the leases use then fails a request after one lease (`requestMs`): a renewal that
+ * outlives its lease is of no use, the next round tries again.
+ */
+async function openBucket(nc: NatsConnection, name: string, replicas: number, requestMs: number): Promise<KV> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await nc.jetstream({ timeout: 10_000 }).views.kv(name, { history: 1, replicas });
+      return await nc.jetstream({ timeout: Math.max(500, requestMs) }).views.kv(name, { history: 1, replicas, bindOnly: true });
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** A start-up request retried for up to a minute (a loaded cluster answers slowly at first). */
+async function retried<T>(f: () => Promise<T>): Promise<T> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await f();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** FNV-1a of a string (spreads the hosts' first claims over the board list). */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

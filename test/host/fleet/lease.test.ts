@@ -1,0 +1,70 @@
+// Leases in a JetStream key-value bucket on a real nats-server (one node of our own, on free ports):
+// exactly one of two racing holders wins, a renewal by a holder that lost the key says so, an
+// expired lease can be taken over, and a release frees the key at once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "nats";
+import { startNatsCluster, type NatsCluster } from "../../../host/fleet/nats-cluster.js";
+import { LeaseTable } from "../../../host/fleet/lease.js";
+import { lacksCommand } from "../../support/requires.js";
+
+const missing = lacksCommand("nats-server", "nats-server", "fleet leases");
+
+describe.skipIf(missing)("leases in a JetStream KV bucket", () => {
+  let cluster: NatsCluster;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    cluster = await startNatsCluster(1);
+    nc = await connect({ servers: cluster.natsUrls });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await cluster?.close();
+  });
+
+  async function table(bucket: string, holder: string, now: () => number, leaseMs = 1000): Promise<LeaseTable> {
+    const kv = await nc.jetstream().views.kv(bucket, { history: 1 });
+    const t = new LeaseTable(kv, holder, leaseMs, now);
+    await t.follow();
+    return t;
+  }
+
+  it("lets exactly one of two racing holders take a free key", async () => {
+    const now = () => 1_000_000;
+    const a = await table("race", "a", now);
+    const b = await table("race", "b", now);
+    const [wa, wb] = await Promise.all([a.claim("board-1"), b.claim("board-1")]);
+    expect([wa, wb].filter(Boolean)).toHaveLength(1);
+    const winner = wa ? a : b;
+    expect(winner.held()).toEqual(["board-1"]);
+    expect(await winner.renew("board-1")).toBe("ok");
+  });
+
+  it("refuses a claim on a live lease and allows it once the lease expired; the old holder then learns it lost the key", async () => {
+    let t = 5_000_000;
+    const now = () => t;
+    const a = await table("expiry", "a", now);
+    const b = await table("expiry", "b", now);
+    expect(await a.claim("board-2")).toBe(true);
+    // b hears a's claim through its watch
+    await expect.poll(() => b.current("board-2")?.holder).toBe("a");
+    expect(await b.claim("board-2")).toBe(false);
+    t += 1001; // a stopped renewing: its lease ran out
+    expect(b.current("board-2")).toBeUndefined();
+    expect(await b.claim("board-2")).toBe(true);
+    expect(await a.renew("board-2")).toBe("lost");
+    await expect.poll(() => a.current("board-2")?.holder).toBe("b");
+  });
+
+  it("frees a released key at once, and counts live holders", async () => {
+    const now = () => 9_000_000;
+    const a = await table("release", "a", now);
+    const b = await table("release", "b", now);
+    expect(await a.claim("a")).toBe(true);
+    expect(await b.claim("b")).toBe(true);
+    await expect.poll(() => [...a.holders().keys()].sort()).toEqual(["a", "b"]);
+    expect(await a.claim("board-3")).toBe(true);
+    await a.release("board-3");
+    await expect.poll(() => b.current("board-3")).toBeUndefined();
+    expect(await b.claim("board-3")).toBe(true);
+  });
+});
