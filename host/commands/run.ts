@@ -150,9 +150,20 @@ class ExpectedTasks {
     for (const id of this.byId.keys()) if (records.has(id)) this.byId.delete(id);
   }
 
-  /** Tasks that may still be counted: every one read in process; up to the last heard against a real board. */
-  *candidates(): Generator<Expected> {
-    for (const a of this.byId.values()) if (!this.known || a.id <= this.lastHeard) yield a;
+  /**
+   * Tasks that may still be counted: every one read in process; against a real board, those up to
+   * the last heard, and any later one whose parent frame was heard (the board never raises a frame
+   * whose parent it dropped, so nothing after it may be heard at all).
+   */
+  *candidates(records: ReadonlyMap<number, TaskRecord>): Generator<Expected> {
+    let parents: Set<string> | undefined;
+    for (const a of this.byId.values()) {
+      if (!this.known || a.id <= this.lastHeard) yield a;
+      else if (a.after) {
+        parents ??= new Set([...records.values()].map((r) => `${r.model}#${r.frame}`));
+        if (parents.has(`${a.after.model}#${a.after.frame}`)) yield a;
+      }
+    }
   }
 }
 
@@ -160,7 +171,7 @@ class ExpectedTasks {
 export function summarize(runtime: HostRuntime, endpoint: Endpoint, expected: ExpectedTasks | undefined, final = true): RunSummary {
   const records = runtime.summary.records;
   expected?.forgetHeard(records);
-  const extra = expected ? dependencyDrops(expected.candidates(), records, final) : [];
+  const extra = expected ? dependencyDrops(expected.candidates(records), records, final) : [];
   const log = runtime.runLog(extra);
   const tasks = log.tasks;
   const completed = tasks.filter((t) => t.finishNs !== undefined).length;
@@ -545,7 +556,7 @@ async function run(opts: RunCommandOptions, signals: ShutdownSignals): Promise<n
   process.stdout.write(summaryText(summary, scenario, opts, (performance.now() - started) / 1000, link, run, externalRefused()));
   if (opts.json) await writeFileAtomic(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
   if (opts.trace && tracer)
-    await tracer.finish(summary.metrics, dependencyDrops(expected.candidates(), run.records, true)).save(opts.trace);
+    await tracer.finish(summary.metrics, dependencyDrops(expected.candidates(run.records), run.records, true)).save(opts.trace);
   log.info(
     { reason: l.reason, tasks: summary.tasks, violationRate: summary.metrics.violationRate, rssMB: mb(process.memoryUsage().rss) },
     "run ended",
