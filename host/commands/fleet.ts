@@ -5,25 +5,14 @@
 import { type Command, Option } from "commander";
 import { ALL_POLICIES, type PolicyName } from "../core/controller.js";
 import { writeFileAtomic } from "../formats/write-atomic.js";
-import type { FleetBroker, FleetResult } from "../fleet/harness.js";
+import type { FleetBroker, FleetOptions, FleetResult } from "../fleet/harness.js";
 import { InputError } from "../formats/input-error.js";
 import { loadScenario } from "../workloads/scenario.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit.js";
 import { meshSize, positiveInteger, positiveNumber, seedValue } from "./options.js";
 
-export interface FleetCommandOptions {
-  boards: number;
-  hosts: number;
-  broker: FleetBroker;
-  duration: number;
-  killHostAfter?: number;
-  killBrokerNodeAfter?: number;
-  scenario: string;
-  policy: PolicyName;
-  seed: number;
-  timeScale: number;
-  leaseMs?: number;
-  mesh: { width: number; height: number };
+/** The harness's options, as the command line gives them (its log is the command's own). */
+export interface FleetCommandOptions extends Omit<FleetOptions, "log"> {
   json?: string;
   quiet?: boolean;
 }

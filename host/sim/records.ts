@@ -1,7 +1,7 @@
 // What a placement command does to a task's record, for the simulator and the runtime alike.
 
 import type { Command } from "../../firmware-bridge/protocol/commands.js";
-import type { TaskArrival, TaskRecord } from "./types.js";
+import type { RunLog, TaskArrival, TaskRecord } from "./types.js";
 
 /** A task's record as it arrives: what it is and its references, nothing settled yet. */
 export function recordOf(a: Omit<TaskArrival, "profile">): TaskRecord {
@@ -28,4 +28,18 @@ export function notePlacement(rec: TaskRecord, cmd: Extract<Command, { kind: "pl
   const resized = cmd.kind === "resume" && rec.tiles !== undefined && rec.tiles !== cmd.tiles.length;
   rec.tiles = cmd.tiles.length;
   return resized;
+}
+
+/** A run's log before anything happened (the simulator's and replay's starting point). */
+export function emptyRunLog(): RunLog {
+  return {
+    tasks: [],
+    arrivalToCommandNs: [],
+    decisionWork: [],
+    decisionWallMicros: [],
+    energyPJ: 0,
+    spanNs: 0,
+    preemptions: 0,
+    resizes: 0,
+  };
 }

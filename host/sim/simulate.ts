@@ -6,7 +6,7 @@
 // event (or for the measured wall time of the call), and its commands reach the board only then.
 // An event that happens while the core is busy waits for it.
 
-import { notePlacement, recordOf } from "./records.js";
+import { emptyRunLog, notePlacement, recordOf } from "./records.js";
 import { Controller, type ControllerParams, SPATIAL_POLICIES, type ModelEntry, type PolicyName } from "../core/controller.js";
 import type { Command } from "../../firmware-bridge/protocol/commands.js";
 import { EventHeap } from "../../firmware-bridge/board/event-heap.js";
@@ -81,16 +81,7 @@ class Simulation {
   private readonly records = new Map<number, TaskRecord>();
   private readonly arrivalTime = new Map<number, number>();
   private readonly deps: FrameDependencies<TaskArrival>;
-  private readonly log: RunLog = {
-    tasks: [],
-    arrivalToCommandNs: [],
-    decisionWork: [],
-    decisionWallMicros: [],
-    energyPJ: 0,
-    spanNs: 0,
-    preemptions: 0,
-    resizes: 0,
-  };
+  private readonly log: RunLog = emptyRunLog();
   /** When the core is free for its next decision: decisions take virtual time. */
   private coreFreeAt = 0;
   private first = Infinity;

@@ -13,7 +13,7 @@
 
 import { SpatialMachine, TemporalMachine, type BoardEvent, type Machine } from "../../firmware-bridge/board/machine.js";
 import { computeMetrics, METRIC_NAMES, type Metrics } from "../sim/metrics.js";
-import { notePlacement, recordOf } from "../sim/records.js";
+import { emptyRunLog, notePlacement, recordOf } from "../sim/records.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { xrbenchEndAt } from "../workloads/xrbench-run.js";
 import { InputError } from "../formats/input-error.js";
@@ -33,19 +33,6 @@ export interface ReplayResult {
   boardEvents: number;
   /** Board traces with every task's profile: the same commands on the accelerator model, its finishes beside the board's. */
   model?: ModelCheck;
-}
-
-function emptyLog(): RunLog {
-  return {
-    tasks: [],
-    arrivalToCommandNs: [],
-    decisionWork: [],
-    decisionWallMicros: [],
-    energyPJ: 0,
-    spanNs: 0,
-    preemptions: 0,
-    resizes: 0,
-  };
 }
 
 function recordOfLine(l: TaskLine): TaskRecord {
@@ -93,7 +80,7 @@ function describeEvent(e: BoardEvent): string {
 /** clock "virtual": the accelerator model executes the command stream in virtual time. */
 function replayOnModel(trace: Trace): Replayed {
   const machine: Machine = trace.header.machine === "spatial" ? new SpatialMachine(trace.header.tiles) : new TemporalMachine();
-  const log = emptyLog();
+  const log = emptyRunLog();
   const records = new Map<number, TaskRecord>();
   const tasks = new Map<number, TaskLine>();
   const admittedAt = new Map<number, number>();
@@ -212,7 +199,7 @@ function applyCommand(l: CommandLine, records: Map<number, TaskRecord>, log: Run
 
 /** clock "board": the board's reported completions and the host's measured times, taken from the trace. */
 function replayBoardTimes(trace: Trace): Replayed {
-  const log = emptyLog();
+  const log = emptyRunLog();
   const records = new Map<number, TaskRecord>();
   let session = false;
   let firstNs = Infinity;
