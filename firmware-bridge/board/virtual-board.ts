@@ -581,6 +581,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const t = this.tasks.get(m.taskId);
       if (t && !t.acked) {
         t.acked = true;
+        if ((t.status === "done" || t.status === "dropped") && !t.external) t.arrival = undefined; // kept only for this ACK (end)
         for (const e of t.buffer.splice(0)) this.endpoint.send(e);
       }
     }
@@ -804,14 +805,17 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   private end(t: TaskState, status: "done" | "dropped", reason?: string): void {
+    const announced = t.status === "live"; // a child dropped behind its parent was never raised
     t.status = status;
     if (reason !== undefined) t.dropReason = reason;
     this.live.delete(t.id);
     // an ended task is never raised or admitted again: its profile (the bulk of its memory) can go
     // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs
     if (!t.external) {
-      t.arrival = undefined;
       t.profile = ENDED;
+      // a task whose ARRIVAL the host has not ACKed yet (a command can end it while the ACK is lost)
+      // is announced again in a new session: what its ARRIVAL says stays until that ACK (onAcked)
+      t.arrival = t.acked || !announced || !t.arrival ? undefined : { ...t.arrival, profile: ENDED };
     }
   }
 

@@ -153,7 +153,8 @@ export function faultsText(f: FaultyTransport, s: BoardSummary): string {
   return (
     `faults injected: sent ${tx.dropped} dropped, ${tx.corrupted} corrupted, ${tx.duplicated} duplicated, ${tx.delayed} delayed · ` +
     `received ${rx.dropped} dropped, ${rx.corrupted} corrupted, ${rx.duplicated} duplicated, ${rx.delayed} delayed · ${f.injected.resets} resets\n` +
-    `faults seen here: ${s.link.framesRejected} frames rejected, ${s.link.duplicates} duplicates, ${s.link.retries} retries, ${s.tasksAborted} tasks aborted by new sessions\n`
+    `faults seen here: ${s.link.framesRejected} frames rejected, ${s.link.duplicates} duplicates, ${s.link.retries} retries, ${s.tasksAborted} tasks aborted by new sessions, ` +
+    `${s.transport.errors} link faults (port or broker connection lost)\n`
   );
 }
 
@@ -219,13 +220,18 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
         1000,
       );
   let closed = false;
-  const resetTimer =
-    faulty && faults?.resetAfterS !== undefined
-      ? setTimeout(() => {
-          faulty.noteReset();
-          board.reset("fault injection: reset-after");
-        }, faults.resetAfterS * 1000)
-      : undefined;
+  // reset-after counts from the first session, not from start-up: a host that starts late (or
+  // slowly, on a loaded machine) still meets the reset mid-workload, as the user asked for
+  let resetTimer: NodeJS.Timeout | undefined;
+  if (faulty && faults?.resetAfterS !== undefined) {
+    const resetAfterMs = faults.resetAfterS * 1000;
+    board.once("session", () => {
+      resetTimer = setTimeout(() => {
+        faulty.noteReset();
+        board.reset("fault injection: reset-after");
+      }, resetAfterMs);
+    });
+  }
   try {
     const summary = await runUntilDone(board, interruption.stopped, retryMs);
     clearInterval(progress);

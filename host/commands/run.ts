@@ -76,7 +76,15 @@ export interface RunCommandOptions {
 export interface RunSummary {
   metrics: Metrics;
   tasks: { arrived: number; completed: number; late: number; dropped: number; lost: number };
-  link: { framesSent: number; framesReceived: number; framesRejected: number; retries: number; duplicates: number };
+  link: {
+    framesSent: number;
+    framesReceived: number;
+    framesRejected: number;
+    retries: number;
+    duplicates: number;
+    /** Faults of the link itself: a serial port gone, a broker connection lost (survived, counted). */
+    transportErrors: number;
+  };
   host: { arrivalToCommandMicrosP50: number; arrivalToCommandMicrosP99: number; coreRestarts: number };
 }
 
@@ -194,6 +202,7 @@ export function summarize(runtime: HostRuntime, endpoint: Endpoint, expected: Ex
       framesRejected: endpoint.stats.framesRejected,
       retries: endpoint.stats.retries,
       duplicates: endpoint.stats.duplicates,
+      transportErrors: endpoint.transport.stats.errors,
     },
     host: {
       arrivalToCommandMicrosP50: percentile(micros, 50),

@@ -158,6 +158,38 @@ describe("virtual board session", () => {
     expect(summary).toMatchObject({ complete: true, tasksAborted: 3, tasksReissued: 0, tasksUnclaimed: 1, tasksDropped: 1, tasksDone: 1 });
   });
 
+  it("a task a DROP ended while its ARRIVAL's ACK was lost is announced again after a reset (the new session starts)", async () => {
+    const r = rig({ scenario: tinyScenario([{ id: 1, model: "small", scale: 50 }]), timeScale: 1, retryMs: 5000 });
+    board = r.board;
+    // the host takes task 1 and drops it at once, but its ACK of the ARRIVAL never reaches the board
+    let arrivalSeq = -1;
+    let loseAck = true;
+    r.host.ep.on("message", (m, seq) => {
+      if (m.type === "arrival" && arrivalSeq === -1) {
+        arrivalSeq = seq;
+        r.host.command({ type: "drop", epoch: r.host.nextEpoch(), taskId: 1, reason: "deadline" });
+      }
+    });
+    r.host.tap.dropOut = (s) => loseAck && s.message.type === "ack" && s.message.ackedSeq === arrivalSeq;
+    board.start();
+    await new Promise<void>((resolve) => board!.on("command", (c, how) => c.kind === "drop" && how === "applied" && resolve()));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(board.stats.tasksDropped).toBe(1);
+    loseAck = false;
+    board.reset("test");
+    // the new session comes up, and the ended task's ARRIVAL goes out again in it
+    await waitUntil(board, "session", () => (board!.stats.sessionsUp >= 2 ? true : undefined), 2000, "the second session");
+    const hello2 = r.host.tap.received.map((s) => s.message.type).lastIndexOf("hello");
+    await waitUntil(
+      r.host.tap.events,
+      "in",
+      () => r.host.tap.received.slice(hello2).find((s) => s.message.type === "arrival" && s.message.taskId === 1),
+      2000,
+      "task 1 announced again",
+    );
+    expect(r.host.messages("error")).toEqual([]);
+  });
+
   it("ignores a HELLO_REQUEST that crossed its HELLO (just after the session was established)", async () => {
     const r = rig({ scenario: tinyScenario([{ id: 1, model: "small" }]), timeScale: 10, retryMs: 200 });
     board = r.board;

@@ -24,7 +24,15 @@ describe("immsched run", () => {
     expect(Object.keys(out).sort()).toEqual(["host", "link", "metrics", "tasks"]);
     expect(Object.keys(out.metrics).sort()).toEqual([...METRIC_NAMES].sort());
     expect(Object.keys(out.tasks).sort()).toEqual(["arrived", "completed", "dropped", "late", "lost"]);
-    expect(Object.keys(out.link).sort()).toEqual(["duplicates", "framesReceived", "framesRejected", "framesSent", "retries"]);
+    expect(Object.keys(out.link).sort()).toEqual([
+      "duplicates",
+      "framesReceived",
+      "framesRejected",
+      "framesSent",
+      "retries",
+      "transportErrors",
+    ]);
+    expect(out.link.transportErrors).toBe(0); // the in-process link never fails
     expect(Object.keys(out.host).sort()).toEqual(["arrivalToCommandMicrosP50", "arrivalToCommandMicrosP99", "coreRestarts"]);
     expect(out.host.coreRestarts).toBe(0);
     expect(out.tasks.arrived).toBe(120);
