@@ -71,7 +71,21 @@ export interface MqttTransportOptions {
    * node that holds it; the protocol's own ACK and retry (PROTOCOL.md §5) already cover a lost frame.
    */
   subscribeQos?: 0 | 1;
+  /**
+   * Keep the MQTT session across lost connections and restarts (default false): a stable client id
+   * (`clientId`, default `immsched-<side>-<boardId>`), clean session off and, on MQTT 5, a session
+   * expiry of `sessionExpirySeconds` (default 3600). The broker then keeps the subscriptions and
+   * queues QoS 1 messages (the arrivals feed) while this side is away, and delivers them when it is
+   * back (a broker restart keeps them too when the broker persists its sessions). Two processes with
+   * the same client id take the session from each other: one host per board.
+   */
+  persistentSession?: boolean;
+  clientId?: string;
+  sessionExpirySeconds?: number;
 }
+
+/** Feed messages kept until `onExternal` is set (a persistent session delivers its queue at connect). */
+const MAX_EARLY_FEED = 1024;
 
 /** mqtt.js `servers`: every URL in turn, one per reconnection attempt. */
 function serverList(urls: string[]): NonNullable<IClientOptions["servers"]> {
@@ -81,15 +95,49 @@ function serverList(urls: string[]): NonNullable<IClientOptions["servers"]> {
   });
 }
 
-async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
+interface Connected {
+  client: MqttClient;
+  version: 4 | 5;
+  /** Messages that came with the CONNACK (a persistent session's queue), before anyone listened. */
+  early: Array<[topic: string, payload: Buffer]>;
+  /** Stops keeping early messages (the transport listens from then on). */
+  stopKeeping: () => void;
+}
+
+/** One CONNECT attempt, no retries; messages that arrive before the caller listens are kept. */
+function connectOnce(url: string, options: IClientOptions, version: 4 | 5): Promise<Connected> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { ...options, protocolVersion: version, reconnectPeriod: 0 });
+    const early: Connected["early"] = [];
+    const keep = (topic: string, payload: Buffer) => early.push([topic, payload]);
+    client.on("message", keep);
+    let settled = false;
+    // stays as a listener: an error between CONNACK and the transport's own listener must not throw
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      client.end(true);
+      reject(err);
+    };
+    client.on("error", fail);
+    client.once("close", () => fail(new Error("connection closed before CONNACK")));
+    client.once("connect", () => {
+      if (settled) return;
+      settled = true;
+      client.options.reconnectPeriod = options.reconnectPeriod ?? 1000; // from now on, mqtt.js reconnects
+      resolve({ client, version, early, stopKeeping: () => client.removeListener("message", keep) });
+    });
+  });
+}
+
+async function connect(url: string, options: IClientOptions, sessionExpirySeconds?: number): Promise<Connected> {
   try {
-    const client = await mqtt.connectAsync(url, { ...options, protocolVersion: 5 }, false);
-    return { client, version: 5 };
+    const v5 = sessionExpirySeconds === undefined ? options : { ...options, properties: { sessionExpiryInterval: sessionExpirySeconds } };
+    return await connectOnce(url, v5, 5);
   } catch (err) {
     // a 3.1.1-only broker refuses the MQTT 5 CONNECT (or closes the socket): try 3.1.1
     try {
-      const client = await mqtt.connectAsync(url, { ...options, protocolVersion: 4 }, false);
-      return { client, version: 4 };
+      return await connectOnce(url, options, 4);
     } catch {
       throw new LinkError(`cannot connect to the MQTT broker at ${url}: ${(err as Error).message}`);
     }
@@ -101,7 +149,9 @@ export class MqttTransport implements FrameTransport {
   readonly describe: string;
   private handler: (frame: Uint8Array, type?: MessageType) => void = () => {};
   private statusHandler: (s: "online" | "offline") => void = () => {};
-  private externalHandler: (payload: Buffer) => void = () => {};
+  private externalHandler?: (payload: Buffer) => void;
+  /** Feed messages received before `onExternal` (bounded by MAX_EARLY_FEED; more are counted in `malformed`). */
+  private readonly earlyFeed: Buffer[] = [];
   private rawHandler: (topic: string, payload: Buffer) => void = () => {};
   /** Built once: it is compared against every incoming topic. */
   private readonly feedTopic: string;
@@ -118,6 +168,7 @@ export class MqttTransport implements FrameTransport {
     private readonly client: MqttClient,
     readonly version: 4 | 5,
     private readonly opts: MqttTransportOptions,
+    connected?: Pick<Connected, "early" | "stopKeeping">,
   ) {
     this.describe = `${opts.url} (MQTT ${version === 5 ? "5" : "3.1.1"}, board ${opts.boardId})`;
     this.feedTopic = arrivalsTopic(opts.boardId);
@@ -125,6 +176,8 @@ export class MqttTransport implements FrameTransport {
     this.qos = opts.qos ?? 0;
     this.nudge = opts.nudge ?? true;
     client.on("message", (topic, payload) => this.receive(topic, payload));
+    connected?.stopKeeping();
+    for (const [topic, payload] of connected?.early ?? []) this.receive(topic, payload);
     // a lost broker connection is counted; mqtt.js reconnects every second by itself
     client.on("error", (err) => {
       this.stats.errors++;
@@ -139,12 +192,17 @@ export class MqttTransport implements FrameTransport {
   static async open(opts: MqttTransportOptions): Promise<MqttTransport> {
     const statusTopic = `${TOPIC_ROOT}/${opts.boardId}/${STATUS_KIND}`;
     checkBrokerUrl(opts.url);
+    const persistent = opts.persistentSession ?? false;
     const options: IClientOptions = {
       ...clientSecurityOptions(opts.security ?? securityFromEnv()),
-      clientId: `immsched-${opts.side}-${opts.boardId}-${process.pid}-${Math.floor(performance.now())}`,
+      clientId:
+        opts.clientId ??
+        (persistent
+          ? `immsched-${opts.side}-${opts.boardId}`
+          : `immsched-${opts.side}-${opts.boardId}-${process.pid}-${Math.floor(performance.now())}`),
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       reconnectPeriod: 1000,
-      clean: true,
+      clean: !persistent,
       ...(opts.username !== undefined ? { username: opts.username } : {}),
       ...(opts.password !== undefined ? { password: opts.password } : {}),
       ...(opts.side === "board"
@@ -152,8 +210,9 @@ export class MqttTransport implements FrameTransport {
         : {}),
       ...(opts.fallbackUrls?.length ? { servers: serverList([opts.url, ...opts.fallbackUrls]) } : {}),
     };
-    const { client, version } = await connect(opts.url, options);
-    const t = new MqttTransport(client, version, opts);
+    const connected = await connect(opts.url, options, persistent ? (opts.sessionExpirySeconds ?? 3600) : undefined);
+    const { client, version } = connected;
+    const t = new MqttTransport(client, version, opts, connected);
     setNoDelay(client);
     client.on("connect", () => setNoDelay(client)); // after a reconnect too
     const topics = subscriptions(opts.side, opts.boardId);
@@ -169,7 +228,9 @@ export class MqttTransport implements FrameTransport {
 
   private receive(topic: string, payload: Buffer): void {
     if (topic === this.feedTopic) {
-      this.externalHandler(payload);
+      if (this.externalHandler) this.externalHandler(payload);
+      else if (this.earlyFeed.length < MAX_EARLY_FEED) this.earlyFeed.push(payload);
+      else this.stats.malformed++;
       return;
     }
     const where = parseTopic(topic);
@@ -224,6 +285,7 @@ export class MqttTransport implements FrameTransport {
   /** JSON payloads of the external arrivals feed (with `externalArrivals`). */
   onExternal(handler: (payload: Buffer) => void): void {
     this.externalHandler = handler;
+    for (const payload of this.earlyFeed.splice(0)) handler(payload);
   }
 
   /** Subscribes to any topic (tools: a broker round-trip probe); messages go to `onRaw`. */

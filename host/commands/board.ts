@@ -254,7 +254,13 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
 async function openTransport(opts: BoardCommandOptions, id: string): Promise<FrameTransport> {
   return opts.serial !== undefined
     ? await SerialTransport.open(opts.serial, opts.baud ?? DEFAULT_BAUD)
-    : await MqttTransport.open({ url: opts.mqtt!, boardId: id, side: "board", externalArrivals: opts.externalArrivals ?? false });
+    : await MqttTransport.open({
+        url: opts.mqtt!,
+        boardId: id,
+        side: "board",
+        externalArrivals: opts.externalArrivals ?? false,
+        persistentSession: true, // the feed's QoS 1 arrivals wait for a board that is away (mqtt.ts)
+      });
 }
 
 /** The virtual board on that link, raising the scenario's arrivals. */

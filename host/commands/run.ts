@@ -248,7 +248,15 @@ async function openLink(spec: BoardSpec, auth: RunCommandOptions["mqttAuth"] = {
       return { host: await SerialTransport.open(spec.path, spec.baud), retryMs: SERIAL_RETRY_MS };
     case "mqtt":
       return {
-        host: await MqttTransport.open({ url: spec.url, boardId: spec.boardId, side: "host", externalArrivals: true, ...auth }),
+        // a persistent session: feed arrivals published while this host is away wait for it (mqtt.ts)
+        host: await MqttTransport.open({
+          url: spec.url,
+          boardId: spec.boardId,
+          side: "host",
+          externalArrivals: true,
+          persistentSession: true,
+          ...auth,
+        }),
         retryMs: MQTT_RETRY_MS,
       };
   }

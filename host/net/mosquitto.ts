@@ -11,8 +11,11 @@ export interface RunningMosquitto {
   url: string;
   port: number;
   close(): void;
-  /** Kills the broker, waits `downMs` and starts it again on the same port (a broker restart, tests). */
-  restart(downMs: number): Promise<void>;
+  /**
+   * Stops the broker (SIGKILL by default: a crash; SIGTERM: an orderly stop, which saves a
+   * persistent broker's sessions), waits `downMs` and starts it again on the same port (tests).
+   */
+  restart(downMs: number, signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
 }
 
 /** Debian installs it in /usr/sbin, which is not on every user's PATH. */
@@ -44,9 +47,9 @@ export async function startMosquitto(extraConfig: readonly string[] = []): Promi
     }
   };
   await up();
-  const restart = async (downMs: number) => {
+  const restart = async (downMs: number, signal: "SIGKILL" | "SIGTERM" = "SIGKILL") => {
     const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
+    child.kill(signal);
     await exited;
     await new Promise((r) => setTimeout(r, downMs));
     child = launch();
