@@ -329,11 +329,12 @@ export class SpatialMachine extends EventMachine implements Machine {
       return;
     }
     const stopAt = seg.t0 + boundary - seg.before;
-    // keep the stage events before the stop, drop the rest
+    // keep the stage events between now and the stop, drop the rest; those up to now have been
+    // reported already (events due by `now` are popped before a command at `now` applies)
     this.cancel(taskId);
     p.stageDoneNs.forEach((at, stage) => {
-      if (at > seg.before && at <= boundary) {
-        const time = seg.t0 + at - seg.before;
+      const time = seg.t0 + at - seg.before;
+      if (at > seg.before && at <= boundary && time > now) {
         this.schedule(taskId, time, { kind: "stage", taskId, stage, measuredNs: p.stageBusyNs[stage]!, time });
       }
     });
