@@ -5,6 +5,7 @@
 import type { ModelEntry } from "../core/controller.js";
 import type { VariantChoice } from "../core/variant-selector.js";
 import type { ModelSpec } from "./dag.js";
+import { InputError } from "../formats/input-error.js";
 import { DEFAULT_MODEL_VARIANTS, type ModelVariantDef, variantModelName, widthScaled } from "./model-variants.js";
 import { type CompiledModel, type TaskSample, sampleTask } from "./profiles.js";
 
@@ -16,6 +17,11 @@ export interface ModelVariantTable {
   /** Compiled model of every variant by its core name (width 1: the model itself). */
   compiled: Map<string, CompiledModel>;
 }
+
+/** Models the core's table holds (assembly/controller/models.ts MAX_MODELS), widths included. */
+export const CORE_MAX_MODELS = 32;
+/** Layers it holds over all models (assembly/controller/models.ts MAX_LAYERS). */
+export const CORE_MAX_LAYERS = 8192;
 
 /** The same scaled spec object for the same model and width, so compiled variants are cached across seeds. */
 const scaledCache = new WeakMap<ModelSpec, Map<number, ModelSpec>>();
@@ -39,6 +45,20 @@ export function modelVariantTable(
   compile: (specs: ModelSpec[]) => Map<string, CompiledModel>,
 ): ModelVariantTable {
   const table: ModelVariantTable = { choices: new Map(), entries: [], compiled: new Map() };
+  // the core takes every width as a model of its own: refuse a table it cannot hold before any run
+  let models = 0;
+  let layers = 0;
+  for (const spec of specs) {
+    const widths = (spec.variants ?? DEFAULT_MODEL_VARIANTS).length;
+    models += widths;
+    layers += widths * spec.layers.length;
+  }
+  if (models > CORE_MAX_MODELS || layers > CORE_MAX_LAYERS) {
+    throw new InputError(
+      `with model variants the core would hold ${models} models of ${layers} layers in all, more than its ${CORE_MAX_MODELS} models or ${CORE_MAX_LAYERS} layers: list fewer models or fewer widths`,
+      { field: "models" },
+    );
+  }
   for (const spec of specs) {
     const base = compiled.get(spec.name)!;
     const defs: readonly ModelVariantDef[] = spec.variants ?? DEFAULT_MODEL_VARIANTS;

@@ -144,6 +144,13 @@ describe("the variants of a scenario", () => {
     ).toEqual([1, 0.6]);
   });
 
+  it("refuses a model table the core cannot hold with every width, before any run", () => {
+    const models = ["resnet18", "inception", ...[...modelPool().keys()].filter((m) => m !== "resnet18" && m !== "inception")];
+    const path = write({ version: 1, models, arrivals: [{ t_ms: 0, model: "resnet18" }] });
+    expect(() => loadScenario(path, { seed: 1, board })).not.toThrow();
+    expect(() => loadScenario(path, { seed: 1, board, modelVariants: true })).toThrow(/would hold 36 models .* more than its 32 models/);
+  });
+
   it("refuses bad variant lists, naming the field", () => {
     const cases: Array<[unknown, string, RegExp]> = [
       [
