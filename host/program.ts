@@ -88,6 +88,10 @@ export function buildProgram(): Command {
     )
     .option("--quiet", "no live view, only the summary")
     .option(
+      "--variants",
+      "model variants: each task runs the widest width variant whose estimated finish meets its deadline, told to the board as VARIANT (needs a board announcing them); adds accuracyLoss",
+    )
+    .option(
       "--core-trap-every <n>",
       "debug: make the Wasm core trap before every Nth event (the host recovers)",
       positiveInteger("--core-trap-every"),

@@ -83,6 +83,12 @@ function lossPoints(full: number, variant: number): number {
   return Math.round((full - variant) * 100 * 1e9) / 1e9;
 }
 
+/** How task sample `sample` runs as the variant model named `model` (the board's VARIANT); undefined for a name not in the table. */
+export function variantProfileOf(table: ModelVariantTable, model: string, sample: number): TaskSample["profile"] | undefined {
+  const cm = table.compiled.get(model);
+  return cm ? sampleTask(cm, sample).profile : undefined;
+}
+
 /** How task sample `sample` runs at variant `choice`. */
 export function variantSample(table: ModelVariantTable, choice: VariantChoice, sample: number): TaskSample {
   const cm = table.compiled.get(choice.model);
