@@ -448,7 +448,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
     // model variants: the width is chosen now (the record says so before the arrival is reported)
     const choice = ctl && !this.refusing && !again ? this.chooseVariant(task, this.now(m.arrivalNs)) : this.variantOf.get(m.taskId);
-    if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });
+    if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: choice ? { ...task, lossPoints: choice.lossPoints } : task });
     if (this.refusing) {
       this.refuseTask(m.taskId);
       return;
