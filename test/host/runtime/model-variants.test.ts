@@ -83,7 +83,7 @@ describe("model variants over the wire", () => {
   }, 90_000);
 
   it("a board that does not announce model variants is refused, with the reason", async () => {
-    const { runtime, vb, end } = inProcessRun(false);
+    const { runtime, end } = inProcessRun(false);
     const refused = new Promise<void>((resolve) => {
       const poll = setInterval(() => {
         if (runtime.summary.refused !== undefined) {
