@@ -446,8 +446,10 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     }
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
-    // model variants: the width is chosen now (the record says so before the arrival is reported)
-    const choice = ctl && !this.refusing && !again ? this.chooseVariant(task, this.now(m.arrivalNs)) : this.variantOf.get(m.taskId);
+    // model variants: the width is chosen now (the record says so before the arrival is reported);
+    // a task of the external feed (no model id: the board samples it itself) runs at full width
+    const choose = ctl && !this.refusing && !again && m.modelId !== undefined;
+    const choice = choose ? this.chooseVariant(task, this.now(m.arrivalNs)) : this.variantOf.get(m.taskId);
     if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: choice ? { ...task, lossPoints: choice.lossPoints } : task });
     if (this.refusing) {
       this.refuseTask(m.taskId);
