@@ -88,6 +88,10 @@ export function buildProgram(): Command {
     )
     .option("--quiet", "no live view, only the summary")
     .option(
+      "--variants",
+      "model variants: each task runs the widest width variant whose estimated finish meets its deadline, told to the board as VARIANT (needs a board announcing them); adds accuracyLoss",
+    )
+    .option(
       "--core-trap-every <n>",
       "debug: make the Wasm core trap before every Nth event (the host recovers)",
       positiveInteger("--core-trap-every"),
@@ -166,6 +170,10 @@ export function buildProgram(): Command {
     .option("--fixed-sizing", "ablation: every spatial policy sizes placements by the fixed rule (turns immsched's elastic sizing off)")
     .option("--config <file>", "tuned settings (immsched tune --out): their knobs and solve budget for every policy run")
     .option("--online-tuning", "each run adapts its policy's knob online from its own outcome (Rprop on the miss rate)")
+    .option(
+      "--variants",
+      "model variants for every policy: each task runs the widest width variant whose estimated finish meets its deadline (docs/SCENARIO.md); adds accuracyLoss",
+    )
     .option("--json <file>", "write {runs, summary} as JSON")
     .option("--csv <file>", "write one row per run as CSV")
     .option("--html <file>", "write a self-contained HTML report with charts")

@@ -47,6 +47,12 @@ export interface VirtualBoardOptions {
   externalRate?: ArrivalRateOptions;
   /** How long such a command is held, wall ms (default 1000). */
   externalHoldMs?: number;
+  /**
+   * Model variants (README "Model variants"): how a scenario task runs as another model of the
+   * table (one of its model's width variants). Given, the board announces HELLO flag bit 3 and
+   * applies VARIANT (PROTOCOL.md §4); undefined for a model it cannot run the task as.
+   */
+  variantProfile?: (arrival: BoardArrival, model: string) => TaskProfile | undefined;
   /** Profile of an external task; default: that of the model's first scenario arrival. */
   sampleProfile?: (model: string, taskId: number) => TaskProfile | undefined;
   /** Report a modelled die temperature (default true) or TEMP_UNKNOWN. */

@@ -17,6 +17,7 @@ import {
   type Arrival,
   type Command,
   type CommandMessage,
+  type Variant,
   type Hello,
   type Message,
   ERROR_CODES,
@@ -416,7 +417,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       pesPerTile: this.opts.pesPerTile ?? 64,
       clockMhz: this.opts.clockMhz ?? 1000,
       maxTasks: this.opts.maxTasks ?? 256,
-      flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal,
+      flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal | (this.opts.variantProfile ? HELLO_FLAGS.modelVariants : 0),
       boardTimeNs: Math.round(now),
       boardId: this.opts.boardId,
     };
@@ -565,6 +566,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       case "drop":
         this.onCommand(m);
         return;
+      case "variant":
+        this.onVariant(m);
+        return;
       default:
         return; // nothing else is for the board
     }
@@ -643,6 +647,27 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     }
     this.apply(t, cmd, now);
     this.pump();
+  }
+
+  /**
+   * VARIANT (PROTOCOL.md §4): the task runs as another model of the table (a width variant of its
+   * own) from its first placement on. Too late (a command was applied), for a task or a model it
+   * does not know, or without variants: ignored, counted as an unknown command.
+   */
+  private onVariant(m: Variant): void {
+    const t = this.tasks.get(m.taskId);
+    const model = this.opts.scenario.models[m.modelId]?.name;
+    const profile =
+      t?.status === "live" && t.arrival && !this.epochs.has(t.id) && model !== undefined
+        ? this.opts.variantProfile?.(t.arrival, model)
+        : undefined;
+    if (!t || !profile) {
+      this.stats_.unknownCommands++;
+      this.log(`VARIANT task ${m.taskId} model ${m.modelId} ignored`);
+      return;
+    }
+    t.profile = profile;
+    this.machine?.admit(t.id, profile);
   }
 
   private apply(t: TaskState, cmd: Command, now: number): void {

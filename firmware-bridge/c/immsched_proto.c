@@ -131,6 +131,7 @@ static int fixed_size(uint8_t type)
     case IMMSCHED_PREEMPT: return 8;
     case IMMSCHED_DROP: return 9;
     case IMMSCHED_BATCH: return 1;
+    case IMMSCHED_VARIANT: return 6;
     case IMMSCHED_ACK: return 6;
     case IMMSCHED_NACK: return 3;
     case IMMSCHED_HEARTBEAT: return 16;
@@ -146,9 +147,11 @@ static int is_variable(uint8_t type)
            type == IMMSCHED_BATCH;
 }
 
+/* What a BATCH may carry: the commands, and VARIANT. */
 static int is_command(uint8_t type)
 {
-    return type == IMMSCHED_SCHEDULE || type == IMMSCHED_PREEMPT || type == IMMSCHED_RESUME || type == IMMSCHED_DROP;
+    return type == IMMSCHED_SCHEDULE || type == IMMSCHED_PREEMPT || type == IMMSCHED_RESUME || type == IMMSCHED_DROP ||
+           type == IMMSCHED_VARIANT;
 }
 
 /* Walks `count` BATCH entries in e[0..len-1], checking each as PROTOCOL.md §4 BATCH says, in order:
@@ -234,6 +237,9 @@ immsched_status immsched_encode_payload(const immsched_msg *m, uint8_t *out, siz
         for (i = 0; i < v->stages; i++) put_u16(out + 9 + 2 * i, v->tiles[i]);
         break;
     }
+    case IMMSCHED_VARIANT:
+        put_u32(out, m->u.variant.task_id); put_u16(out + 4, m->u.variant.model_id);
+        break;
     case IMMSCHED_PREEMPT:
         put_u32(out, m->u.preempt.epoch); put_u32(out + 4, m->u.preempt.task_id);
         break;
@@ -342,6 +348,9 @@ immsched_status immsched_decode_payload(uint8_t type, const uint8_t *p, size_t l
         for (i = 0; i < v->stages; i++) v->tiles[i] = get_u16(p + 9 + 2 * i);
         break;
     }
+    case IMMSCHED_VARIANT:
+        m->u.variant.task_id = get_u32(p); m->u.variant.model_id = get_u16(p + 4);
+        break;
     case IMMSCHED_PREEMPT:
         m->u.preempt.epoch = get_u32(p); m->u.preempt.task_id = get_u32(p + 4);
         break;
@@ -455,6 +464,7 @@ WRAP(immsched_encode_stage_done, IMMSCHED_STAGE_DONE, stage_done, immsched_stage
 WRAP(immsched_encode_task_done, IMMSCHED_TASK_DONE, task_done, immsched_task_done)
 WRAP(immsched_encode_preempt, IMMSCHED_PREEMPT, preempt, immsched_preempt)
 WRAP(immsched_encode_drop, IMMSCHED_DROP, drop, immsched_drop)
+WRAP(immsched_encode_variant, IMMSCHED_VARIANT, variant, immsched_variant)
 WRAP(immsched_encode_ack, IMMSCHED_ACK, ack, immsched_ack)
 WRAP(immsched_encode_nack, IMMSCHED_NACK, nack, immsched_nack)
 WRAP(immsched_encode_heartbeat, IMMSCHED_HEARTBEAT, heartbeat, immsched_heartbeat)

@@ -66,6 +66,7 @@ typedef enum {
     IMMSCHED_RESUME = 0x22,
     IMMSCHED_DROP = 0x23,
     IMMSCHED_BATCH = 0x24,
+    IMMSCHED_VARIANT = 0x25,
     IMMSCHED_ACK = 0x30,
     IMMSCHED_NACK = 0x31,
     IMMSCHED_HEARTBEAT = 0x40,
@@ -78,7 +79,7 @@ enum {
     IMMSCHED_NACK_CRC = 1, IMMSCHED_NACK_LENGTH = 2, IMMSCHED_NACK_TYPE = 3, IMMSCHED_NACK_VERSION = 4,
     IMMSCHED_NACK_RANGE = 5, IMMSCHED_NACK_TRUNCATED = 6, IMMSCHED_NACK_BUSY = 7
 };
-enum { IMMSCHED_FLAG_TORUS = 1, IMMSCHED_FLAG_TILE_SPATIAL = 2, IMMSCHED_FLAG_LAYER_TEMPORAL = 4 };
+enum { IMMSCHED_FLAG_TORUS = 1, IMMSCHED_FLAG_TILE_SPATIAL = 2, IMMSCHED_FLAG_LAYER_TEMPORAL = 4, IMMSCHED_FLAG_MODEL_VARIANTS = 8 };
 
 typedef struct {
     uint8_t protocol_version, fw_major, fw_minor, fw_patch;
@@ -123,6 +124,13 @@ typedef struct {
     uint32_t epoch, task_id;
     uint8_t reason; /* IMMSCHED_DROP_* */
 } immsched_drop;
+
+/* VARIANT (to a board whose HELLO sets IMMSCHED_FLAG_MODEL_VARIANTS): run task_id as model model_id of
+ * the shared model table (one of its model variants), sent before the task's first SCHEDULE. */
+typedef struct {
+    uint32_t task_id;
+    uint16_t model_id;
+} immsched_variant;
 
 /* BATCH (protocol 2): the commands of one decision, applied in order, ACKed once. `entries` holds
  * `count` entries of (type u8 + that command's payload) exactly as on the wire; build it with
@@ -174,6 +182,7 @@ typedef struct {
         immsched_preempt preempt;
         immsched_drop drop;
         immsched_batch batch;
+        immsched_variant variant;
         immsched_ack ack;
         immsched_nack nack;
         immsched_heartbeat heartbeat;
@@ -212,6 +221,7 @@ immsched_status immsched_encode_task_done(const immsched_task_done *v, uint16_t 
 immsched_status immsched_encode_schedule(const immsched_schedule *v, int resume, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
 immsched_status immsched_encode_preempt(const immsched_preempt *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
 immsched_status immsched_encode_drop(const immsched_drop *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
+immsched_status immsched_encode_variant(const immsched_variant *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
 immsched_status immsched_encode_ack(const immsched_ack *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
 immsched_status immsched_encode_nack(const immsched_nack *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);
 immsched_status immsched_encode_heartbeat(const immsched_heartbeat *v, uint16_t seq, uint8_t *out, size_t cap, size_t *out_len);

@@ -27,7 +27,7 @@
 static const struct { const char *name; uint8_t code; } TYPES[] = {
     {"hello", IMMSCHED_HELLO}, {"hello_request", IMMSCHED_HELLO_REQUEST}, {"arrival", IMMSCHED_ARRIVAL},
     {"stage_done", IMMSCHED_STAGE_DONE}, {"task_done", IMMSCHED_TASK_DONE}, {"schedule", IMMSCHED_SCHEDULE},
-    {"preempt", IMMSCHED_PREEMPT}, {"resume", IMMSCHED_RESUME}, {"drop", IMMSCHED_DROP}, {"batch", IMMSCHED_BATCH}, {"ack", IMMSCHED_ACK},
+    {"preempt", IMMSCHED_PREEMPT}, {"resume", IMMSCHED_RESUME}, {"drop", IMMSCHED_DROP}, {"batch", IMMSCHED_BATCH}, {"variant", IMMSCHED_VARIANT}, {"ack", IMMSCHED_ACK},
     {"nack", IMMSCHED_NACK}, {"heartbeat", IMMSCHED_HEARTBEAT}, {"telemetry", IMMSCHED_TELEMETRY},
     {"error", IMMSCHED_ERROR},
 };
@@ -140,7 +140,7 @@ static int parse_batch(fields *f, immsched_msg *m, immsched_status *st)
     for (i = 0; i < count && !f->bad; i++) {
         int arity;
         const char *t = f->at < f->n ? f->tok[f->at] : "";
-        if (strcmp(t, "preempt") == 0) arity = 2;
+        if (strcmp(t, "preempt") == 0 || strcmp(t, "variant") == 0) arity = 2;
         else if (strcmp(t, "drop") == 0) arity = 3;
         else if ((strcmp(t, "schedule") == 0 || strcmp(t, "resume") == 0) && f->at + 3 < f->n) arity = 3 + atoi(f->tok[f->at + 3]);
         else { f->bad = 1; return 0; }
@@ -207,6 +207,9 @@ static int parse_msg(char **tok, int n, immsched_msg *m)
     }
     case IMMSCHED_PREEMPT:
         m->u.preempt.epoch = (uint32_t)num(&f, 0xFFFFFFFFu); m->u.preempt.task_id = (uint32_t)num(&f, 0xFFFFFFFFu);
+        break;
+    case IMMSCHED_VARIANT:
+        m->u.variant.task_id = (uint32_t)num(&f, 0xFFFFFFFFu); m->u.variant.model_id = (uint16_t)num(&f, 0xFFFF);
         break;
     case IMMSCHED_DROP:
         m->u.drop.epoch = (uint32_t)num(&f, 0xFFFFFFFFu); m->u.drop.task_id = (uint32_t)num(&f, 0xFFFFFFFFu);
@@ -304,6 +307,9 @@ static void format_msg(const immsched_msg *m, char *out, size_t cap)
     }
     case IMMSCHED_PREEMPT:
         put(&b, " %" PRIu32 " %" PRIu32, m->u.preempt.epoch, m->u.preempt.task_id);
+        break;
+    case IMMSCHED_VARIANT:
+        put(&b, " %" PRIu32 " %u", m->u.variant.task_id, m->u.variant.model_id);
         break;
     case IMMSCHED_DROP:
         put(&b, " %" PRIu32 " %" PRIu32 " %u", m->u.drop.epoch, m->u.drop.task_id, m->u.drop.reason);

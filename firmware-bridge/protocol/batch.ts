@@ -4,18 +4,18 @@
 // into several BATCHes, in order, each filled as far as it goes.
 
 import { MAX_BATCH, MAX_PAYLOAD } from "./limits.js";
-import type { Batch, CommandMessage } from "./messages.js";
+import type { Batch, DecisionMessage } from "./messages.js";
 
 /** Bytes a command takes inside a BATCH: its type byte and its payload. */
-export function batchEntrySize(c: CommandMessage): number {
-  return 1 + (c.type === "preempt" ? 8 : c.type === "drop" ? 9 : 9 + 2 * c.tiles.length);
+export function batchEntrySize(c: DecisionMessage): number {
+  return 1 + (c.type === "preempt" ? 8 : c.type === "drop" ? 9 : c.type === "variant" ? 6 : 9 + 2 * c.tiles.length);
 }
 
 /** The frames (messages) that carry `commands` in order: a lone command as itself, more as BATCHes. */
-export function packDecision(commands: readonly CommandMessage[]): Array<CommandMessage | Batch> {
+export function packDecision(commands: readonly DecisionMessage[]): Array<DecisionMessage | Batch> {
   if (commands.length <= 1) return [...commands];
-  const out: Array<CommandMessage | Batch> = [];
-  let current: CommandMessage[] = [];
+  const out: Array<DecisionMessage | Batch> = [];
+  let current: DecisionMessage[] = [];
   let size = 1; // the count byte
   const flush = () => {
     if (current.length === 1) out.push(current[0]!);

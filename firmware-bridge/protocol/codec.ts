@@ -24,7 +24,7 @@ import {
   MSG,
   MSG_BY_CODE,
   NACK_REASON_CODES,
-  type CommandMessage,
+  type DecisionMessage,
   type Message,
   type MessageType,
   type NackReason,
@@ -116,6 +116,8 @@ function payloadSize(m: Message): number {
       return 9;
     case "batch":
       return m.commands.reduce((n, c) => n + 1 + payloadSize(c), 1);
+    case "variant":
+      return 6;
     case "ack":
       return 6;
     case "nack":
@@ -187,6 +189,9 @@ function writePayload(w: Writer, m: Message): void {
         .u8(code);
       return;
     }
+    case "variant":
+      w.u32(uint("taskId", m.taskId, 0xffff_ffff)).u16(uint("modelId", m.modelId, 0xffff));
+      return;
     case "batch":
       uint("batch commands", m.commands.length, MAX_BATCH, 1);
       w.u8(m.commands.length);
@@ -335,6 +340,7 @@ const FIXED: Readonly<Record<MessageType, number>> = {
   preempt: 8,
   drop: 9,
   batch: 1,
+  variant: 6,
   ack: 6,
   nack: 3,
   heartbeat: 16,
@@ -343,7 +349,7 @@ const FIXED: Readonly<Record<MessageType, number>> = {
 };
 const VARIABLE = new Set<MessageType>(["hello", "schedule", "resume", "error", "batch"]);
 /** What a BATCH may carry: the commands. */
-const BATCHABLE = new Set<MessageType>(["schedule", "preempt", "resume", "drop"]);
+const BATCHABLE = new Set<MessageType>(["schedule", "preempt", "resume", "drop", "variant"]);
 const NACK_BY_CODE = new Map(Object.entries(NACK_REASON_CODES).map(([k, v]) => [v as number, k as NackReason]));
 
 /**
@@ -424,6 +430,8 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
     }
     case "batch":
       return readBatch(p);
+    case "variant":
+      return { type, taskId: r.u32(), modelId: r.u16() };
     case "ack":
       return { type, ackedSeq: r.u16(), epoch: r.u32() };
     case "nack": {
@@ -467,7 +475,7 @@ function readPayload(type: MessageType, p: Uint8Array): Message | "length" | "ra
 function readBatch(p: Uint8Array): Message | "length" | "range" {
   const count = p[0]!;
   if (count < 1 || count > MAX_BATCH) return "range";
-  const commands: CommandMessage[] = [];
+  const commands: DecisionMessage[] = [];
   let at = 1;
   for (let i = 0; i < count; i++) {
     if (at >= p.length) return "length";
@@ -478,7 +486,7 @@ function readBatch(p: Uint8Array): Message | "length" | "range" {
     const size = type === "schedule" || type === "resume" ? fixed + 2 * p[at + 1 + 8]! : fixed;
     const c = readPayload(type, p.subarray(at + 1, Math.min(p.length, at + 1 + size)));
     if (typeof c === "string") return c;
-    commands.push(c as CommandMessage);
+    commands.push(c as DecisionMessage);
     at += 1 + size;
   }
   return at === p.length ? { type: "batch", commands } : "length";
@@ -533,10 +541,11 @@ export function commandEpoch(frame: Uint8Array): number {
   let epoch = 0;
   let at = HEADER_SIZE + 1;
   for (let i = 0; i < frame[HEADER_SIZE]! && at + 5 <= end; i++) {
-    epoch = Math.max(epoch, v.getUint32(at + 1, true));
     const type = MSG_BY_CODE.get(frame[at]!);
+    // a VARIANT entry carries no epoch (its first u32 is a task id)
+    if (type !== "variant") epoch = Math.max(epoch, v.getUint32(at + 1, true));
     const stages = at + 10 < end ? frame[at + 9]! : 0;
-    at += 1 + (type === "schedule" || type === "resume" ? 9 + 2 * stages : type === "preempt" ? 8 : 9);
+    at += 1 + (type === "schedule" || type === "resume" ? 9 + 2 * stages : type === "preempt" ? 8 : type === "variant" ? 6 : 9);
   }
   return epoch;
 }

@@ -13,6 +13,7 @@ export const MSG = {
   resume: 0x22,
   drop: 0x23,
   batch: 0x24,
+  variant: 0x25,
   ack: 0x30,
   nack: 0x31,
   heartbeat: 0x40,
@@ -34,6 +35,7 @@ export const RELIABLE: ReadonlySet<MessageType> = new Set<MessageType>([
   "resume",
   "drop",
   "batch",
+  "variant",
 ]);
 /** Who may send each type. */
 export const SENDER: Readonly<Record<MessageType, "board" | "host" | "both">> = {
@@ -47,6 +49,7 @@ export const SENDER: Readonly<Record<MessageType, "board" | "host" | "both">> = 
   resume: "host",
   drop: "host",
   batch: "host",
+  variant: "host",
   ack: "both",
   nack: "both",
   heartbeat: "board",
@@ -68,7 +71,7 @@ export const NACK_REASON_CODES = { crc: 1, length: 2, type: 3, version: 4, range
 export type NackReason = keyof typeof NACK_REASON_CODES;
 
 /** HELLO.flags bits; receivers ignore bits they do not know. */
-export const HELLO_FLAGS = { torus: 1 << 0, tileSpatial: 1 << 1, layerTemporal: 1 << 2 } as const;
+export const HELLO_FLAGS = { torus: 1 << 0, tileSpatial: 1 << 1, layerTemporal: 1 << 2, modelVariants: 1 << 3 } as const;
 
 /** Board -> host, first frame of a session: what the board is. */
 export interface Hello {
@@ -147,12 +150,24 @@ export interface Drop {
 /** A command as it travels alone or inside a BATCH. */
 export type CommandMessage = Schedule | Preempt | Drop;
 /**
+ * Host -> board, only to a board whose HELLO sets HELLO_FLAGS.modelVariants: run task `taskId` as
+ * model `modelId` of the shared model table (one of its model variants, a width variant), sent
+ * with the decision that answers the task's ARRIVAL, before its first SCHEDULE.
+ */
+export interface Variant {
+  type: "variant";
+  taskId: number;
+  modelId: number;
+}
+/** What a decision sends: commands and model-variant choices, alone or inside a BATCH. */
+export type DecisionMessage = CommandMessage | Variant;
+/**
  * Protocol 2: the commands of one controller decision in one frame (one MQTT message), applied by
  * the board in order and acknowledged once. 1..MAX_BATCH commands, at most MAX_PAYLOAD bytes.
  */
 export interface Batch {
   type: "batch";
-  commands: CommandMessage[];
+  commands: DecisionMessage[];
 }
 export interface Ack {
   type: "ack";
@@ -202,6 +217,7 @@ export type Message =
   | Preempt
   | Drop
   | Batch
+  | Variant
   | Ack
   | Nack
   | Heartbeat

@@ -27,7 +27,7 @@ import {
   DROP_REASON_CODES,
   MSG,
   NACK_REASON_CODES,
-  type CommandMessage,
+  type DecisionMessage,
   type DecodeError,
   type DropReason,
   type Message,
@@ -92,6 +92,8 @@ export function messageTokens(m: Message): string[] {
       return [m.type, ...n(m.epoch, m.taskId, DROP_REASON_CODES[m.reason])];
     case "batch":
       return [m.type, String(m.commands.length), ...m.commands.flatMap(messageTokens)];
+    case "variant":
+      return [m.type, ...n(m.taskId, m.modelId)];
     case "ack":
       return [m.type, ...n(m.ackedSeq, m.epoch)];
     case "nack":
@@ -116,6 +118,7 @@ const ARITY: Readonly<Record<MessageType, number>> = {
   preempt: 2,
   drop: 3,
   batch: -1,
+  variant: 2,
   ack: 2,
   nack: 2,
   heartbeat: 3,
@@ -173,6 +176,8 @@ export function tokensMessage(tokens: string[]): Message {
       if (reason === undefined) throw new Error(`drop reason code ${f[2]} unknown`);
       return { type, epoch: num(0), taskId: num(1), reason };
     }
+    case "variant":
+      return { type, taskId: num(0), modelId: num(1) };
     case "ack":
       return { type, ackedSeq: num(0), epoch: num(1) };
     case "nack": {
@@ -202,14 +207,14 @@ export function tokensMessage(tokens: string[]): Message {
 function tokensBatch(f: string[]): Message {
   const count = Number(f[0]);
   if (!Number.isInteger(count) || count < 0) throw new Error(`batch: count "${f[0]}" is not a number`);
-  const commands: CommandMessage[] = [];
+  const commands: DecisionMessage[] = [];
   let at = 1;
   for (let i = 0; i < count; i++) {
     const type = f[at] as MessageType;
-    if (type !== "schedule" && type !== "resume" && type !== "preempt" && type !== "drop")
+    if (type !== "schedule" && type !== "resume" && type !== "preempt" && type !== "drop" && type !== "variant")
       throw new Error(`batch: "${f[at]}" is not a command`);
     const arity = ARITY[type] >= 0 ? ARITY[type] : 3 + Number(f[at + 3]);
-    commands.push(tokensMessage(f.slice(at, at + 1 + arity)) as CommandMessage);
+    commands.push(tokensMessage(f.slice(at, at + 1 + arity)) as DecisionMessage);
     at += 1 + arity;
   }
   if (at !== f.length) throw new Error(`batch: ${f.length - at} fields left over`);

@@ -472,6 +472,19 @@ bad(
 );
 bad("version_1_batch", "version", frameBytes(1, MSG.batch, 62, batchPayload));
 
+// ---- VARIANT (model variants, to a board with HELLO flag modelVariants): alone and in a BATCH ------
+ok("variant", 70, { type: "variant", taskId: 77, modelId: 12 });
+ok("variant_max", 71, { type: "variant", taskId: 0xffff_ffff, modelId: 0xffff });
+ok("batch_variant_then_place", 72, {
+  type: "batch",
+  commands: [
+    { type: "variant", taskId: 43, modelId: 21 },
+    { type: "schedule", epoch: 16, taskId: 43, tiles: [0, 1] },
+  ],
+});
+bad("length_variant_short", "length", frameBytes(PROTOCOL_VERSION, MSG.variant, 73, Uint8Array.from([1, 0, 0, 0, 2])));
+bad("length_variant_long", "length", frameBytes(PROTOCOL_VERSION, MSG.variant, 74, Uint8Array.from([1, 0, 0, 0, 2, 0, 0])));
+
 // ---- COBS alone ---------------------------------------------------------------------------------
 cobs("cobs_empty", new Uint8Array(0));
 cobs("cobs_one_zero", Uint8Array.from([0]));

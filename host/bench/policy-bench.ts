@@ -16,6 +16,9 @@ import type { BenchRun as ReportRun, BenchResult as ReportResult } from "../repo
 import { OnlineTuner } from "../tune/online.js";
 import { TraceWriter } from "../trace/writer.js";
 import { benchTraceFile, benchTraceHeader } from "../trace/bench-trace.js";
+import { InputError } from "../formats/input-error.js";
+import { variantSample } from "../workloads/variant-table.js";
+import type { WorkloadArrival } from "../workloads/arrivals.js";
 
 /** What one unit of core work costs on the board's controller, ns (about this machine's measured rate). */
 export const DEFAULT_NS_PER_WORK = 5;
@@ -42,6 +45,8 @@ export interface BenchSpec {
   solveBudget?: number;
   /** Online tuning (tune/online.ts): each run adapts its policy's knob from its own outcome. */
   onlineTuning?: boolean;
+  /** Model variants (width variants) for every policy: each task runs the variant host/core/variant-selector.ts picks. */
+  modelVariants?: boolean;
   /** Record every run's schedule IR (docs/IR.md) as DIR/<scenario>.<policy>.seed<N>.jsonl (--trace). */
   traceDir?: string;
 }
@@ -79,6 +84,14 @@ export function expandScenarios(spec: BenchSpec): Array<{ label: string; spec: s
 }
 
 export async function runBench(spec: BenchSpec, progress?: (done: number, total: number, what: string) => void): Promise<BenchResult> {
+  if (spec.modelVariants && spec.policies.includes("xrbench")) {
+    throw new InputError("model variants do not apply to the xrbench reference policy (XRBench's own run has fixed frame costs)", {
+      field: "policy",
+    });
+  }
+  if (spec.modelVariants && spec.costs) {
+    throw new InputError("model variants need the cost model's per-layer costs: leave --costs out", { field: "costs" });
+  }
   const cases = expandScenarios(spec);
   const total = cases.length * spec.seeds.length * spec.policies.length;
   const runs: BenchRun[] = [];
@@ -93,6 +106,7 @@ export async function runBench(spec: BenchSpec, progress?: (done: number, total:
         sloMult: spec.sloMult,
         board: spec.board,
         laneCounts: spec.laneCounts,
+        modelVariants: spec.modelVariants,
       });
       const scenario = spec.costs ? withCosts(loaded, spec.costs.models, spec.costs.file) : loaded;
       for (const policy of spec.policies) {
@@ -138,13 +152,28 @@ export async function runPolicy(
   scenario: Scenario,
   policy: PolicyName,
   seed: number,
-  spec: Pick<BenchSpec, "board" | "nsPerWork" | "decisionTime" | "fixedSizing" | "params" | "solveBudget" | "onlineTuning">,
+  spec: Pick<
+    BenchSpec,
+    "board" | "nsPerWork" | "decisionTime" | "fixedSizing" | "params" | "solveBudget" | "onlineTuning" | "modelVariants"
+  >,
   trace?: TraceWriter,
   label = scenario.name,
 ): Promise<{ log: RunLog; metrics: Metrics }> {
   const x = policy === "xrbench" ? scenario.xrbench : undefined;
   const nsPerWork = spec.nsPerWork ?? DEFAULT_NS_PER_WORK;
-  trace?.push(benchTraceHeader({ label, policy, seed, board: spec.board, nsPerWork, decisionTime: spec.decisionTime, xrbench: x }));
+  const variants = spec.modelVariants && !x ? scenario.modelVariants : undefined;
+  trace?.push(
+    benchTraceHeader({
+      label,
+      policy,
+      seed,
+      board: spec.board,
+      nsPerWork,
+      decisionTime: spec.decisionTime,
+      xrbench: x,
+      modelVariants: !!variants,
+    }),
+  );
   const log = await simulate({
     policy,
     board: spec.board,
@@ -159,6 +188,10 @@ export async function runPolicy(
     solveBudget: spec.solveBudget,
     tuner: spec.onlineTuning ? new OnlineTuner(policy) : undefined,
     trace: trace && ((l) => trace.push(l)),
+    modelVariants: variants && {
+      choices: variants.choices,
+      profileOf: (a, c) => variantSample(variants, c, (a as WorkloadArrival).sample).profile,
+    },
   });
   const metrics = computeMetrics(log, x ? xrbenchEndNs(x.networks, x.durationMs, log) : undefined);
   trace?.push({ op: "end", metrics });

@@ -4,7 +4,7 @@
 import { writeFileAtomic } from "../formats/write-atomic.js";
 import cliProgress from "cli-progress";
 import type { PolicyName } from "../core/controller.js";
-import { METRIC_NAMES, type Metrics } from "../sim/metrics.js";
+import { METRIC_NAMES, type MetricName, type Metrics } from "../sim/metrics.js";
 import { machineLine } from "../bench/machine.js";
 import { runBench, type BenchSpec, type BenchResult, DEFAULT_NS_PER_WORK } from "../bench/policy-bench.js";
 import { writeHtmlReport } from "../report/html.js";
@@ -28,6 +28,8 @@ export interface BenchCommandOptions {
   /** Tuned settings file (immsched tune --out). */
   config?: string;
   onlineTuning?: boolean;
+  /** Model variants (width variants) for every policy: host/core/variant-selector.ts. */
+  variants?: boolean;
   json?: string;
   csv?: string;
   html?: string;
@@ -36,7 +38,7 @@ export interface BenchCommandOptions {
   quiet?: boolean;
 }
 
-const COLUMNS: Array<{ key: keyof Metrics; head: string; fmt: (v: number) => string }> = [
+const COLUMNS: Array<{ key: MetricName; head: string; fmt: (v: number) => string }> = [
   { key: "violationRate", head: "viol %", fmt: (v) => (100 * v).toFixed(1) },
   { key: "xrbenchScore", head: "xrbench", fmt: (v) => v.toFixed(1) },
   { key: "antt", head: "ANTT", fmt: (v) => v.toFixed(2) },
@@ -52,21 +54,32 @@ const COLUMNS: Array<{ key: keyof Metrics; head: string; fmt: (v: number) => str
   { key: "decisionMicrosP99", head: "dec p99 µs", fmt: (v) => v.toFixed(1) },
 ];
 
+/** Model variants on: the accuracy they cost, beside the violations it buys (last column of the table, CSV and JSON). */
+const ACCURACY_COLUMN = { head: "acc loss pt", fmt: (v: number) => v.toFixed(2) };
+
+function withVariants(result: BenchResult): boolean {
+  return result.runs.length > 0 && result.runs.every((r) => r.metrics.accuracyLoss !== undefined);
+}
+
 export function benchTable(result: BenchResult): string {
+  const acc = withVariants(result);
+  const heads = [...COLUMNS.map((c) => c.head), ...(acc ? [ACCURACY_COLUMN.head] : [])];
   const lines: string[] = [];
-  lines.push(`| scenario | policy | ${COLUMNS.map((c) => c.head).join(" | ")} |`);
-  lines.push(`| --- | --- | ${COLUMNS.map(() => "---").join(" | ")} |`);
+  lines.push(`| scenario | policy | ${heads.join(" | ")} |`);
+  lines.push(`| --- | --- | ${heads.map(() => "---").join(" | ")} |`);
   for (const [scenario, per] of Object.entries(result.scenarios)) {
     for (const [policy, m] of Object.entries(per)) {
-      lines.push(`| ${scenario} | ${policy} | ${COLUMNS.map((c) => c.fmt(m[c.key])).join(" | ")} |`);
+      const cells = [...COLUMNS.map((c) => c.fmt(m[c.key])), ...(acc ? [ACCURACY_COLUMN.fmt(m.accuracyLoss ?? 0)] : [])];
+      lines.push(`| ${scenario} | ${policy} | ${cells.join(" | ")} |`);
     }
   }
   return lines.join("\n");
 }
 
 export function benchCsv(result: BenchResult): string {
-  const rows = [["scenario", "policy", "seed", ...METRIC_NAMES].join(",")];
-  for (const r of result.runs) rows.push([r.scenario, r.policy, r.seed, ...METRIC_NAMES.map((k) => r.metrics[k])].join(","));
+  const names: Array<keyof Metrics> = withVariants(result) ? [...METRIC_NAMES, "accuracyLoss"] : [...METRIC_NAMES];
+  const rows = [["scenario", "policy", "seed", ...names].join(",")];
+  for (const r of result.runs) rows.push([r.scenario, r.policy, r.seed, ...names.map((k) => r.metrics[k])].join(","));
   return `${rows.join("\n")}\n`;
 }
 
@@ -87,6 +100,7 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
     fixedSizing: opts.fixedSizing,
     ...(tuned ? { params: tuned.params, solveBudget: tuned.solveBudget } : {}),
     onlineTuning: opts.onlineTuning,
+    modelVariants: opts.variants,
     traceDir: opts.trace,
   };
   const tty = process.stderr.isTTY && !opts.quiet;
@@ -119,11 +133,15 @@ export async function benchCommand(opts: BenchCommandOptions): Promise<number> {
   if (opts.costs) out.write(`costs: whole-array latency and energy per model from ${opts.costs}\n`);
   if (opts.lanes) out.write(`ablation: stages split over ${opts.lanes.join(",")} lanes only\n`);
   if (opts.fixedSizing) out.write(`ablation: fixed sizing for every policy (no elastic pipelines)\n`);
+  if (opts.variants)
+    out.write(
+      `model variants: every policy; each task runs the widest width whose estimated finish meets its deadline (docs/SCENARIO.md)\n`,
+    );
   if (opts.trace) out.write(`traces: one schedule trace per run in ${opts.trace} (docs/IR.md; immsched replay FILE)\n`);
   out.write(`runs: ${result.runs.length} in ${seconds.toFixed(1)} s · metrics: mean over seeds\n\n`);
   out.write(`${benchTable(result)}\n`);
   out.write(
-    `\nviol %: tasks late, dropped or lost per task arrived · xrbench: XRBench score (0-100) · ANTT: mean turnaround / isolated · STP: normalised progress per second · dec: arrival -> commands ready in the core\n`,
+    `\nviol %: tasks late, dropped or lost per task arrived${opts.variants ? " · acc loss pt: accuracy lost per completed task (points)" : ""} · xrbench: XRBench score (0-100) · ANTT: mean turnaround / isolated · STP: normalised progress per second · dec: arrival -> commands ready in the core\n`,
   );
 
   if (result.lbt) {

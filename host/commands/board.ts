@@ -12,6 +12,9 @@ import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { MQTT_RETRY_MS, SERIAL_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { type FaultSpec, FaultyTransport, parseFaults } from "../../firmware-bridge/link/faults.js";
 import { loadScenario, type Scenario } from "../workloads/scenario.js";
+import { variantProfileOf } from "../workloads/variant-table.js";
+import type { WorkloadArrival } from "../workloads/arrivals.js";
+import type { BoardArrival } from "../../firmware-bridge/board/profile.js";
 import { sampleTask } from "../workloads/profiles.js";
 import { InputError } from "../formats/input-error.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit.js";
@@ -38,6 +41,8 @@ export interface BoardCommandOptions {
   /** Fault injection (firmware-bridge/link/faults.ts): a parsed spec, or the `--faults` text. */
   faults?: FaultSpec | string;
   quiet?: boolean;
+  /** Model variants (README "Model variants"): the model table lists every width, HELLO announces VARIANT. */
+  variants?: boolean;
   /** Programmatic use (tests): stops the board like SIGINT does. */
   abort?: AbortSignal;
   /** Programmatic use: where the summary (out) and progress/messages (err) go. */
@@ -72,6 +77,10 @@ export function registerBoardCommand(program: Command): Command {
       "inject link faults: drop=P,corrupt=P,dup=P,delay=MS,reset-after=SEC[,seed=N] (P a probability or a percentage, both directions)",
     )
     .option("--quiet", "no progress lines")
+    .option(
+      "--variants",
+      "model variants: list every model's width variants in the model table and run the width a VARIANT names (HELLO flag bit 3)",
+    )
     .action(async (opts: BoardCommandOptions) => {
       process.exitCode = await boardCommand(opts);
     });
@@ -180,7 +189,11 @@ export async function boardCommand(opts: BoardCommandOptions): Promise<number> {
   let scenario: Scenario;
   try {
     // the scenario's own window; a --duration-ms window is streamed (generated as the board raises it)
-    scenario = loadScenario(opts.scenario ?? DEFAULT_SCENARIO, { seed, board: { mesh: { ...mesh, torus: false } } });
+    scenario = loadScenario(opts.scenario ?? DEFAULT_SCENARIO, {
+      seed,
+      board: { mesh: { ...mesh, torus: false } },
+      modelVariants: opts.variants,
+    });
   } catch (e) {
     if (e instanceof InputError) return fail(EXIT_BAD_INPUT, e.message);
     throw e;
@@ -277,7 +290,10 @@ function makeBoard(
   },
 ): VirtualBoard {
   const compiled = new Map(o.scenario.compiled.map((c) => [c.entry.name, c]));
+  const table = o.scenario.modelVariants;
   return new VirtualBoard({
+    // model variants: a task told by VARIANT runs its own sample at that width
+    ...(table ? { variantProfile: (a: BoardArrival, model: string) => variantProfileOf(table, model, (a as WorkloadArrival).sample) } : {}),
     transport: o.transport,
     retryMs: o.retryMs,
     boardId: o.id,

@@ -3,7 +3,7 @@
 // (run traces) — and its metrics set beside the ones the run reported. Exit 0 when every metric
 // is reproduced bit for bit, 1 when one differs, 2 for a trace that does not read.
 
-import { METRIC_NAMES } from "../sim/metrics.js";
+import { reportedMetricNames } from "../sim/metrics.js";
 import { readTrace } from "../trace/reader.js";
 import { replayTrace } from "../trace/replay.js";
 import { EXIT_FAILURE, EXIT_OK } from "./exit.js";
@@ -46,7 +46,7 @@ export async function replayCommand(file: string, opts: ReplayCommandOptions): P
       `  re-executed ${how}: ${r.log.tasks.length} tasks · ${r.commands} commands · ${r.boardEvents} board events`,
       "",
       `  ${"metric".padEnd(20)}${"replayed".padStart(24)}${"recorded".padStart(24)}`,
-      ...METRIC_NAMES.map(
+      ...reportedMetricNames(r.recorded).map(
         (k) =>
           `  ${k.padEnd(20)}${String(r.metrics[k]).padStart(24)}${String(r.recorded[k]).padStart(24)}${r.differ.includes(k) ? "  differs" : ""}`,
       ),
@@ -60,7 +60,7 @@ export async function replayCommand(file: string, opts: ReplayCommandOptions): P
           ]
         : []),
       reproduced
-        ? `reproduced: all ${METRIC_NAMES.length} metrics bit for bit`
+        ? `reproduced: all ${reportedMetricNames(r.recorded).length} metrics bit for bit`
         : `NOT reproduced: ${r.differ.join(", ")} differ${r.differ.length === 1 ? "s" : ""}`,
       "",
     ];

@@ -25,6 +25,8 @@ import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { MQTT_RETRY_MS, SERIAL_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../firmware-bridge/link/broker.js";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
+import type { BoardArrival } from "../../firmware-bridge/board/profile.js";
+import { variantProfileOf } from "../workloads/variant-table.js";
 import { FrameDependencies } from "../../firmware-bridge/board/frame-dependencies.js";
 import { HostRuntime, type RuntimeSummary } from "../runtime/host-runtime.js";
 import type { BoardSpec } from "../runtime/board-spec.js";
@@ -71,6 +73,8 @@ export interface RunCommandOptions {
   logger?: Logger;
   /** MQTT broker credentials (from the environment only: host/config). */
   mqttAuth?: { username?: string; password?: string };
+  /** Model variants (README "Model variants"): each task's width chosen at its arrival, sent as VARIANT. */
+  variants?: boolean;
 }
 
 export interface RunSummary {
@@ -281,6 +285,7 @@ function startRuntime(
     coreTrapEvery: opts.coreTrapEvery,
     params: opts.params,
     solveBudget: opts.solveBudget,
+    ...(scenario.modelVariants ? { modelVariants: { choices: scenario.modelVariants.choices } } : {}),
   });
   return { runtime, endpoint };
 }
@@ -312,7 +317,10 @@ async function startMonitorIfAsked(opts: RunCommandOptions, runtime: HostRuntime
 function virtualBoard(link: Link, scenario: Scenario, expected: ExpectedTasks, opts: RunCommandOptions): VirtualBoard | undefined {
   if (!link.board) return undefined;
   const arrivals = opts.duration === undefined ? scenario.arrivals : scenario.stream(opts.duration * 1000);
+  const table = scenario.modelVariants;
   return new VirtualBoard({
+    // model variants: the board runs a task's own sample at the width the host chose (VARIANT)
+    ...(table ? { variantProfile: (a: BoardArrival, model: string) => variantProfileOf(table, model, (a as WorkloadArrival).sample) } : {}),
     transport: link.board,
     retryMs: link.retryMs,
     boardId: opts.board.kind === "mqtt-embedded" ? opts.board.boardId : "sim",
@@ -495,7 +503,8 @@ function summaryText(
     "",
     `summary · ${scenario.name} · ${opts.policy} · ${wallS.toFixed(1)} s wall`,
     `  tasks     arrived ${summary.tasks.arrived} · completed ${summary.tasks.completed} · late ${summary.tasks.late} · dropped ${summary.tasks.dropped} · lost ${summary.tasks.lost}`,
-    `  metrics   violations ${(100 * m.violationRate).toFixed(1)} % · XRBench score ${m.xrbenchScore.toFixed(1)} · ANTT ${m.antt.toFixed(2)} · STP ${m.stp.toFixed(2)} · latency p50 ${m.latencyP50Ms.toFixed(2)} ms p99 ${m.latencyP99Ms.toFixed(2)} ms · energy ${m.energyMJ.toFixed(1)} mJ`,
+    `  metrics   violations ${(100 * m.violationRate).toFixed(1)} % · XRBench score ${m.xrbenchScore.toFixed(1)} · ANTT ${m.antt.toFixed(2)} · STP ${m.stp.toFixed(2)} · latency p50 ${m.latencyP50Ms.toFixed(2)} ms p99 ${m.latencyP99Ms.toFixed(2)} ms · energy ${m.energyMJ.toFixed(1)} mJ` +
+      `${m.accuracyLoss !== undefined ? ` · accuracy lost ${m.accuracyLoss.toFixed(2)} points per completed task (model variants)` : ""}`,
     `  link      frames sent ${summary.link.framesSent} · received ${summary.link.framesReceived} · rejected ${summary.link.framesRejected} · retries ${summary.link.retries}` +
       `${summary.link.duplicates ? ` · duplicates ${summary.link.duplicates}` : ""}` +
       `${externalRefused ? ` · external arrivals refused ${externalRefused}` : ""}` +
@@ -522,7 +531,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
 async function run(opts: RunCommandOptions, signals: ShutdownSignals): Promise<number> {
   const log = opts.logger ?? createLogger();
   const meshTarget = { mesh: { width: opts.mesh.width, height: opts.mesh.height, torus: false } };
-  const scenario = loadScenario(opts.scenario, { seed: opts.seed, board: meshTarget });
+  const scenario = loadScenario(opts.scenario, { seed: opts.seed, board: meshTarget, modelVariants: opts.variants });
 
   const link = await openLink(opts.board, opts.mqttAuth);
   const inProcess = link.board !== undefined;
@@ -534,6 +543,7 @@ async function run(opts: RunCommandOptions, signals: ShutdownSignals): Promise<n
         ...opts,
         scenario: scenario.name,
         profiles: new Map(scenario.arrivals.map((a) => [a.id, a.profile])),
+        modelVariants: opts.variants,
       })
     : undefined;
   const monitor = await startMonitorIfAsked(opts, runtime);

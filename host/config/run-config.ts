@@ -33,6 +33,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   logLevel: z.enum(LOG_LEVELS),
   trace: z.string().min(1),
   coreTrapEvery: z.number().int().positive(),
+  variants: z.boolean(),
   // the settings `immsched tune --out` writes (host/tune/settings.ts): such a file is a run config too
   version: z.literal(1),
   params: TUNED_SETTINGS.shape.params,

@@ -17,6 +17,9 @@
 //   immsched_tiles_busy, immsched_tiles        tiles held now, tiles on the board (gauges)
 //   immsched_board_power_watts, immsched_board_temperature_celsius, immsched_board_energy_joules,
 //   immsched_board_tasks{state}                the board's latest TELEMETRY (gauges; absent before it)
+//   immsched_accuracy_loss_points              model variants: mean accuracy lost per completed task,
+//                                              points (accuracyLoss of host/sim/metrics.ts; absent
+//                                              until a task that ran a chosen width completed)
 // All carry the labels board and policy.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
@@ -72,6 +75,10 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): MonitorM
   const temperature = gauge("immsched_board_temperature_celsius", "Board temperature (TELEMETRY; absent without a sensor).");
   const energy = gauge("immsched_board_energy_joules", "Energy the board spent since it booted (TELEMETRY).");
   const boardTasks = gauge("immsched_board_tasks", "Tasks on the board by state (TELEMETRY).", ["state"]);
+  const accuracyLoss = gauge(
+    "immsched_accuracy_loss_points",
+    "Model variants: mean accuracy lost per completed task against full width (percentage points).",
+  );
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "immsched_monitor_" });
 
   // what the counters hold already, per total; a counter only goes up by the difference
@@ -99,6 +106,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): MonitorM
     for (const o of s.tiles) if (o >= 0) busy++;
     tilesBusy.set(l, busy);
     tiles.set(l, s.tiles.length);
+    if (t.variantCompletions > 0) accuracyLoss.set(l, t.accuracyLossPoints / t.variantCompletions);
     const tm = s.telemetry;
     if (tm) {
       power.set(l, tm.powerMw / 1000);

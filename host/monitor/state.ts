@@ -77,6 +77,8 @@ interface TaskEntry extends Omit<TaskView, "deadline"> {
   marked: number[];
   /** Counted as a violation already (late or dropped). */
   violated: boolean;
+  /** Model variants: the accuracy its width costs (points), from its arrival. */
+  lossPoints?: number;
 }
 
 interface Bucket {
@@ -120,6 +122,9 @@ export interface Totals {
   link: LinkCounters;
   /** Tile indices outside the mesh that commands named (ignored). */
   badTiles: number;
+  /** Model variants: completions of tasks that ran a chosen width, and the accuracy they lost in all (points). */
+  variantCompletions: number;
+  accuracyLossPoints: number;
 }
 
 /** One bucket of the rolling series as the page plots it. */
@@ -243,6 +248,8 @@ export function initialState(config: Partial<MonitorConfig> = {}, labels: { boar
       decisionWork: 0,
       link: { framesSent: 0, framesReceived: 0, framesRejected: 0, retries: 0 },
       badTiles: 0,
+      variantCompletions: 0,
+      accuracyLossPoints: 0,
     },
     lastLink: null,
     warnedBadTile: false,
@@ -459,6 +466,7 @@ function onArrival(s: MonitorState, { time, arrival: a }: EventOf<"arrival">): v
   t.priority = a.priority;
   t.arrival = a.arrivalNs;
   t.deadline = a.deadlineNs;
+  if (a.lossPoints !== undefined) t.lossPoints = a.lossPoints;
   t.rev = s.rev;
   s.totals.arrivals++;
   const b = touchBucket(s, time);
@@ -558,6 +566,10 @@ function onBoard(s: MonitorState, { time, board: ev }: EventOf<"board">): void {
   t.phase = "done";
   t.late = time > t.deadline;
   s.totals.completions++;
+  if (t.lossPoints !== undefined) {
+    s.totals.variantCompletions++;
+    s.totals.accuracyLossPoints += t.lossPoints;
+  }
   const b = touchBucket(s, time);
   if (b) {
     b.completions++;

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../formats/write-atomic.js";
 import { createRequire } from "node:module";
-import { METRIC_NAMES, type Metrics } from "../sim/metrics.js";
+import { METRIC_NAMES, type MetricName, type Metrics } from "../sim/metrics.js";
 
 export interface BenchRun {
   policy: string;
@@ -29,7 +29,7 @@ export interface ReportOptions {
   notes?: string[];
 }
 
-const HEAD: Record<keyof Metrics, { label: string; unit: string; higherIsBetter?: boolean }> = {
+const HEAD: Record<MetricName, { label: string; unit: string; higherIsBetter?: boolean }> = {
   antt: { label: "ANTT", unit: "×" },
   stp: { label: "STP", unit: "/s", higherIsBetter: true },
   violationRate: { label: "violations", unit: "%" },

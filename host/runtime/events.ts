@@ -21,7 +21,10 @@ import type { BoardArrival } from "../../firmware-bridge/board/profile.js";
 import { type Command, type MessageOf, TEMP_UNKNOWN } from "../../firmware-bridge/protocol/index.js";
 
 /** What an arrival event carries (host/sim/types.ts TaskArrival is assignable to it). */
-export type ArrivalInfo = Pick<BoardArrival, "id" | "model" | "frame" | "priority" | "arrivalNs" | "deadlineNs">;
+export type ArrivalInfo = Pick<BoardArrival, "id" | "model" | "frame" | "priority" | "arrivalNs" | "deadlineNs"> & {
+  /** Model variants on: the accuracy the width chosen for it costs, points (host/core/variant-selector.ts). */
+  lossPoints?: number;
+};
 
 export interface HelloInfo {
   board: string;

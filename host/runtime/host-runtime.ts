@@ -7,15 +7,21 @@
 // It also keeps what a run summary needs: task records in board time (the same records the
 // virtual-time simulator keeps, so host/sim/metrics.ts computes the same metrics), link counters
 // and the host's own arrival -> commands-sent latency.
+//
+// With model variants on, each task's width is chosen as its ARRIVAL comes in (the same
+// VariantSelector as the simulator's, in board time) and sent as VARIANT ahead of the decision's
+// commands; a board that does not announce model variants (HELLO flag bit 3) is refused.
 
 import { notePlacement } from "../sim/records.js";
 import { EventEmitter } from "node:events";
 import type { ControllerParams, ModelEntry, PolicyName } from "../core/controller.js";
 import { RecoverableController } from "../core/recoverable.js";
+import { type VariantChoice, VariantSelector } from "../core/variant-selector.js";
 import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import {
   type Command,
-  type CommandMessage,
+  type DecisionMessage,
+  HELLO_FLAGS,
   type Message,
   type MessageOf,
   NO_FRAME,
@@ -50,6 +56,11 @@ export interface HostRuntimeOptions {
    * being ignored as already known. Default false.
    */
   resyncOpenTasks?: boolean;
+  /**
+   * Model variants (README "Model variants"): per model its width variants, widest first (their
+   * core models are in `models`, which the board shares). Needs a board with HELLO flag bit 3.
+   */
+  modelVariants?: { choices: ReadonlyMap<string, readonly VariantChoice[]> };
 }
 
 /** What became of the external arrivals feed's messages. */
@@ -142,6 +153,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.externalLimit = new ArrivalRateLimit(opts.externalRate);
     this.modelById = opts.models.map((m) => m.name);
     this.modelByName = new Map(opts.models.map((m) => [m.name, m]));
+    if (opts.modelVariants) this.selector = new VariantSelector(opts.modelVariants.choices);
     opts.endpoint.on("message", (m) => this.onMessage(m));
     const settled = (m: Message) => {
       if (m.type === "preempt") this.preemptsInFlight.delete(m.taskId);
@@ -173,6 +185,9 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
    * wait behind its own unacknowledged PLACE while another task's PLACE would go straight out).
    */
   private readonly preemptsInFlight = new Set<number>();
+  /** Model variants: the selector, and the width chosen for each task that has one. */
+  private readonly selector?: VariantSelector;
+  private readonly variantOf = new Map<number, VariantChoice>();
   /** Tasks open when the current session began, whose ARRIVAL the board may send again. */
   private readonly reannounced = new Set<number>();
 
@@ -315,6 +330,16 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private onHello(m: MessageOf<"hello">): void {
     // a new session: the board aborted whatever it held (its tiles are all free); the tasks still
     // open are re-issued or dropped below (recovery.ts), never left open
+    if (this.opts.modelVariants && (m.flags & HELLO_FLAGS.modelVariants) === 0) {
+      // it would run every task at full width while the records say otherwise: no session
+      this.hello = m;
+      this.controller = undefined;
+      this.refuse(
+        `board ${m.boardId} does not announce model variants (HELLO flag bit 3, firmware ${m.fwMajor}.${m.fwMinor}.${m.fwPatch}): ` +
+          "run without variants, or update the board's firmware",
+      );
+      return;
+    }
     this.sessions++;
     this.hello = m;
     this.live = true;
@@ -369,7 +394,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     for (const r of plan.reissue) {
       if (r.finishNs !== undefined || r.dropped !== undefined) continue;
       this.reissued++;
-      const d = ctl.arrival({ id: r.id, model: r.model, priority: r.priority, arrivalNs: r.arrivalNs, deadlineNs: r.deadlineNs }, now);
+      const model = this.variantOf.get(r.id)?.model ?? r.model;
+      const d = ctl.arrival({ id: r.id, model, priority: r.priority, arrivalNs: r.arrivalNs, deadlineNs: r.deadlineNs }, now);
       this.deliver(d.commands, d.work, d.micros, now);
     }
     if (this.watched && plan.expired.length + plan.reissue.length > 0)
@@ -420,16 +446,33 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     }
     this.firstNs = Math.min(this.firstNs, m.arrivalNs);
     const task = { id: m.taskId, model, priority: m.priority, arrivalNs: m.arrivalNs, deadlineNs: m.deadlineNs };
-    if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: task });
+    // model variants: the width is chosen now (the record says so before the arrival is reported);
+    // a task of the external feed (no model id: the board samples it itself) runs at full width
+    const choose = ctl && !this.refusing && !again && m.modelId !== undefined;
+    const choice = choose ? this.chooseVariant(task, this.now(m.arrivalNs)) : this.variantOf.get(m.taskId);
+    if (this.watched) this.emit("event", { time: m.arrivalNs, arrival: choice ? { ...task, lossPoints: choice.lossPoints } : task });
     if (this.refusing) {
       this.refuseTask(m.taskId);
       return;
     }
     if (!ctl) return; // no session: PROTOCOL.md §6.3, the board sends nothing before its HELLO is ACKed
     this.armTrapIfDue(ctl);
-    const d = ctl.arrival(task, this.now(m.arrivalNs));
-    this.deliver(d.commands, d.work, d.micros, m.arrivalNs);
+    const d = ctl.arrival(choice ? { ...task, model: choice.model } : task, this.now(m.arrivalNs));
+    const variant: DecisionMessage[] =
+      choice && choice.width !== 1 && !again ? [{ type: "variant", taskId: m.taskId, modelId: this.modelById.indexOf(choice.model) }] : [];
+    this.deliver(d.commands, d.work, d.micros, m.arrivalNs, variant);
     this.arrivalToCommandNs.push(Number(process.hrtime.bigint() - receivedNs));
+  }
+
+  /** The model variant task `task` runs (VariantSelector), noted on its record; undefined without variants. */
+  private chooseVariant(task: { id: number; model: string; deadlineNs: number }, now: number): VariantChoice | undefined {
+    const choice = this.selector?.choose(task, now);
+    if (!choice) return undefined;
+    this.variantOf.set(task.id, choice);
+    const rec = this.records.get(task.id)!;
+    rec.width = choice.width;
+    rec.accuracyLoss = choice.lossPoints;
+    return choice;
   }
 
   private onStageDone(m: MessageOf<"stage_done">): void {
@@ -455,6 +498,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     }
     if (rec.finishNs !== undefined) return;
     if (rec.dropped === undefined) this.open--;
+    this.selector?.ended(m.taskId);
     rec.finishNs = m.boardTimeNs;
     rec.energyPJ = m.energyPJ;
     if (this.watched) this.emit("event", { time: m.boardTimeNs, board: doneEvent(m) });
@@ -463,15 +507,18 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.deliver(d.commands, d.work, d.micros, m.boardTimeNs);
   }
 
-  private deliver(commands: Command[], work: number, micros: number, time: number): void {
+  /** A decision's commands to the board, after `pre` (a VARIANT for the task whose arrival it answers). */
+  private deliver(commands: Command[], work: number, micros: number, time: number, pre: DecisionMessage[] = []): void {
     this.decisionWork.push(work);
     this.decisionWallMicros.push(micros);
     if (this.watched) this.emit("event", { time, decision: { micros, work } });
-    const messages: CommandMessage[] = [];
+    const messages: DecisionMessage[] = [...pre];
     for (const c of commands) {
       this.epoch = Math.max(this.epoch, c.epoch);
       const rec = this.records.get(c.taskId);
+      if (c.kind === "place" || c.kind === "resume") this.selector?.started(c.taskId, time);
       if (c.kind === "drop") {
+        this.selector?.ended(c.taskId);
         if (rec && rec.dropped === undefined && rec.finishNs === undefined) {
           rec.dropped = c.reason;
           this.open--;
@@ -492,7 +539,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
    * resumes, behind every PREEMPT in flight from earlier frames (its tiles may be theirs). Inside
    * one BATCH the board applies a PREEMPT before the placement after it, so no wait is needed there.
    */
-  private send(messages: CommandMessage[]): void {
+  private send(messages: DecisionMessage[]): void {
     for (const frame of packDecision(messages)) {
       const cmds = frame.type === "batch" ? frame.commands : [frame];
       const keys = new Set<OrderKey>();
@@ -588,6 +635,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       spanNs: Math.max(0, last - (this.firstNs === Infinity ? 0 : this.firstNs)),
       preemptions: this.preemptions,
       resizes: this.resizes,
+      ...(this.opts.modelVariants ? { modelVariants: true } : {}),
     };
   }
 }

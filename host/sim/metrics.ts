@@ -22,6 +22,9 @@
 //   decisionMicrosP50/P99  arrival -> its commands ready, in the core's time (queueing included)
 //   preemptions     tasks stopped for another (each PREEMPT command)
 //   resizes         pre-empted tasks resumed on another number of tiles (elastic pipelines)
+//   accuracyLoss    only with model variants on (host/core/variant-selector.ts): mean over
+//                   completed tasks of the accuracy their variant lost against full width, in
+//                   percentage points (0 when every task ran at full width)
 
 import type { RunLog, TaskRecord } from "./types.js";
 
@@ -39,9 +42,14 @@ export interface Metrics {
   decisionMicrosP99: number;
   preemptions: number;
   resizes: number;
+  /** Present only when model variants were on (not in METRIC_NAMES, so runs without variants keep their output). */
+  accuracyLoss?: number;
 }
 
-export const METRIC_NAMES: ReadonlyArray<keyof Metrics> = [
+/** Every metric a run always reports (accuracyLoss only with model variants). */
+export type MetricName = Exclude<keyof Metrics, "accuracyLoss">;
+
+export const METRIC_NAMES: ReadonlyArray<MetricName> = [
   "antt",
   "stp",
   "violationRate",
@@ -56,6 +64,11 @@ export const METRIC_NAMES: ReadonlyArray<keyof Metrics> = [
   "preemptions",
   "resizes",
 ];
+
+/** The metrics a run reported: METRIC_NAMES, and accuracyLoss when model variants were on. */
+export function reportedMetricNames(m: Metrics): Array<keyof Metrics> {
+  return m.accuracyLoss !== undefined ? [...METRIC_NAMES, "accuracyLoss"] : [...METRIC_NAMES];
+}
 
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
@@ -137,6 +150,7 @@ export function computeMetrics(log: RunLog, xrbenchEndNs?: number): Metrics {
     decisionMicrosP99: percentile(log.arrivalToCommandNs, 99) / 1000,
     preemptions: log.preemptions,
     resizes: log.resizes,
+    ...(log.modelVariants ? { accuracyLoss: done.length ? done.reduce((s, t) => s + (t.accuracyLoss ?? 0), 0) / done.length : 0 } : {}),
   };
 }
 
@@ -144,5 +158,8 @@ export function computeMetrics(log: RunLog, xrbenchEndNs?: number): Metrics {
 export function meanMetrics(runs: readonly Metrics[]): Metrics {
   const out = {} as Metrics;
   for (const k of METRIC_NAMES) out[k] = runs.length ? runs.reduce((s, m) => s + m[k], 0) / runs.length : 0;
+  if (runs.length && runs.every((m) => m.accuracyLoss !== undefined)) {
+    out.accuracyLoss = runs.reduce((s, m) => s + m.accuracyLoss!, 0) / runs.length;
+  }
   return out;
 }

@@ -16,6 +16,16 @@ import type { Target } from "../formats/graphs.js";
 import { tileCount } from "../formats/graphs.js";
 import type { RunLog, TaskArrival, TaskRecord } from "./types.js";
 import { commandLine, profileToJson, type TraceLine } from "../trace/ir.js";
+import { type VariantChoice, VariantSelector } from "../core/variant-selector.js";
+import type { TaskProfile } from "../../firmware-bridge/board/profile.js";
+
+/** Model variants on (host/core/variant-selector.ts): per model its width variants, and how a task runs at one. */
+export interface SimModelVariants {
+  /** Per model, its variants widest first (their core models are in SimOptions.models). */
+  choices: ReadonlyMap<string, readonly VariantChoice[]>;
+  /** The profile task `a` runs with at variant `c` (its own sample at that width). */
+  profileOf(a: TaskArrival, c: VariantChoice): TaskProfile;
+}
 
 export interface SimOptions {
   policy: PolicyName;
@@ -55,6 +65,8 @@ export interface SimOptions {
    * can re-execute it. The caller writes the header and end lines.
    */
   trace?: (line: TraceLine) => void;
+  /** Model variants: each task runs the variant VariantSelector picks at its arrival (the same step for every policy). */
+  modelVariants?: SimModelVariants;
 }
 
 type SimEvent = { kind: "arrival"; task: TaskArrival } | { kind: "deliver"; commands: Command[]; arrivals: number[] };
@@ -86,6 +98,7 @@ class Simulation {
   private coreFreeAt = 0;
   private first = Infinity;
   private last = 0;
+  private readonly selector?: VariantSelector;
 
   constructor(
     private readonly opts: SimOptions,
@@ -97,6 +110,7 @@ class Simulation {
       const r = this.records.get(a.id)!;
       return r.dropped ? "dropped" : r.finishNs === undefined ? "open" : "ended";
     });
+    if (opts.modelVariants) this.selector = new VariantSelector(opts.modelVariants.choices);
   }
 
   /** Runs until neither the board nor the queue has an event left; returns the run's log. */
@@ -152,6 +166,7 @@ class Simulation {
       return;
     }
     const rec = this.records.get(e.taskId)!;
+    this.selector?.ended(e.taskId);
     rec.finishNs = e.time;
     rec.energyPJ = e.energyPJ;
     this.settled(rec, e.time, e.time > rec.deadlineNs);
@@ -184,6 +199,7 @@ class Simulation {
     const rec = this.records.get(cmd.taskId);
     if (cmd.kind === "drop") {
       if (rec && !rec.dropped) {
+        this.selector?.ended(cmd.taskId);
         rec.dropped = cmd.reason;
         this.settled(rec, t, true);
         this.release(rec, t, true);
@@ -191,8 +207,9 @@ class Simulation {
     } else if (cmd.kind === "preempt") {
       if (rec) rec.preemptions++;
       this.log.preemptions++;
-    } else if (rec && notePlacement(rec, cmd, t)) {
-      this.log.resizes++;
+    } else {
+      this.selector?.started(cmd.taskId, t);
+      if (rec && notePlacement(rec, cmd, t)) this.log.resizes++;
     }
     this.machine.apply(cmd, t);
   }
@@ -225,12 +242,35 @@ class Simulation {
 
   /** A task the board raised: to the board model, and to the core once it is free. */
   private admit(a: TaskArrival, t: number): void {
-    this.machine.admit(a.id, a.profile);
+    // model variants: the variant is chosen as the task reaches the board; the board runs it and
+    // the core sees it as its own model (the record keeps the model's name: frames, scores)
+    const choice = this.selector?.choose(a, t);
+    const profile = choice && choice.width !== 1 ? this.opts.modelVariants!.profileOf(a, choice) : a.profile;
+    if (choice) {
+      const rec = this.records.get(a.id)!;
+      rec.width = choice.width;
+      rec.accuracyLoss = choice.lossPoints;
+    }
+    this.machine.admit(a.id, profile);
     this.opts.observe?.({ time: t, arrival: a });
-    this.opts.trace?.({ op: "arrive", t, task: a.id });
+    this.opts.trace?.({
+      op: "arrive",
+      t,
+      task: a.id,
+      ...(choice
+        ? {
+            variant: {
+              model: choice.model,
+              width: choice.width,
+              lossPoints: choice.lossPoints,
+              ...(choice.width !== 1 ? { profile: profileToJson(profile) } : {}),
+            },
+          }
+        : {}),
+    });
     const at = Math.max(t, this.coreFreeAt);
     this.arrivalTime.set(a.id, t);
-    this.decided(this.ctl.arrival(a, at), at, [a.id]);
+    this.decided(this.ctl.arrival(choice ? { ...a, model: choice.model } : a, at), at, [a.id]);
   }
 
   /** A frame ended: its held children run, or are dropped with it. */
@@ -261,6 +301,7 @@ class Simulation {
     }
     this.log.tasks = [...this.records.values()];
     this.log.energyPJ = this.machine.totalEnergyPJ;
+    if (this.opts.modelVariants) this.log.modelVariants = true;
     this.log.spanNs = Math.max(0, this.last - (this.first === Infinity ? 0 : this.first));
     return this.log;
   }

@@ -30,6 +30,9 @@ export interface TaskRecord {
   preemptions: number;
   /** Tiles of its latest placement (0: the whole array, layer-temporal). */
   tiles?: number;
+  /** Model variants on: the width it ran at, and the accuracy that cost against full width (points). */
+  width?: number;
+  accuracyLoss?: number;
 }
 
 export interface RunLog {
@@ -46,4 +49,6 @@ export interface RunLog {
   preemptions: number;
   /** Pre-empted tasks resumed on another number of tiles (notePlacement). */
   resizes: number;
+  /** Model variants were on: the metrics include accuracyLoss. */
+  modelVariants?: boolean;
 }

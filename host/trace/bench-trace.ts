@@ -17,6 +17,8 @@ export interface BenchTraceRun {
   decisionTime?: "work" | "measured";
   /** Present when the run is XRBench's own (the xrbench policy on an XRBench scenario): scored up to its last event. */
   xrbench?: { networks: XrbenchNetwork[]; durationMs: number };
+  /** Model variants were on. */
+  modelVariants?: boolean;
 }
 
 export function benchTraceHeader(r: BenchTraceRun): HeaderLine {
@@ -34,6 +36,7 @@ export function benchTraceHeader(r: BenchTraceRun): HeaderLine {
     tiles: tileCount(r.board),
     nsPerWork: r.nsPerWork,
     decisionTime: r.decisionTime ?? "work",
+    ...(r.modelVariants ? { modelVariants: true as const } : {}),
     ...(r.xrbench
       ? {
           xrbench: { lastFrameNs: xrbenchLastFrameNs(r.xrbench.networks, r.xrbench.durationMs), tickNs: xrbenchTickNs(r.xrbench.networks) },

@@ -36,6 +36,8 @@ export interface HeaderLine {
   decisionTime?: "work" | "measured";
   /** XRBench's own run is scored up to its last event (host/workloads/xrbench-run.ts xrbenchEndAt). */
   xrbench?: { lastFrameNs: number; tickNs: number };
+  /** Model variants were on: arrive lines may carry the variant a task ran, the metrics accuracyLoss. */
+  modelVariants?: true;
 }
 
 /** A task of the run, declared once before any line refers to it; declaration order is the metrics' task order. */
@@ -66,6 +68,11 @@ export interface ArriveLine {
   op: "arrive";
   t: number;
   task: number;
+  /**
+   * Model variants on: the variant chosen for the task at its arrival (host/core/variant-selector.ts),
+   * the accuracy it costs (points) and, below full width, how this sample runs at that width.
+   */
+  variant?: { model: string; width: number; lossPoints: number; profile?: TaskProfileJson };
 }
 
 /** One call into the core at `t`: its work, wall time, and when its commands reach the board. */

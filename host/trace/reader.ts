@@ -41,9 +41,16 @@ const HeaderSchema = z.strictObject({
   nsPerWork: z.number().optional(),
   decisionTime: z.enum(["work", "measured"]).optional(),
   xrbench: z.strictObject({ lastFrameNs: z.number(), tickNs: z.number().positive() }).optional(),
+  modelVariants: z.literal(true).optional(),
 });
 
 const metricsShape = Object.fromEntries(METRIC_NAMES.map((k) => [k, z.number()])) as Record<(typeof METRIC_NAMES)[number], z.ZodNumber>;
+
+const ProfileSchema = z.strictObject({
+  layerNs: numbers,
+  layerEnergyPJ: numbers,
+  pipelines: z.record(z.string().regex(/^\d+$/), PipelineSchema),
+});
 
 const LineSchema = z.discriminatedUnion("op", [
   z.strictObject({
@@ -57,11 +64,16 @@ const LineSchema = z.discriminatedUnion("op", [
     after: z.strictObject({ model: z.string(), frame: id }).optional(),
     isolatedNs: z.number(),
     isolatedEnergyPJ: z.number(),
-    profile: z
-      .strictObject({ layerNs: numbers, layerEnergyPJ: numbers, pipelines: z.record(z.string().regex(/^\d+$/), PipelineSchema) })
+    profile: ProfileSchema.optional(),
+  }),
+  z.strictObject({
+    op: z.literal("arrive"),
+    t: time,
+    task: id,
+    variant: z
+      .strictObject({ model: z.string(), width: z.number().gt(0).max(1), lossPoints: z.number(), profile: ProfileSchema.optional() })
       .optional(),
   }),
-  z.strictObject({ op: z.literal("arrive"), t: time, task: id }),
   z.strictObject({ op: z.literal("decide"), t: time, ready: time, work: z.number(), micros: z.number(), answers: z.array(id) }),
   z.strictObject({ op: z.enum(["place", "resume"]), t: time, epoch: id, task: id, stages: int, tiles: z.array(id) }),
   z.strictObject({ op: z.literal("preempt"), t: time, epoch: id, task: id }),
@@ -77,7 +89,11 @@ const LineSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("telemetry"), t: time, energyPJ: z.number() }),
   z.strictObject({ op: z.literal("hello"), t: time, board: z.string(), width: int, height: int }),
   z.strictObject({ op: z.literal("skip"), t: time, task: id, reason: z.literal("dependency") }),
-  z.strictObject({ op: z.literal("end"), metrics: z.strictObject(metricsShape), hostArrivalToCommandNs: numbers.optional() }),
+  z.strictObject({
+    op: z.literal("end"),
+    metrics: z.strictObject({ ...metricsShape, accuracyLoss: z.number().optional() }),
+    hostArrivalToCommandNs: numbers.optional(),
+  }),
 ]);
 
 const OPS = ["task", "arrive", "decide", "place", "resume", "preempt", "drop", "stage", "done", "telemetry", "hello", "skip", "end"];
@@ -159,6 +175,11 @@ export function parseTrace(text: string, file = "<trace>"): Trace {
     } else if ("task" in line && !declared.has(line.task)) {
       throw new InputError(`task ${line.task} is not declared by an earlier task line`, { ...where, field: "task" });
     }
+    if (line.op === "arrive" && line.variant && line.variant.width !== 1 && header.clock === "virtual" && !line.variant.profile)
+      throw new InputError(`task ${line.task} runs a model variant without its profile: a simulated trace must say how it runs`, {
+        ...where,
+        field: "variant.profile",
+      });
     if (line.op === "decide") {
       const k = line.answers.findIndex((a) => !declared.has(a));
       if (k >= 0)

@@ -12,7 +12,7 @@
 // as host/runtime/host-runtime.ts builds them.
 
 import { SpatialMachine, TemporalMachine, type BoardEvent, type Machine } from "../../firmware-bridge/board/machine.js";
-import { computeMetrics, METRIC_NAMES, type Metrics } from "../sim/metrics.js";
+import { computeMetrics, reportedMetricNames, type Metrics } from "../sim/metrics.js";
 import { emptyRunLog, notePlacement, recordOf } from "../sim/records.js";
 import type { RunLog, TaskRecord } from "../sim/types.js";
 import { xrbenchEndAt } from "../workloads/xrbench-run.js";
@@ -56,7 +56,8 @@ export function replayTrace(trace: Trace): ReplayResult {
     trace.header.xrbench ? xrbenchEndAt(trace.header.xrbench.lastFrameNs, trace.header.xrbench.tickNs, out.log) : undefined,
   );
   const recorded = trace.end.metrics;
-  const differ = METRIC_NAMES.filter((k) => !Object.is(metrics[k], recorded[k]));
+  const names = new Set([...reportedMetricNames(recorded), ...reportedMetricNames(metrics)]);
+  const differ = [...names].filter((k) => !Object.is(metrics[k], recorded[k]));
   const model = trace.header.clock === "board" ? checkAgainstModel(trace) : undefined;
   return { metrics, log: out.log, recorded, differ, commands: out.commands, boardEvents: out.boardEvents, ...(model ? { model } : {}) };
 }
@@ -126,10 +127,13 @@ function replayOnModel(trace: Trace): Replayed {
         // the simulator takes every arrival off its queue at its time, held or not
         last = Math.max(last, l.arrivalNs);
         break;
-      case "arrive":
-        machine.admit(l.task, profileFromJson(tasks.get(l.task)!.profile!));
+      case "arrive": {
+        const v = l.variant;
+        if (v) noteVariant(records.get(l.task)!, v);
+        machine.admit(l.task, profileFromJson(v?.profile ?? tasks.get(l.task)!.profile!));
         admittedAt.set(l.task, l.t);
         break;
+      }
       case "decide":
         log.decisionWork.push(l.work);
         log.decisionWallMicros.push(l.micros);
@@ -179,8 +183,15 @@ function replayOnModel(trace: Trace): Replayed {
   }
   log.tasks = [...records.values()];
   log.energyPJ = machine.totalEnergyPJ;
+  if (trace.header.modelVariants) log.modelVariants = true;
   log.spanNs = Math.max(0, last - (first === Infinity ? 0 : first));
   return { log, commands, boardEvents };
+}
+
+/** The model variant a task ran (arrive line): its width and the accuracy it cost, as the simulator notes them. */
+function noteVariant(rec: TaskRecord, v: { width: number; lossPoints: number }): void {
+  rec.width = v.width;
+  rec.accuracyLoss = v.lossPoints;
 }
 
 /** A command's effect on the records: as the simulator (and the runtime) note it. */
@@ -216,6 +227,7 @@ function replayBoardTimes(trace: Trace): Replayed {
         session = true;
         break;
       case "arrive":
+        if (l.variant) noteVariant(records.get(l.task)!, l.variant);
         firstNs = Math.min(firstNs, records.get(l.task)!.arrivalNs);
         // the runtime's clock moves only with a controller (a session) to hand the event to
         if (session) lastNs = Math.max(lastNs, l.t);
@@ -253,6 +265,7 @@ function replayBoardTimes(trace: Trace): Replayed {
   }
   log.tasks = [...records.values()];
   log.arrivalToCommandNs = trace.end.hostArrivalToCommandNs ?? [];
+  if (trace.header.modelVariants) log.modelVariants = true;
   // as HostRuntime.runLog: the latest event the controller saw, or a later reported finish
   let last = Math.max(lastNs, firstNs === Infinity ? 0 : firstNs);
   for (const t of log.tasks) if (t.finishNs !== undefined && t.finishNs > last) last = t.finishNs;

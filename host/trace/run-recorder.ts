@@ -14,6 +14,7 @@ import type { HostRuntimeEvents, RuntimeSummary } from "../runtime/host-runtime.
 import { TraceWriter } from "./writer.js";
 import { type TaskLine, TRACE_FORMAT, TRACE_VERSION, type TraceLine, commandLine, profileToJson } from "./ir.js";
 import type { TaskProfile } from "../../firmware-bridge/board/profile.js";
+import { variantModelName } from "../workloads/model-variants.js";
 
 export interface RunTraceSource extends Pick<EventEmitter<HostRuntimeEvents>, "on"> {
   readonly summary: RuntimeSummary;
@@ -27,6 +28,8 @@ export interface RunTraceInfo {
   mesh: { width: number; height: number };
   /** How each scenario task runs on the board (its profile goes in its task line, so a replay can run the model). */
   profiles?: ReadonlyMap<number, TaskProfile>;
+  /** Model variants were on: arrive lines carry each task's width, the header says so. */
+  modelVariants?: boolean;
 }
 
 function taskLine(r: Readonly<TaskRecord>, profile?: TaskProfile): TaskLine {
@@ -60,7 +63,11 @@ export class RunTraceRecorder {
       // the runtime made the record (with its isolated references) just before it said so
       const rec = this.runtime.summary.records.get(e.arrival.id);
       if (!rec) return;
-      this.body.push(taskLine(rec, this.info.profiles?.get(rec.id)), { op: "arrive", t, task: rec.id });
+      const variant =
+        rec.width !== undefined
+          ? { variant: { model: variantModelName(rec.model, rec.width), width: rec.width, lossPoints: rec.accuracyLoss ?? 0 } }
+          : {};
+      this.body.push(taskLine(rec, this.info.profiles?.get(rec.id)), { op: "arrive", t, task: rec.id, ...variant });
     } else if ("decision" in e) {
       // commands go out within the same frame handler: ready when decided
       this.body.push({ op: "decide", t, ready: t, work: e.decision.work, micros: e.decision.micros, answers: [] });
@@ -104,6 +111,7 @@ export class RunTraceRecorder {
       board,
       machine: SPATIAL_POLICIES.has(this.info.policy) ? "spatial" : "temporal",
       tiles: tileCount(board),
+      ...(this.info.modelVariants ? { modelVariants: true as const } : {}),
     });
     for (const l of this.body) w.push(l);
     for (const r of skipped) {

@@ -14,6 +14,8 @@ export interface ModelSpec {
   edges?: Array<[number, number]>;
   /** Mean activation sparsity of its layers, 0..1 (default DEFAULT_SPARSITY). */
   sparsity?: number;
+  /** Its model variants (width variants, model-variants.ts), widest first; used when a run turns variants on. */
+  variants?: Array<{ width: number; accuracy: number }>;
 }
 
 /** Mean activation sparsity of a ReLU CNN when a model does not say (Dysta's benchmark sees 30-70%). */

@@ -33,6 +33,8 @@ import {
 import { type SpecSource, streamArrivals } from "./arrival-stream.js";
 import { type ModelRef, configOverrides, modelFromDoc, readScenarioDoc, toTraceDoc, type TraceDoc } from "./trace.js";
 import { hashString } from "./sparsity.js";
+import { type ModelVariantTable, modelVariantTable } from "./variant-table.js";
+import { checkVariantDefs } from "./model-variants.js";
 
 /** The project's own copy of the XRBench scenarios (MIT, see data/xrbench/LICENSE). */
 export const PROJECT_XRBENCH_DIR = fileURLToPath(new URL("../../data/xrbench/", import.meta.url));
@@ -63,6 +65,11 @@ export interface ScenarioOptions {
   stageCounts?: readonly number[];
   /** Lane counts a stage may be split over (default profiles.ts DEFAULT_LANE_COUNTS; [1]: no layer split). */
   laneCounts?: readonly number[];
+  /**
+   * Model variants on: every model's width variants (its own list, else model-variants.ts
+   * DEFAULT_MODEL_VARIANTS) join the model table, and `modelVariants` says how to run each.
+   */
+  modelVariants?: boolean;
 }
 
 export interface Scenario {
@@ -91,6 +98,8 @@ export interface Scenario {
   stream(windowMs: number): Iterable<WorkloadArrival>;
   /** An XRBench scenario's networks and run length: what the xrbench policy's rules need (xrbench-run.ts). */
   xrbench?: { networks: XrbenchNetwork[]; durationMs: number };
+  /** With ScenarioOptions.modelVariants: each model's width variants (their entries are in `models` too). */
+  modelVariants?: ModelVariantTable;
 }
 
 /** The cost-model configuration for a board: its mesh (a non-mesh target counts as a 1 x n row). */
@@ -206,7 +215,9 @@ function resolveModel(ref: ModelRef, file: string | undefined, field: string): M
         field,
       });
     }
-    return typeof ref !== "string" && ref.sparsity !== undefined ? { ...known, sparsity: ref.sparsity } : known;
+    if (typeof ref === "string") return known;
+    const out = ref.sparsity !== undefined ? { ...known, sparsity: ref.sparsity } : known;
+    return ref.variants ? { ...out, variants: checkVariantDefs(ref.variants, { file, field }) } : out;
   }
   return modelFromDoc({ ...ref, layers: ref.layers }, file, field);
 }
@@ -253,10 +264,13 @@ function build(
   const config = configForBoard(opts.board, overrides);
   const compiled = compileAll(specs, config, opts.board, stageCounts, opts.laneCounts);
   const arrivals = materialize(makeArrivals(compiled), compiled);
+  const modelVariants = opts.modelVariants
+    ? modelVariantTable(specs, compiled, (vs) => compileAll(vs, config, opts.board, stageCounts, opts.laneCounts))
+    : undefined;
   return {
     name,
     source,
-    models: [...compiled.values()].map((c) => c.entry),
+    models: [...compiled.values()].map((c) => c.entry).concat(modelVariants ? modelVariants.entries : []),
     arrivals,
     stream: (windowMs) =>
       generator ? streamArrivals(generator(compiled), compiled, windowMs * 1e6) : arrivals.filter((a) => a.arrivalNs < windowMs * 1e6),
@@ -266,6 +280,7 @@ function build(
     traceBoard,
     configOverrides: overrides,
     stageCounts,
+    ...(modelVariants ? { modelVariants } : {}),
   };
 }
 

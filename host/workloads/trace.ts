@@ -12,6 +12,7 @@ import { type Target, parseTarget } from "../formats/graphs.js";
 import { type AcceleratorConfig, defaultConfig } from "../../firmware-bridge/accelerator/constants.js";
 import { type Layer, LAYER_KINDS } from "../../firmware-bridge/accelerator/cost.js";
 import { type ModelSpec, checkModel } from "./dag.js";
+import { checkVariantDefs } from "./model-variants.js";
 import type { WorkloadArrival } from "./arrivals.js";
 
 const posInt = z.number().int("expected an integer").min(1, "expected a positive integer");
@@ -46,6 +47,16 @@ export const ModelSchema = z.union([
       .optional(),
     edges: z.array(z.tuple([index, index])).optional(),
     sparsity: z.number().min(0).lt(1, "sparsity must be below 1").optional(),
+    /** Model variants (width variants, host/workloads/model-variants.ts): used when the run turns variants on. */
+    variants: z
+      .array(
+        z.strictObject({
+          width: z.number().gt(0, "width must be > 0").max(1, "width must be at most 1"),
+          accuracy: z.number().min(0, "accuracy must be in [0, 1]").max(1, "accuracy must be in [0, 1]"),
+        }),
+      )
+      .min(1, "a variants list needs at least the model itself (width 1)")
+      .optional(),
   }),
 ]);
 
@@ -230,12 +241,18 @@ export function modelFromDoc(m: Exclude<ModelRef, string> & { layers: LayerDoc[]
   const spec: ModelSpec = { name: m.name, layers: m.layers.map(layerFromDoc) };
   if (m.edges) spec.edges = m.edges.map(([a, b]) => [a, b]);
   if (m.sparsity !== undefined) spec.sparsity = m.sparsity;
+  if (m.variants) spec.variants = checkVariantDefs(m.variants, { file, field });
   return checkModel(spec, { file, field });
 }
 
 /** The JSON form of a model: its name when the pool has it unchanged, else its layers (and edges). */
 export function modelToDoc(spec: ModelSpec, pool: ReadonlyMap<string, ModelSpec>): ModelRef {
   const known = pool.get(spec.name);
+  if (known && sameLayers(known, spec) && spec.variants) {
+    const out: Exclude<ModelRef, string> = { name: spec.name, variants: spec.variants.map((v) => ({ ...v })) };
+    if (spec.sparsity !== undefined && spec.sparsity !== known.sparsity) out.sparsity = spec.sparsity;
+    return out;
+  }
   if (known && sameLayers(known, spec)) {
     return spec.sparsity !== undefined && spec.sparsity !== known.sparsity ? { name: spec.name, sparsity: spec.sparsity } : spec.name;
   }
@@ -252,6 +269,7 @@ export function modelToDoc(spec: ModelSpec, pool: ReadonlyMap<string, ModelSpec>
   };
   if (spec.edges) out.edges = spec.edges.map(([a, b]) => [a, b]);
   if (spec.sparsity !== undefined) out.sparsity = spec.sparsity;
+  if (spec.variants) out.variants = spec.variants.map((v) => ({ ...v }));
   return out;
 }
 

@@ -30,12 +30,13 @@ const drop = fc.record({
   taskId: u32,
   reason: fc.constantFrom(...(Object.keys(DROP_REASON_CODES) as DropReason[])),
 });
+const variant = fc.record({ type: fc.constant("variant" as const), taskId: u32, modelId: u16 });
 const placement = fc.record({ type: fc.constantFrom("schedule" as const, "resume" as const), epoch: u32, taskId: u32, tiles });
 /** A BATCH that fits MAX_PAYLOAD: up to 3 full placements, or up to 40 short commands (10 bytes each at most). */
 const batch = fc
   .oneof(
-    fc.array(fc.oneof(placement, preempt, drop), { minLength: 1, maxLength: 3 }),
-    fc.array(fc.oneof(preempt, drop), { minLength: 1, maxLength: 40 }),
+    fc.array(fc.oneof(placement, preempt, drop, variant), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.oneof(preempt, drop, variant), { minLength: 1, maxLength: 40 }),
   )
   .map((commands) => ({ type: "batch" as const, commands }));
 
@@ -69,6 +70,7 @@ export const message: fc.Arbitrary<Message> = fc.oneof(
   preempt,
   drop,
   batch,
+  variant,
   fc.record({ type: fc.constant("ack" as const), ackedSeq: u16, epoch: u32 }),
   fc.record({
     type: fc.constant("nack" as const),

@@ -52,7 +52,11 @@ describe("packDecision", () => {
         for (let i = 1; i < frames.length; i++) {
           const joined = [...flat([frames[i - 1]!]), ...flat([frames[i]!])];
           const size =
-            1 + joined.reduce((n, c) => n + 1 + (c.type === "preempt" ? 8 : 9 + 2 * (c.type === "drop" ? 0 : c.tiles.length)), 0);
+            1 +
+            joined.reduce(
+              (n, c) => n + 1 + (c.type === "preempt" ? 8 : c.type === "variant" ? 6 : 9 + 2 * (c.type === "drop" ? 0 : c.tiles.length)),
+              0,
+            );
           expect(size > MAX_PAYLOAD || joined.length > MAX_BATCH).toBe(true);
         }
       }),

@@ -236,7 +236,7 @@ describe("commandEpoch (the board's ACK epoch, read before decoding)", () => {
           m.type === "schedule" || m.type === "resume" || m.type === "preempt" || m.type === "drop"
             ? m.epoch
             : m.type === "batch"
-              ? Math.max(...m.commands.map((c) => c.epoch))
+              ? Math.max(0, ...m.commands.map((c) => (c.type === "variant" ? 0 : c.epoch)))
               : 0;
         expect(commandEpoch(frame)).toBe(expected);
       }),
