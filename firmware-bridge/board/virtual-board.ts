@@ -23,6 +23,8 @@ import {
   HELLO_FLAGS,
   MAX_ERROR_TEXT,
   MAX_STEPS,
+  MSG,
+  HEADER_SIZE,
   commandEpoch,
   isBoardId,
   NO_FRAME,
@@ -122,6 +124,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     tasksUnclaimed: 0,
     commandsApplied: 0,
     staleCommands: 0,
+    fencedFrames: 0,
     unknownCommands: 0,
     badCommands: 0,
     errorsSent: 0,
@@ -143,6 +146,10 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private handshakeSinceMs = 0;
   private establishedAtMs = 0;
   private rxEpoch = 0;
+  /** fenceEpochs: the current owner's lowest epoch (from the ACK that established the session). */
+  private floor = 0;
+  /** The epoch of the last ACK heard during the handshake: the floor once that ACK establishes the session. */
+  private handshakeAckEpoch = 0;
   private rejectedAtSession = 0;
   private heartbeatCounter = 0;
   private readonly preSession: Message[] = [];
@@ -459,6 +466,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private onEstablished(): void {
     this.sessionUp = true;
+    this.floor = this.handshakeAckEpoch;
     this.establishedAtMs = performance.now();
     this.stats_.sessionsUp++;
     const now = this.clock.nowNs();
@@ -536,6 +544,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       send: (frame, type) => t.send(frame, type),
       onFrame: (handler) =>
         t.onFrame((frame, type) => {
+          if (this.opts.fenceEpochs && this.fenced(frame)) return;
           this.rxEpoch = commandEpoch(frame);
           handler(frame, type);
         }),
@@ -545,6 +554,30 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       },
       describe: t.describe,
     };
+  }
+
+  /**
+   * fenceEpochs: is this frame a displaced owner's? Commands before the session is established,
+   * and commands and ACKs with an epoch below the owner's floor (serial number arithmetic,
+   * RFC 1982: epochs may wrap). Read from the raw frame, before the endpoint de-duplicates by seq.
+   */
+  private fenced(frame: Uint8Array): boolean {
+    const code = frame[1];
+    const command = code !== undefined && ((code >= MSG.schedule && code <= MSG.drop) || code === MSG.batch);
+    const ack = code === MSG.ack && frame.length >= HEADER_SIZE + 6;
+    if (!command && !ack) return false;
+    const epoch = ack
+      ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(HEADER_SIZE + 2, true)
+      : commandEpoch(frame);
+    if (!this.sessionUp) {
+      if (ack) {
+        this.handshakeAckEpoch = epoch;
+        return false;
+      }
+    } else if (((epoch - this.floor) | 0) >= 0) return false;
+    if (this.stats_.fencedFrames++ === 0)
+      this.log(`refused a ${ack ? "ACK" : "command"} of epoch ${epoch}: below the owner's ${this.floor} (fenceEpochs)`);
+    return true;
   }
 
   private onMessage(m: Message): void {
@@ -581,6 +614,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const t = this.tasks.get(m.taskId);
       if (t && !t.acked) {
         t.acked = true;
+        if (t.status === "done" || t.status === "dropped") this.shed(t);
         for (const e of t.buffer.splice(0)) this.endpoint.send(e);
       }
     }
@@ -808,11 +842,15 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     if (reason !== undefined) t.dropReason = reason;
     this.live.delete(t.id);
     // an ended task is never raised or admitted again: its profile (the bulk of its memory) can go
-    // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs
-    if (!t.external) {
-      t.arrival = undefined;
-      t.profile = ENDED;
-    }
+    // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs.
+    // Not before the host ACKed its ARRIVAL: a new session announces it again (newSession), from `arrival`
+    if (t.acked) this.shed(t);
+  }
+
+  private shed(t: TaskState): void {
+    if (t.external) return;
+    t.arrival = undefined;
+    t.profile = ENDED;
   }
 
   private onMachineEvent(e: BoardEvent): void {

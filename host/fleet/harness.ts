@@ -242,6 +242,8 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
         scenario,
         timeScale: opts.timeScale,
         resyncOnNewSession: true,
+        // the hosts' epochs come from the leases' fencing tokens (lease.ts): a displaced owner's are refused
+        fenceEpochs: true,
       });
       const t: BoardTally = { id, board, transport, deadlines: new Map(), late: 0, sessionsAt: [] };
       board.on("arrival", (a) => t.deadlines.set(a.taskId, a.deadlineNs));

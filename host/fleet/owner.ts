@@ -109,7 +109,7 @@ export class FleetHost {
     h.stopFollow.push(
       await retried(() =>
         owners.follow((key, lease) => {
-          if (lease) h.lastHolder.set(key, lease.holder);
+          if (lease?.holder) h.lastHolder.set(key, lease.holder);
         }),
       ),
     );
@@ -152,7 +152,7 @@ export class FleetHost {
     if (now - this.lastRenew >= this.leaseMs / 3) {
       this.lastRenew = now;
       if ((await this.hosts.renew(this.opts.hostId)) === "lost") await this.hosts.claim(this.opts.hostId);
-      const renewals = [...this.sessions.keys()].map(async (b) => [b, await this.owners.renew(b)] as const);
+      const renewals = [...this.sessions].map(async ([b, s]) => [b, await this.owners.renew(b, s.runtime.currentEpoch)] as const);
       for (const [board, r] of await Promise.all(renewals)) {
         if (r === "lost") await this.drop(board, "lease lost");
         else this.bucketDown = r === "unavailable";
@@ -195,6 +195,7 @@ export class FleetHost {
           models: this.opts.models,
           seed: this.opts.seed,
           subscribeQos: this.opts.subscribeQos,
+          epochBase: this.owners.current(board)?.base ?? 1,
         });
         s.runtime.on("session", () => this.note({ kind: "session", board, host: this.opts.hostId, at: Date.now() }));
         // another host made a new session with the board: ours is over, whatever the bucket says yet
@@ -213,7 +214,7 @@ export class FleetHost {
     this.pastLatencyNs.push(...s.runtime.summary.arrivalToCommandNs);
     // the session ends before the lease: two hosts never talk to one board at once
     await s.close();
-    if (release) await this.owners.release(board);
+    if (release) await this.owners.release(board, s.runtime.currentEpoch);
     this.releases++;
     this.note({ kind: "release", board, host: this.opts.hostId, at: Date.now(), why });
   }

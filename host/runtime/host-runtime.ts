@@ -50,6 +50,13 @@ export interface HostRuntimeOptions {
    * being ignored as already known. Default false.
    */
   resyncOpenTasks?: boolean;
+  /**
+   * Fleet fencing (host/fleet/lease.ts): called at each new session with the highest epoch used so
+   * far; the value returned is added to every command epoch of the session (and is the HELLO's ACK
+   * epoch), so a board that refuses epochs below it refuses a displaced owner's commands. Default:
+   * none (epochs as the core makes them).
+   */
+  sessionEpoch?: (lastEpoch: number) => number;
 }
 
 /** What became of the external arrivals feed's messages. */
@@ -131,6 +138,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private readonly modelByName: ReadonlyMap<string, ModelEntry>;
   private requestTimer?: NodeJS.Timeout;
   private epoch = 0;
+  /** Added to the core's epochs in this session (sessionEpoch; 0 without it). */
+  private epochBase = 0;
   private readonly externalLimit: ArrivalRateLimit;
   readonly external: ExternalArrivalStats = { accepted: 0, invalid: 0, rateLimited: 0, early: 0 };
   private refused?: string;
@@ -316,6 +325,11 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     // a new session: the board aborted whatever it held (its tiles are all free); the tasks still
     // open are re-issued or dropped below (recovery.ts), never left open
     this.sessions++;
+    if (this.opts.sessionEpoch) {
+      // before the endpoint ACKs this HELLO: the ACK carries the new base
+      this.epochBase = this.opts.sessionEpoch(this.epoch);
+      this.epoch = Math.max(this.epoch, this.epochBase);
+    }
     this.hello = m;
     this.live = true;
     if (this.opts.resyncOpenTasks) {
@@ -468,7 +482,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.decisionWallMicros.push(micros);
     if (this.watched) this.emit("event", { time, decision: { micros, work } });
     const messages: CommandMessage[] = [];
-    for (const c of commands) {
+    for (const made of commands) {
+      const c = this.epochBase === 0 ? made : { ...made, epoch: made.epoch + this.epochBase };
       this.epoch = Math.max(this.epoch, c.epoch);
       const rec = this.records.get(c.taskId);
       if (c.kind === "drop") {
