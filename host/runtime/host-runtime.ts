@@ -16,6 +16,8 @@ import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import {
   type Command,
   type CommandMessage,
+  DROP_REASON_CODES,
+  type DropReason,
   type Message,
   type MessageOf,
   NO_FRAME,
@@ -415,7 +417,12 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     const ctl = this.controller;
     const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
     const again = this.reannounced.delete(m.taskId); // open before a new session, announced again (resyncOpenTasks)
-    if (this.records.has(m.taskId) && !again) return; // the same task reported twice (feed and board)
+    if (this.records.has(m.taskId) && !again) {
+      // the same task reported twice (feed and board); or, in a fleet (resyncOpenTasks), the board
+      // announces again a task this host dropped in the old session: the DROP was lost with it
+      if (this.opts.resyncOpenTasks) this.dropAgain(m.taskId);
+      return;
+    }
     const ref = this.opts.reference?.get(m.taskId);
     const entry = this.modelByName.get(model);
     if (!again) {
@@ -444,6 +451,16 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     const d = ctl.arrival(task, this.now(m.arrivalNs));
     this.deliver(d.commands, d.work, d.micros, m.arrivalNs);
     this.arrivalToCommandNs.push(Number(process.hrtime.bigint() - receivedNs));
+  }
+
+  /** A task dropped here that the board still holds (resyncOpenTasks): the same DROP once more. */
+  private dropAgain(taskId: number): void {
+    const rec = this.records.get(taskId)!;
+    if (rec.dropped === undefined || rec.finishNs !== undefined || !this.controller) return;
+    const reason: DropReason = rec.dropped in DROP_REASON_CODES ? (rec.dropped as DropReason) : "deadline";
+    const c: Command = { kind: "drop", epoch: this.epoch, taskId, reason };
+    if (this.watched) this.emit("event", { time: this.lastNs, command: c });
+    this.opts.endpoint.send(commandToMessage(c), taskId);
   }
 
   private onStageDone(m: MessageOf<"stage_done">): void {
