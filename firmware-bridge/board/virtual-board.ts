@@ -62,6 +62,11 @@ interface TaskState {
   dropReason?: string;
   /** Board time its TASK_DONE happened (also after a DROP that did not stop it). */
   doneNs?: number;
+  /**
+   * Fleet (resyncOnNewSession), external tasks: the ARRIVAL a new owner is told, which never heard
+   * the feed message (it was published while the board had no owner, or before the owner subscribed).
+   */
+  announce?: Arrival;
   /** The host ACKed its ARRIVAL (external tasks: always), so its events may go out. */
   acked: boolean;
   buffer: Message[];
@@ -439,7 +444,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const kept: TaskState[] = [];
     for (const id of this.live) {
       const t = this.tasks.get(id)!;
-      if (t.external || !t.arrival) continue; // an external task's arrival lives in the feed, not here
+      if (!t.arrival && !t.announce) continue;
       t.acked = false;
       t.buffer.length = 0;
       kept.push(t);
@@ -450,9 +455,13 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   /** Back into `live`, its ARRIVAL queued behind the new HELLO (sent once that is ACKed). */
   private reannounce(t: TaskState): void {
+    this.live.add(t.id);
+    if (t.announce) {
+      this.preSession.push(t.announce);
+      return;
+    }
     const a = t.arrival!;
     const origin = this.origin ?? 0;
-    this.live.add(t.id);
     this.preSession.push({
       type: "arrival",
       taskId: t.id,
@@ -806,6 +815,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   private arrivalMessage(t: TaskState): Arrival {
+    if (!t.arrival && t.announce) return t.announce;
     const a = t.arrival!;
     const origin = this.origin ?? 0;
     return {
@@ -931,6 +941,24 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.stats_.externalTasks++;
     this.machine?.admit(id, profile);
     const now = this.clock.nowNs();
+    if (this.opts.resyncOnNewSession) {
+      // a fleet board keeps the feed's task for whichever host owns it next (it may have none now):
+      // announced after the next HELLO, or after this one when no owner has ACKed it yet. Times and
+      // defaults as the host runtime reads the feed (priority 1, deadline 100 ms after now)
+      t.announce = {
+        type: "arrival",
+        taskId: id,
+        modelId: this.modelIndex.get(o.model)!,
+        priority: o.priority ?? 1,
+        frame: NO_FRAME,
+        arrivalNs: Math.round(now),
+        deadlineNs: Math.round(now + (o.deadlineMs ?? 100) * 1e6),
+      };
+      if (!this.sessionUp) {
+        t.acked = false;
+        this.preSession.push(t.announce);
+      }
+    }
     this.advance(now);
     for (const cmd of this.held.take(id)) {
       if (t.status === "live") this.apply(t, cmd, now);

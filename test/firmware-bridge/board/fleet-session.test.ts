@@ -108,4 +108,58 @@ describe("fleet board sessions", () => {
     expect(board.stats.fencedFrames).toBe(4);
     expect(board.stats.badCommands).toBe(0);
   });
+
+  it("keeps a feed arrival published while it had no owner and announces it to the next owner, once", async () => {
+    const r = rig(
+      {
+        scenario: tinyScenario([{ id: 1, model: "small", t: 300e6 }]),
+        timeScale: 1,
+        retryMs: 5000,
+        resyncOnNewSession: true,
+        helloRequestGraceMs: 0,
+      },
+      { externalFeed: true },
+    );
+    board = r.board;
+    board.start();
+    await sessionsUp(board, 1);
+    // the owner has died (it hears nothing more); a service publishes task 500 on the feed
+    r.external({ id: 500, model: "small", priority: 9, deadlineMs: 50 });
+    await expect.poll(() => board!.stats.externalTasks).toBe(1);
+    // the next owner asks for a session: task 500 is announced to it, with the feed's priority and deadline
+    const before = r.host.tap.received.length;
+    r.host.ep.send({ type: "hello_request" });
+    await sessionsUp(board, 2);
+    const a = await r.host.waitFor("arrival", (m) => m.taskId === 500);
+    expect(a).toMatchObject({ priority: 9, modelId: 0 });
+    expect(a.deadlineNs - a.arrivalNs).toBe(50e6);
+    r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 500, tiles: [] });
+    await r.host.waitFor("task_done", (m) => m.taskId === 500);
+    await r.host.waitFor("arrival", (m) => m.taskId === 1);
+    r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 1, tiles: [] });
+    await r.host.waitFor("task_done", (m) => m.taskId === 1);
+    await board.finished;
+    const announced = r.host.tap.received.slice(before).filter((x) => x.message.type === "arrival" && x.message.taskId === 500);
+    expect(announced).toHaveLength(1);
+    expect(board.stats).toMatchObject({ tasksDone: 2, tasksAborted: 0, tasksUnclaimed: 0 });
+  });
+
+  it("announces a feed arrival that came during the handshake in the session it opens", async () => {
+    const r = rig(
+      { scenario: tinyScenario([{ id: 1, model: "small", t: 300e6 }]), timeScale: 1, resyncOnNewSession: true },
+      { externalFeed: true },
+    );
+    board = r.board;
+    // nobody ACKs the HELLO yet: the board has no owner
+    r.host.tap.dropOut = (s) => s.message.type === "ack";
+    board.start();
+    await r.host.waitFor("hello");
+    r.external({ id: 501, model: "small" });
+    await expect.poll(() => board!.stats.externalTasks).toBe(1);
+    r.host.tap.dropOut = undefined;
+    const a = await r.host.waitFor("arrival", (m) => m.taskId === 501);
+    expect(a.deadlineNs - a.arrivalNs).toBe(100e6);
+    r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 501, tiles: [] });
+    await r.host.waitFor("task_done", (m) => m.taskId === 501);
+  });
 });
