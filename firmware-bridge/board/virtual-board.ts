@@ -158,6 +158,8 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private rejectedAtSession = 0;
   private heartbeatCounter = 0;
   private readonly preSession: Message[] = [];
+  /** The current session's HELLO (sent again at once on a fleet owner's HELLO_REQUEST during the handshake). */
+  private hello?: Hello;
 
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
@@ -433,6 +435,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       boardId: this.opts.boardId,
     };
     this.log(`session ${this.stats_.sessions} (${why}): HELLO at board ${(now / 1e6).toFixed(3)} ms`);
+    this.hello = hello;
     this.endpoint.send(hello);
   }
 
@@ -598,7 +601,13 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
         // the first arrivals, and a host that really lost us asks again every second (§6.3)
         const grace = this.opts.helloRequestGraceMs ?? Math.min(this.opts.retryMs, 1000);
         if (this.sessionUp && performance.now() - this.establishedAtMs >= grace) this.newSession("HELLO_REQUEST");
-        else this.log("HELLO_REQUEST ignored: it crossed our HELLO");
+        else if (!this.sessionUp && this.opts.resyncOnNewSession && this.hello) {
+          // a fleet board without an owner: whoever asks is the next one. The same HELLO again at
+          // once (a retransmission, seq 0), not after the handshake's back-off (up to a second):
+          // that wait was most of a failover's gap (README "Fleet")
+          this.endpoint.resetSession();
+          this.endpoint.send(this.hello);
+        } else this.log("HELLO_REQUEST ignored: it crossed our HELLO");
         return;
       }
       case "schedule":

@@ -71,6 +71,11 @@ export interface MqttTransportOptions {
    * node that holds it; the protocol's own ACK and retry (PROTOCOL.md §5) already cover a lost frame.
    */
   subscribeQos?: 0 | 1;
+  /**
+   * MQTT version to speak (default: 5, then 3.1.1 if refused). 4 skips the refused MQTT 5 attempt
+   * on a broker known to speak 3.1.1 only (NATS: a fleet host opens a link per board it takes over).
+   */
+  protocolVersion?: 4 | 5;
 }
 
 /** mqtt.js `servers`: every URL in turn, one per reconnection attempt. */
@@ -81,7 +86,14 @@ function serverList(urls: string[]): NonNullable<IClientOptions["servers"]> {
   });
 }
 
-async function connect(url: string, options: IClientOptions): Promise<{ client: MqttClient; version: 4 | 5 }> {
+async function connect(url: string, options: IClientOptions, only?: 4 | 5): Promise<{ client: MqttClient; version: 4 | 5 }> {
+  if (only === 4) {
+    try {
+      return { client: await mqtt.connectAsync(url, { ...options, protocolVersion: 4 }, false), version: 4 };
+    } catch (err) {
+      throw new LinkError(`cannot connect to the MQTT broker at ${url}: ${(err as Error).message}`);
+    }
+  }
   try {
     const client = await mqtt.connectAsync(url, { ...options, protocolVersion: 5 }, false);
     return { client, version: 5 };
@@ -152,7 +164,7 @@ export class MqttTransport implements FrameTransport {
         : {}),
       ...(opts.fallbackUrls?.length ? { servers: serverList([opts.url, ...opts.fallbackUrls]) } : {}),
     };
-    const { client, version } = await connect(opts.url, options);
+    const { client, version } = await connect(opts.url, options, opts.protocolVersion);
     const t = new MqttTransport(client, version, opts);
     setNoDelay(client);
     client.on("connect", () => setNoDelay(client)); // after a reconnect too

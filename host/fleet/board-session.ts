@@ -27,6 +27,8 @@ export interface BoardSessionOptions {
   seed: number;
   /** MQTT subscription QoS (0 on a NATS cluster: mqtt.ts subscribeQos). */
   subscribeQos?: 0 | 1;
+  /** MQTT version of the broker when known (4 on NATS: no refused MQTT 5 attempt on every takeover's link). */
+  mqttVersion?: 4 | 5;
   /** First command epoch of this holding (the lease's fencing token, lease.ts). */
   epochBase?: number;
 }
@@ -127,6 +129,7 @@ export class BoardSession {
       side: "host",
       externalArrivals: true,
       subscribeQos: opts.subscribeQos,
+      protocolVersion: opts.mqttVersion,
     });
     const s = new BoardSession(opts.boardId, transport, opts);
     s.runtime.start(); // HELLO_REQUEST every second until the board's HELLO

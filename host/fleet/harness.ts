@@ -53,6 +53,10 @@ export interface FleetFailover {
   toHost: string;
   /** Wall ms the board had no working owner: from the failure (kill, release) to its new session. */
   gapMs: number;
+  /** Of which: from the failure to the new owner's claim landing (the rest: its MQTT link and the handshake). */
+  claimMs: number;
+  /** Of which: from the failure to the new owner's MQTT link to the board being open (then: the handshake). */
+  linkMs: number;
   cause: "host-killed" | "broker-node-killed" | "rebalance" | "lease-lost";
 }
 
@@ -94,6 +98,8 @@ interface Engine {
   killNode?: (i: number) => string;
   /** QoS of every MQTT subscription on this engine (mqtt.ts subscribeQos). */
   subscribeQos: 0 | 1;
+  /** MQTT version the engine speaks, when it speaks only one (NATS: 3.1.1). */
+  mqttVersion?: 4 | 5;
   close(): Promise<void>;
 }
 
@@ -105,6 +111,7 @@ async function startEngine(broker: FleetBroker): Promise<Engine> {
       mqttUrls: cluster.mqttUrls,
       cluster,
       subscribeQos: 0,
+      mqttVersion: 4,
       killNode: (i) => {
         cluster.kill(i);
         return cluster.nodes[i]!.name;
@@ -235,6 +242,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
   let allFinished!: () => void;
   const finished = new Promise<void>((r) => (allFinished = r));
   const claims: Array<{ board: string; host: string; from: string | null; at: number }> = [];
+  const linked: Array<{ board: string; host: string; at: number }> = [];
   const releases: Array<{ board: string; host: string; at: number; why: string }> = [];
   try {
     log(`engine ${opts.broker}: mqtt ${engine.mqttUrls.join(", ")} · leases ${engine.natsUrls.join(", ")}`);
@@ -249,6 +257,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
         mesh: opts.mesh,
         leaseMs: opts.leaseMs,
         subscribeQos: engine.subscribeQos,
+        mqttVersion: engine.mqttVersion,
       };
       hosts.push(
         spawnHost(
@@ -256,6 +265,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
           (l) => {
             if (l.type !== "note") return;
             if (l.kind === "claim") claims.push(l);
+            else if (l.kind === "linked") linked.push(l);
             else if (l.kind === "release") releases.push(l);
           },
           log,
@@ -348,7 +358,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     await stopHosts(hosts);
     for (const g of groups) g.child.stdin!.write("stop\n");
     for (const list of await Promise.all(groups.map((g) => g.final))) for (const f of list) byId.get(f.id)!.final = f;
-    return tally(opts, boards, hosts, claims, releases, t0, killedHost, killedNode);
+    return tally(opts, boards, hosts, claims, linked, releases, t0, killedHost, killedNode);
   } finally {
     for (const g of groups) if (g.child.exitCode === null && g.child.signalCode === null) g.child.kill("SIGKILL");
     await stopHosts(hosts);
@@ -378,6 +388,7 @@ function tally(
   boards: BoardTally[],
   hosts: HostChild[],
   claims: Array<{ board: string; host: string; from: string | null; at: number }>,
+  linked: Array<{ board: string; host: string; at: number }>,
   releases: Array<{ board: string; host: string; at: number; why: string }>,
   t0: number,
   killedHost: FleetResult["killedHost"],
@@ -417,7 +428,15 @@ function tally(
           ? "rebalance"
           : "lease-lost";
     const since = cause === "host-killed" ? killAt : (released?.at ?? c.at);
-    failovers.push({ board: c.board, fromHost: c.from, toHost: c.host, gapMs: session === undefined ? -1 : session - since, cause });
+    failovers.push({
+      board: c.board,
+      fromHost: c.from,
+      toHost: c.host,
+      gapMs: session === undefined ? -1 : session - since,
+      claimMs: c.at - since,
+      linkMs: (linked.find((l) => l.board === c.board && l.host === c.host && l.at >= c.at)?.at ?? Number.NaN) - since,
+      cause,
+    });
   }
   const gaps = failovers.filter((f) => f.cause === "host-killed").map((f) => (f.gapMs < 0 ? Infinity : f.gapMs));
   return {
