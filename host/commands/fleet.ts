@@ -68,7 +68,7 @@ function summary(r: FleetResult): string {
   const t = r.tasks;
   const lines = [
     "",
-    `fleet · ${r.boards} boards in ${r.boardProcs} processes · ${r.hosts} hosts · ${r.broker} · ${r.scenario} · time scale ${r.timeScale}`,
+    `fleet · ${r.boards} boards · ${r.hosts} hosts · ${r.broker} · ${r.scenario} · time scale ${r.timeScale} · ${r.boardProcs} board processes`,
     `  tasks      arrived ${t.arrived} · completed ${t.completed} · late ${t.late} · dropped ${t.dropped} · lost ${t.lost} · violations ${(100 * r.violationRate).toFixed(1)} %`,
     `  failovers  ${r.failovers.length} (after the host kill: gap p50 ${r.gapMsP50.toFixed(0)} ms · p99 ${r.gapMsP99.toFixed(0)} ms)`,
     ...(r.killedHost ? [`  killed     host ${r.killedHost.host} at ${(r.killedHost.atMs / 1000).toFixed(1)} s`] : []),
