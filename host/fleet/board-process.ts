@@ -67,7 +67,15 @@ async function main(): Promise<void> {
       durationMs: cfg.duration * 1000,
     });
     const [url, ...fallbackUrls] = rotated(cfg.mqttUrls, index);
-    const transport = await MqttTransport.open({ url: url!, fallbackUrls, boardId: id, side: "board", subscribeQos: cfg.subscribeQos });
+    // a board hears the external arrivals feed itself (it runs those tasks; a fleet board keeps them for its next owner)
+    const transport = await MqttTransport.open({
+      url: url!,
+      fallbackUrls,
+      boardId: id,
+      side: "board",
+      subscribeQos: cfg.subscribeQos,
+      externalArrivals: true,
+    });
     const board = new VirtualBoard({
       transport,
       retryMs: MQTT_RETRY_MS,

@@ -16,7 +16,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import mqtt from "mqtt";
+import { TOPIC_ROOT } from "../../firmware-bridge/protocol/index.js";
 import type { PolicyName } from "../core/controller.js";
+import { loadScenario } from "../workloads/scenario.js";
 import { startMosquitto, type RunningMosquitto } from "../net/mosquitto.js";
 import { percentile } from "../sim/metrics.js";
 import type { BoardFinal, BoardGroupConfig, BoardLine } from "./board-process.js";
@@ -40,6 +43,12 @@ export interface FleetOptions {
   /** Board time per wall time (below 1: slower frames, less load on a small machine). */
   timeScale: number;
   leaseMs?: number;
+  /**
+   * Also publish external arrivals on the JSON feed (immsched/<id>/arrivals), one every `feedMs`
+   * wall ms to the boards in turn, from a client of the engine's last node (the one never killed):
+   * a host kill leaves some boards without an owner while the feed goes on. Default: none.
+   */
+  feedMs?: number;
   /** Processes the virtual boards run in (board i in process i mod K); default defaultBoardProcs(). */
   boardProcs?: number;
   mesh: { width: number; height: number };
@@ -83,6 +92,8 @@ export interface FleetResult {
     late: number;
     dropped: number;
     lost: number;
+    /** Of the arrived: tasks from the external arrivals feed (feedMs). */
+    external: number;
     /** Sessions established (a new owner makes a new one). */
     sessions: number;
     /** Broker connections lost (and remade, to the next URL) by the board's MQTT client. */
@@ -304,6 +315,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     const t0 = Date.now();
     for (const g of groups) g.child.stdin!.write("start\n");
     log(`${opts.boards} boards started in ${procs} processes`);
+    const feed = opts.feedMs === undefined ? undefined : await startFeed(engine.mqttUrls.at(-1)!, boards, opts);
 
     let killedHost: FleetResult["killedHost"];
     let killedNode: FleetResult["killedBrokerNode"];
@@ -353,6 +365,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     process.off("SIGTERM", onSignal);
     for (const t of timers) clearTimeout(t);
     clearInterval(progress);
+    await feed?.stop();
 
     // a clean stop makes each host print its last figures, and each board process its boards' tallies
     await stopHosts(hosts);
@@ -364,6 +377,30 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     await stopHosts(hosts);
     await engine.close();
   }
+}
+
+/** First id of the feed's tasks: far above any scenario task id (a board refuses an id in use). */
+const FEED_FIRST_ID = 1_000_000;
+
+/** The external arrivals feed of `FleetOptions.feedMs`, for as long as the boards' workload lasts. */
+async function startFeed(url: string, boards: BoardTally[], opts: FleetOptions): Promise<{ stop(): Promise<void> }> {
+  const model = loadScenario(opts.scenario, { seed: opts.seed, board: { mesh: { ...opts.mesh, torus: false } }, durationMs: 1 }).models[0]!
+    .name;
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: `immsched-fleet-feed-${process.pid}` });
+  const end = Date.now() + (opts.duration / opts.timeScale) * 1000;
+  let n = 0;
+  const timer = setInterval(() => {
+    if (Date.now() > end) return clearInterval(timer);
+    const b = boards[n % boards.length]!;
+    const task = { id: FEED_FIRST_ID + n++, model, priority: 3, deadlineMs: 100 };
+    void client.publishAsync(`${TOPIC_ROOT}/${b.id}/arrivals`, JSON.stringify(task), { qos: 1 }).catch(() => {});
+  }, opts.feedMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await client.endAsync().catch(() => {});
+    },
+  };
 }
 
 async function stopHosts(hosts: HostChild[]): Promise<void> {
@@ -406,6 +443,7 @@ function tally(
       late: f.late,
       dropped,
       lost: Math.max(0, arrived - s.tasksDone - dropped),
+      external: s.externalTasks,
       sessions: s.sessionsUp,
       linkFaults: f.linkFaults,
     };
