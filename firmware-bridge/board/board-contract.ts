@@ -84,6 +84,15 @@ export interface VirtualBoardOptions {
    * right after the new HELLO is ACKed, so the new host places them. Default false (PROTOCOL.md §6.1).
    */
   resyncOnNewSession?: boolean;
+  /**
+   * Fleet fencing (host/fleet/lease.ts, README "Fleet"): the epoch of the ACK that establishes a
+   * session is its owner's floor; until then no command is taken (PROTOCOL.md §6.3), and from then
+   * on a command or an ACK whose epoch is below the floor (a displaced owner's, still in flight) is
+   * dropped before the endpoint: not ACKed, not applied, not remembered as a seen seq (it would
+   * make the owner's own frame of that seq look like a duplicate). Needs a host that starts every
+   * session's epochs at or above its ACK epoch (HostRuntime sessionEpoch). Default false.
+   */
+  fenceEpochs?: boolean;
 }
 
 export interface BoardStats {
@@ -110,6 +119,8 @@ export interface BoardStats {
   commandsApplied: number;
   /** Epoch lower than the task's highest applied one: ACKed, not applied. */
   staleCommands: number;
+  /** Commands and ACKs refused by the epoch fence (fenceEpochs): a displaced owner's, not ACKed. */
+  fencedFrames: number;
   /** For a task the board does not know or that has ended: ACKed, ignored. */
   unknownCommands: number;
   /** Impossible commands (a tile off the mesh, ...): ignored and answered with ERROR 5. */

@@ -24,6 +24,8 @@ import {
   HELLO_FLAGS,
   MAX_ERROR_TEXT,
   MAX_STEPS,
+  MSG,
+  HEADER_SIZE,
   commandEpoch,
   isBoardId,
   NO_FRAME,
@@ -61,6 +63,11 @@ interface TaskState {
   dropReason?: string;
   /** Board time its TASK_DONE happened (also after a DROP that did not stop it). */
   doneNs?: number;
+  /**
+   * Fleet (resyncOnNewSession), external tasks: the ARRIVAL a new owner is told, which never heard
+   * the feed message (it was published while the board had no owner, or before the owner subscribed).
+   */
+  announce?: Arrival;
   /** The host ACKed its ARRIVAL (external tasks: always), so its events may go out. */
   acked: boolean;
   buffer: Message[];
@@ -123,6 +130,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     tasksUnclaimed: 0,
     commandsApplied: 0,
     staleCommands: 0,
+    fencedFrames: 0,
     unknownCommands: 0,
     badCommands: 0,
     errorsSent: 0,
@@ -144,9 +152,15 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   private handshakeSinceMs = 0;
   private establishedAtMs = 0;
   private rxEpoch = 0;
+  /** fenceEpochs: the current owner's lowest epoch (from the ACK that established the session). */
+  private floor = 0;
+  /** The epoch of the last ACK heard during the handshake: the floor once that ACK establishes the session. */
+  private handshakeAckEpoch = 0;
   private rejectedAtSession = 0;
   private heartbeatCounter = 0;
   private readonly preSession: Message[] = [];
+  /** The current session's HELLO (sent again at once on a fleet owner's HELLO_REQUEST during the handshake). */
+  private hello?: Hello;
 
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
@@ -422,6 +436,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       boardId: this.opts.boardId,
     };
     this.log(`session ${this.stats_.sessions} (${why}): HELLO at board ${(now / 1e6).toFixed(3)} ms`);
+    this.hello = hello;
     this.endpoint.send(hello);
   }
 
@@ -433,7 +448,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const kept: TaskState[] = [];
     for (const id of this.live) {
       const t = this.tasks.get(id)!;
-      if (t.external || !t.arrival) continue; // an external task's arrival lives in the feed, not here
+      if (!t.arrival && !t.announce) continue;
       t.acked = false;
       t.buffer.length = 0;
       kept.push(t);
@@ -444,9 +459,13 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   /** Back into `live`, its ARRIVAL queued behind the new HELLO (sent once that is ACKed). */
   private reannounce(t: TaskState): void {
+    this.live.add(t.id);
+    if (t.announce) {
+      this.preSession.push(t.announce);
+      return;
+    }
     const a = t.arrival!;
     const origin = this.origin ?? 0;
-    this.live.add(t.id);
     this.preSession.push({
       type: "arrival",
       taskId: t.id,
@@ -460,6 +479,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
 
   private onEstablished(): void {
     this.sessionUp = true;
+    this.floor = this.handshakeAckEpoch;
     this.establishedAtMs = performance.now();
     this.stats_.sessionsUp++;
     const now = this.clock.nowNs();
@@ -537,6 +557,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       send: (frame, type) => t.send(frame, type),
       onFrame: (handler) =>
         t.onFrame((frame, type) => {
+          if (this.opts.fenceEpochs && this.fenced(frame)) return;
           this.rxEpoch = commandEpoch(frame);
           handler(frame, type);
         }),
@@ -548,6 +569,30 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     };
   }
 
+  /**
+   * fenceEpochs: is this frame a displaced owner's? Commands before the session is established,
+   * and commands and ACKs with an epoch below the owner's floor (serial number arithmetic,
+   * RFC 1982: epochs may wrap). Read from the raw frame, before the endpoint de-duplicates by seq.
+   */
+  private fenced(frame: Uint8Array): boolean {
+    const code = frame[1];
+    const command = code !== undefined && ((code >= MSG.schedule && code <= MSG.drop) || code === MSG.batch);
+    const ack = code === MSG.ack && frame.length >= HEADER_SIZE + 6;
+    if (!command && !ack) return false;
+    const epoch = ack
+      ? new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(HEADER_SIZE + 2, true)
+      : commandEpoch(frame);
+    if (!this.sessionUp) {
+      if (ack) {
+        this.handshakeAckEpoch = epoch;
+        return false;
+      }
+    } else if (((epoch - this.floor) | 0) >= 0) return false;
+    if (this.stats_.fencedFrames++ === 0)
+      this.log(`refused a ${ack ? "ACK" : "command"} of epoch ${epoch}: below the owner's ${this.floor} (fenceEpochs)`);
+    return true;
+  }
+
   private onMessage(m: Message): void {
     if (this.stopped) return;
     switch (m.type) {
@@ -557,7 +602,13 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
         // the first arrivals, and a host that really lost us asks again every second (§6.3)
         const grace = this.opts.helloRequestGraceMs ?? Math.min(this.opts.retryMs, 1000);
         if (this.sessionUp && performance.now() - this.establishedAtMs >= grace) this.newSession("HELLO_REQUEST");
-        else this.log("HELLO_REQUEST ignored: it crossed our HELLO");
+        else if (!this.sessionUp && this.opts.resyncOnNewSession && this.hello) {
+          // a fleet board without an owner: whoever asks is the next one. The same HELLO again at
+          // once (a retransmission, seq 0), not after the handshake's back-off (up to a second):
+          // that wait was most of a failover's gap (README "Fleet")
+          this.endpoint.resetSession();
+          this.endpoint.send(this.hello);
+        } else this.log("HELLO_REQUEST ignored: it crossed our HELLO");
         return;
       }
       case "schedule":
@@ -585,7 +636,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const t = this.tasks.get(m.taskId);
       if (t && !t.acked) {
         t.acked = true;
-        if ((t.status === "done" || t.status === "dropped") && !t.external) t.arrival = undefined; // kept only for this ACK (end)
+        if (t.status === "done" || t.status === "dropped") this.shed(t); // kept only for this ACK (end)
         for (const e of t.buffer.splice(0)) this.endpoint.send(e);
       }
     }
@@ -798,6 +849,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   private arrivalMessage(t: TaskState): Arrival {
+    if (!t.arrival && t.announce) return t.announce;
     const a = t.arrival!;
     const origin = this.origin ?? 0;
     return {
@@ -835,13 +887,20 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     if (reason !== undefined) t.dropReason = reason;
     this.live.delete(t.id);
     // an ended task is never raised or admitted again: its profile (the bulk of its memory) can go
-    // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs
-    if (!t.external) {
+    // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs.
+    // A task whose ARRIVAL the host has not ACKed yet (a command can end it while that ACK is lost) is
+    // announced again by a new session (newSession): what its ARRIVAL says stays until the ACK (onAcked)
+    if (t.acked || !announced) this.shed(t);
+    else if (!t.external) {
       t.profile = ENDED;
-      // a task whose ARRIVAL the host has not ACKed yet (a command can end it while the ACK is lost)
-      // is announced again in a new session: what its ARRIVAL says stays until that ACK (onAcked)
-      t.arrival = t.acked || !announced || !t.arrival ? undefined : { ...t.arrival, profile: ENDED };
+      if (t.arrival) t.arrival = { ...t.arrival, profile: ENDED };
     }
+  }
+
+  private shed(t: TaskState): void {
+    if (t.external) return;
+    t.arrival = undefined;
+    t.profile = ENDED;
   }
 
   private onMachineEvent(e: BoardEvent): void {
@@ -922,6 +981,24 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.stats_.externalTasks++;
     this.machine?.admit(id, profile);
     const now = this.clock.nowNs();
+    if (this.opts.resyncOnNewSession) {
+      // a fleet board keeps the feed's task for whichever host owns it next (it may have none now):
+      // announced after the next HELLO, or after this one when no owner has ACKed it yet. Times and
+      // defaults as the host runtime reads the feed (priority 1, deadline 100 ms after now)
+      t.announce = {
+        type: "arrival",
+        taskId: id,
+        modelId: this.modelIndex.get(o.model)!,
+        priority: o.priority ?? 1,
+        frame: NO_FRAME,
+        arrivalNs: Math.round(now),
+        deadlineNs: Math.round(now + (o.deadlineMs ?? 100) * 1e6),
+      };
+      if (!this.sessionUp) {
+        t.acked = false;
+        this.preSession.push(t.announce);
+      }
+    }
     this.advance(now);
     for (const cmd of this.held.take(id)) {
       if (t.status === "live") this.apply(t, cmd, now);

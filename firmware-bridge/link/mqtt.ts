@@ -82,6 +82,11 @@ export interface MqttTransportOptions {
   persistentSession?: boolean;
   clientId?: string;
   sessionExpirySeconds?: number;
+  /**
+   * MQTT version to speak (default: 5, then 3.1.1 if refused). 4 skips the refused MQTT 5 attempt
+   * on a broker known to speak 3.1.1 only (NATS: a fleet host opens a link per board it takes over).
+   */
+  protocolVersion?: 4 | 5;
 }
 
 /** Feed messages kept until `onExternal` is set (a persistent session delivers its queue at connect). */
@@ -130,7 +135,14 @@ function connectOnce(url: string, options: IClientOptions, version: 4 | 5): Prom
   });
 }
 
-async function connect(url: string, options: IClientOptions, sessionExpirySeconds?: number): Promise<Connected> {
+async function connect(url: string, options: IClientOptions, sessionExpirySeconds?: number, only?: 4 | 5): Promise<Connected> {
+  if (only === 4) {
+    try {
+      return await connectOnce(url, options, 4);
+    } catch (err) {
+      throw new LinkError(`cannot connect to the MQTT broker at ${url}: ${(err as Error).message}`);
+    }
+  }
   try {
     const v5 = sessionExpirySeconds === undefined ? options : { ...options, properties: { sessionExpiryInterval: sessionExpirySeconds } };
     return await connectOnce(url, v5, 5);
@@ -210,7 +222,7 @@ export class MqttTransport implements FrameTransport {
         : {}),
       ...(opts.fallbackUrls?.length ? { servers: serverList([opts.url, ...opts.fallbackUrls]) } : {}),
     };
-    const connected = await connect(opts.url, options, persistent ? (opts.sessionExpirySeconds ?? 3600) : undefined);
+    const connected = await connect(opts.url, options, persistent ? (opts.sessionExpirySeconds ?? 3600) : undefined, opts.protocolVersion);
     const { client, version } = connected;
     const t = new MqttTransport(client, version, opts, connected);
     setNoDelay(client);

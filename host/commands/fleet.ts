@@ -44,6 +44,11 @@ export function registerFleetCommand(program: Command): Command {
     .option("--seed <s>", "seed of board 1's workload (board i: seed + i - 1) and of the cores", seedValue, 1)
     .option("--time-scale <x>", "board time per wall time (below 1 slows every board down)", positiveNumber("--time-scale"), 1)
     .option("--lease-ms <ms>", "lease length: the longest a dead host keeps its boards", positiveInteger("--lease-ms"))
+    .option(
+      "--board-procs <k>",
+      "processes the virtual boards run in (default: one per core, 2 to 8): one event loop for every board lags",
+      positiveInteger("--board-procs"),
+    )
     .addOption(new Option("--mesh <WxH>", "mesh of every board").argParser(meshSize("--mesh")).default({ width: 8, height: 8 }, "8x8"))
     .option("--json <file>", "write the result as JSON")
     .option("--quiet", "no progress lines")
@@ -63,7 +68,7 @@ function summary(r: FleetResult): string {
   const t = r.tasks;
   const lines = [
     "",
-    `fleet · ${r.boards} boards · ${r.hosts} hosts · ${r.broker} · ${r.scenario} · time scale ${r.timeScale}`,
+    `fleet · ${r.boards} boards · ${r.hosts} hosts · ${r.broker} · ${r.scenario} · time scale ${r.timeScale} · ${r.boardProcs} board processes`,
     `  tasks      arrived ${t.arrived} · completed ${t.completed} · late ${t.late} · dropped ${t.dropped} · lost ${t.lost} · violations ${(100 * r.violationRate).toFixed(1)} %`,
     `  failovers  ${r.failovers.length} (after the host kill: gap p50 ${r.gapMsP50.toFixed(0)} ms · p99 ${r.gapMsP99.toFixed(0)} ms)`,
     ...(r.killedHost ? [`  killed     host ${r.killedHost.host} at ${(r.killedHost.atMs / 1000).toFixed(1)} s`] : []),

@@ -27,6 +27,10 @@ export interface BoardSessionOptions {
   seed: number;
   /** MQTT subscription QoS (0 on a NATS cluster: mqtt.ts subscribeQos). */
   subscribeQos?: 0 | 1;
+  /** MQTT version of the broker when known (4 on NATS: no refused MQTT 5 attempt on every takeover's link). */
+  mqttVersion?: 4 | 5;
+  /** First command epoch of this holding (the lease's fencing token, lease.ts). */
+  epochBase?: number;
 }
 
 /**
@@ -105,6 +109,9 @@ export class BoardSession {
       // the board (resyncOnNewSession) announces its open tasks again after a new HELLO: also to
       // this host when the session restarts without a change of owner (a broker node died)
       resyncOpenTasks: true,
+      // fencing: every session's epochs start above the lease's base and above this host's own
+      // earlier sessions with the board; the board (fenceEpochs) refuses anything below
+      sessionEpoch: (last) => Math.max(opts.epochBase ?? 1, last + 1),
     });
     this.runtime = runtime;
     runtime.on("session", () => {
@@ -122,6 +129,7 @@ export class BoardSession {
       side: "host",
       externalArrivals: true,
       subscribeQos: opts.subscribeQos,
+      protocolVersion: opts.mqttVersion,
     });
     const s = new BoardSession(opts.boardId, transport, opts);
     s.runtime.start(); // HELLO_REQUEST every second until the board's HELLO

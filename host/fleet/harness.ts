@@ -13,18 +13,19 @@
 // session change, or still open at the end).
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
-import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
-import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
+import mqtt from "mqtt";
+import { TOPIC_ROOT } from "../../firmware-bridge/protocol/index.js";
 import type { PolicyName } from "../core/controller.js";
+import { loadScenario } from "../workloads/scenario.js";
 import { startMosquitto, type RunningMosquitto } from "../net/mosquitto.js";
 import { percentile } from "../sim/metrics.js";
-import { loadScenario } from "../workloads/scenario.js";
+import type { BoardFinal, BoardGroupConfig, BoardLine } from "./board-process.js";
 import type { HostLine, HostProcessConfig } from "./host-process.js";
 import type { FleetHostStats } from "./owner.js";
-import { type NatsCluster, startNatsCluster } from "./nats-cluster.js";
+import { type NatsCluster, rotated, startNatsCluster } from "./nats-cluster.js";
 
 export type FleetBroker = "nats-cluster" | "mosquitto";
 
@@ -42,6 +43,14 @@ export interface FleetOptions {
   /** Board time per wall time (below 1: slower frames, less load on a small machine). */
   timeScale: number;
   leaseMs?: number;
+  /**
+   * Also publish external arrivals on the JSON feed (immsched/<id>/arrivals), one every `feedMs`
+   * wall ms to the boards in turn, from a client of the engine's last node (the one never killed):
+   * a host kill leaves some boards without an owner while the feed goes on. Default: none.
+   */
+  feedMs?: number;
+  /** Processes the virtual boards run in (board i in process i mod K); default defaultBoardProcs(). */
+  boardProcs?: number;
   mesh: { width: number; height: number };
   /** Progress lines (stderr). */
   log?: (line: string) => void;
@@ -53,6 +62,10 @@ export interface FleetFailover {
   toHost: string;
   /** Wall ms the board had no working owner: from the failure (kill, release) to its new session. */
   gapMs: number;
+  /** Of which: from the failure to the new owner's claim landing (the rest: its MQTT link and the handshake). */
+  claimMs: number;
+  /** Of which: from the failure to the new owner's MQTT link to the board being open (then: the handshake). */
+  linkMs: number;
   cause: "host-killed" | "broker-node-killed" | "rebalance" | "lease-lost";
 }
 
@@ -63,6 +76,7 @@ export interface FleetResult {
   scenario: string;
   timeScale: number;
   durationS: number;
+  boardProcs: number;
   tasks: { arrived: number; completed: number; late: number; dropped: number; lost: number };
   violationRate: number;
   failovers: FleetFailover[];
@@ -78,6 +92,8 @@ export interface FleetResult {
     late: number;
     dropped: number;
     lost: number;
+    /** Of the arrived: tasks from the external arrivals feed (feedMs). */
+    external: number;
     /** Sessions established (a new owner makes a new one). */
     sessions: number;
     /** Broker connections lost (and remade, to the next URL) by the board's MQTT client. */
@@ -93,6 +109,8 @@ interface Engine {
   killNode?: (i: number) => string;
   /** QoS of every MQTT subscription on this engine (mqtt.ts subscribeQos). */
   subscribeQos: 0 | 1;
+  /** MQTT version the engine speaks, when it speaks only one (NATS: 3.1.1). */
+  mqttVersion?: 4 | 5;
   close(): Promise<void>;
 }
 
@@ -104,6 +122,7 @@ async function startEngine(broker: FleetBroker): Promise<Engine> {
       mqttUrls: cluster.mqttUrls,
       cluster,
       subscribeQos: 0,
+      mqttVersion: 4,
       killNode: (i) => {
         cluster.kill(i);
         return cluster.nodes[i]!.name;
@@ -125,10 +144,9 @@ async function startEngine(broker: FleetBroker): Promise<Engine> {
   };
 }
 
-/** The URL list rotated to start at `i`: spreads boards and hosts over the nodes, the rest are the fallbacks. */
-function rotated(urls: string[], i: number): string[] {
-  const k = i % urls.length;
-  return [...urls.slice(k), ...urls.slice(0, k)];
+/** Board processes by default: one per core, at least 2 (the hosts and brokers share the cores), at most 8. */
+export function defaultBoardProcs(): number {
+  return Math.min(8, Math.max(2, availableParallelism()));
 }
 
 interface HostChild {
@@ -140,6 +158,7 @@ interface HostChild {
 }
 
 const HOST_ENTRY = fileURLToPath(new URL("./host-process.ts", import.meta.url));
+const BOARDS_ENTRY = fileURLToPath(new URL("./board-process.ts", import.meta.url));
 
 function spawnHost(cfg: HostProcessConfig, onLine: (l: HostLine) => void, log: (s: string) => void): HostChild {
   const child = spawn(process.execPath, ["--import", "tsx", HOST_ENTRY, JSON.stringify(cfg)], {
@@ -174,13 +193,55 @@ function spawnHost(cfg: HostProcessConfig, onLine: (l: HostLine) => void, log: (
   return h;
 }
 
+/** A process of virtual boards (board-process.ts), as the harness sees it. */
+interface BoardGroup {
+  child: ChildProcess;
+  ids: string[];
+  ready: Promise<void>;
+  /** Every board's tally, once it answered "stop". */
+  final: Promise<BoardFinal[]>;
+  done: number;
+}
+
+/** What the harness keeps per board while the run goes on. */
 interface BoardTally {
   id: string;
-  board: VirtualBoard;
-  transport: MqttTransport;
-  deadlines: Map<number, number>;
-  late: number;
   sessionsAt: number[];
+  finished: boolean;
+  final?: BoardFinal;
+}
+
+function spawnBoards(cfg: BoardGroupConfig, onLine: (l: BoardLine) => void): BoardGroup {
+  const child = spawn(process.execPath, ["--import", "tsx", BOARDS_ENTRY, JSON.stringify(cfg)], { stdio: ["pipe", "pipe", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d) => {
+    err = (err + d).slice(-2000);
+  });
+  const g: BoardGroup = { child, ids: cfg.boards.map((b) => b.id), done: 0 } as BoardGroup;
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code, signal) => reject(new Error(`fleet board process exited (${signal ?? code}): ${err.trim()}`))),
+  );
+  exited.catch(() => {});
+  let ready!: () => void;
+  let final!: (b: BoardFinal[]) => void;
+  g.ready = Promise.race([new Promise<void>((r) => (ready = r)), exited]);
+  g.final = Promise.race([new Promise<BoardFinal[]>((r) => (final = r)), exited]);
+  // awaited where they matter; an early failure elsewhere must not leave them unhandled
+  g.ready.catch(() => {});
+  g.final.catch(() => {});
+  createInterface({ input: child.stdout! }).on("line", (text) => {
+    let line: BoardLine;
+    try {
+      line = JSON.parse(text) as BoardLine;
+    } catch {
+      return;
+    }
+    if (line.type === "ready") ready();
+    else if (line.type === "final") final(line.boards);
+    else if (line.type === "progress") g.done = line.done;
+    onLine(line);
+  });
+  return g;
 }
 
 export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
@@ -188,7 +249,11 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
   const engine = await startEngine(opts.broker);
   const hosts: HostChild[] = [];
   const boards: BoardTally[] = [];
+  const groups: BoardGroup[] = [];
+  let allFinished!: () => void;
+  const finished = new Promise<void>((r) => (allFinished = r));
   const claims: Array<{ board: string; host: string; from: string | null; at: number }> = [];
+  const linked: Array<{ board: string; host: string; at: number }> = [];
   const releases: Array<{ board: string; host: string; at: number; why: string }> = [];
   try {
     log(`engine ${opts.broker}: mqtt ${engine.mqttUrls.join(", ")} · leases ${engine.natsUrls.join(", ")}`);
@@ -203,6 +268,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
         mesh: opts.mesh,
         leaseMs: opts.leaseMs,
         subscribeQos: engine.subscribeQos,
+        mqttVersion: engine.mqttVersion,
       };
       hosts.push(
         spawnHost(
@@ -210,6 +276,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
           (l) => {
             if (l.type !== "note") return;
             if (l.kind === "claim") claims.push(l);
+            else if (l.kind === "linked") linked.push(l);
             else if (l.kind === "release") releases.push(l);
           },
           log,
@@ -219,43 +286,36 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     await Promise.all(hosts.map((h) => h.ready));
     log(`${opts.hosts} hosts ready`);
 
-    for (let i = 0; i < opts.boards; i++) {
-      const id = `b${String(i + 1).padStart(3, "0")}`;
-      const scenario = loadScenario(opts.scenario, {
-        seed: opts.seed + i,
-        board: { mesh: { ...opts.mesh, torus: false } },
-        durationMs: opts.duration * 1000,
-      });
-      const [url, ...fallbackUrls] = rotated(engine.mqttUrls, i);
-      const transport = await MqttTransport.open({
-        url: url!,
-        fallbackUrls,
-        boardId: id,
-        side: "board",
+    const procs = Math.min(opts.boards, opts.boardProcs ?? defaultBoardProcs());
+    for (let i = 0; i < opts.boards; i++) boards.push({ id: `b${String(i + 1).padStart(3, "0")}`, sessionsAt: [], finished: false });
+    const byId = new Map(boards.map((b) => [b.id, b]));
+    for (let k = 0; k < procs; k++) {
+      const cfg: BoardGroupConfig = {
+        boards: boards.map((b, index) => ({ id: b.id, index })).filter((b) => b.index % procs === k),
+        mqttUrls: engine.mqttUrls,
         subscribeQos: engine.subscribeQos,
-      });
-      const board = new VirtualBoard({
-        transport,
-        retryMs: MQTT_RETRY_MS,
-        boardId: id,
-        mesh: opts.mesh,
-        scenario,
+        scenario: opts.scenario,
+        seed: opts.seed,
+        duration: opts.duration,
         timeScale: opts.timeScale,
-        resyncOnNewSession: true,
-      });
-      const t: BoardTally = { id, board, transport, deadlines: new Map(), late: 0, sessionsAt: [] };
-      board.on("arrival", (a) => t.deadlines.set(a.taskId, a.deadlineNs));
-      board.on("event", (e) => {
-        if (e.kind !== "done") return;
-        const d = t.deadlines.get(e.taskId);
-        if (d !== undefined && e.time > d) t.late++;
-      });
-      board.on("session", () => t.sessionsAt.push(Date.now()));
-      boards.push(t);
+        mesh: opts.mesh,
+      };
+      groups.push(
+        spawnBoards(cfg, (l) => {
+          if (l.type === "session") byId.get(l.board)?.sessionsAt.push(l.at);
+          else if (l.type === "finished") {
+            const b = byId.get(l.board);
+            if (b) b.finished = true;
+            if (boards.every((x) => x.finished)) allFinished();
+          }
+        }),
+      );
     }
+    await Promise.all(groups.map((g) => g.ready));
     const t0 = Date.now();
-    for (const b of boards) b.board.start();
-    log(`${opts.boards} boards started`);
+    for (const g of groups) g.child.stdin!.write("start\n");
+    log(`${opts.boards} boards started in ${procs} processes`);
+    const feed = opts.feedMs === undefined ? undefined : await startFeed(engine.mqttUrls.at(-1)!, boards, opts);
 
     let killedHost: FleetResult["killedHost"];
     let killedNode: FleetResult["killedBrokerNode"];
@@ -284,7 +344,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     }
     const progress = setInterval(() => {
       const owned = hosts.map((h) => `${h.id}:${h.killed ? "dead" : (h.stats?.boards.length ?? 0)}`).join(" ");
-      const done = boards.reduce((s, b) => s + b.board.stats.tasksDone, 0);
+      const done = groups.reduce((s, g) => s + g.done, 0);
       log(`t ${((Date.now() - t0) / 1000).toFixed(0)} s · boards per host ${owned} · tasks done ${done}`);
     }, 2000);
 
@@ -300,23 +360,47 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
     });
-    await Promise.race([Promise.all(boards.map((b) => b.board.finished)), new Promise((r) => setTimeout(r, cap)), interrupted]);
+    await Promise.race([finished, new Promise((r) => setTimeout(r, cap)), interrupted]);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     for (const t of timers) clearTimeout(t);
     clearInterval(progress);
+    await feed?.stop();
 
-    // a clean stop makes each host print its last figures
+    // a clean stop makes each host print its last figures, and each board process its boards' tallies
     await stopHosts(hosts);
-    return tally(opts, boards, hosts, claims, releases, t0, killedHost, killedNode);
+    for (const g of groups) g.child.stdin!.write("stop\n");
+    for (const list of await Promise.all(groups.map((g) => g.final))) for (const f of list) byId.get(f.id)!.final = f;
+    return tally(opts, boards, hosts, claims, linked, releases, t0, killedHost, killedNode);
   } finally {
-    for (const b of boards) {
-      b.board.stop();
-      await b.transport.close().catch(() => {});
-    }
+    for (const g of groups) if (g.child.exitCode === null && g.child.signalCode === null) g.child.kill("SIGKILL");
     await stopHosts(hosts);
     await engine.close();
   }
+}
+
+/** First id of the feed's tasks: far above any scenario task id (a board refuses an id in use). */
+const FEED_FIRST_ID = 1_000_000;
+
+/** The external arrivals feed of `FleetOptions.feedMs`, for as long as the boards' workload lasts. */
+async function startFeed(url: string, boards: BoardTally[], opts: FleetOptions): Promise<{ stop(): Promise<void> }> {
+  const model = loadScenario(opts.scenario, { seed: opts.seed, board: { mesh: { ...opts.mesh, torus: false } }, durationMs: 1 }).models[0]!
+    .name;
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: `immsched-fleet-feed-${process.pid}` });
+  const end = Date.now() + (opts.duration / opts.timeScale) * 1000;
+  let n = 0;
+  const timer = setInterval(() => {
+    if (Date.now() > end) return clearInterval(timer);
+    const b = boards[n % boards.length]!;
+    const task = { id: FEED_FIRST_ID + n++, model, priority: 3, deadlineMs: 100 };
+    void client.publishAsync(`${TOPIC_ROOT}/${b.id}/arrivals`, JSON.stringify(task), { qos: 1 }).catch(() => {});
+  }, opts.feedMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await client.endAsync().catch(() => {});
+    },
+  };
 }
 
 async function stopHosts(hosts: HostChild[]): Promise<void> {
@@ -341,24 +425,27 @@ function tally(
   boards: BoardTally[],
   hosts: HostChild[],
   claims: Array<{ board: string; host: string; from: string | null; at: number }>,
+  linked: Array<{ board: string; host: string; at: number }>,
   releases: Array<{ board: string; host: string; at: number; why: string }>,
   t0: number,
   killedHost: FleetResult["killedHost"],
   killedNode: FleetResult["killedBrokerNode"],
 ): FleetResult {
   const perBoard = boards.map((b) => {
-    const s = b.board.stats;
+    const f = b.final!;
+    const s = f.stats;
     const arrived = s.tasksRaised + s.droppedDependency + s.externalTasks;
     const dropped = s.tasksDropped + s.droppedDependency;
     return {
       board: b.id,
       arrived,
       completed: s.tasksDone,
-      late: b.late,
+      late: f.late,
       dropped,
       lost: Math.max(0, arrived - s.tasksDone - dropped),
+      external: s.externalTasks,
       sessions: s.sessionsUp,
-      linkFaults: b.transport.stats.errors,
+      linkFaults: f.linkFaults,
     };
   });
   const sum = (k: "arrived" | "completed" | "late" | "dropped" | "lost") => perBoard.reduce((s, b) => s + b[k], 0);
@@ -379,7 +466,15 @@ function tally(
           ? "rebalance"
           : "lease-lost";
     const since = cause === "host-killed" ? killAt : (released?.at ?? c.at);
-    failovers.push({ board: c.board, fromHost: c.from, toHost: c.host, gapMs: session === undefined ? -1 : session - since, cause });
+    failovers.push({
+      board: c.board,
+      fromHost: c.from,
+      toHost: c.host,
+      gapMs: session === undefined ? -1 : session - since,
+      claimMs: c.at - since,
+      linkMs: (linked.find((l) => l.board === c.board && l.host === c.host && l.at >= c.at)?.at ?? Number.NaN) - since,
+      cause,
+    });
   }
   const gaps = failovers.filter((f) => f.cause === "host-killed").map((f) => (f.gapMs < 0 ? Infinity : f.gapMs));
   return {
@@ -389,6 +484,7 @@ function tally(
     scenario: opts.scenario,
     timeScale: opts.timeScale,
     durationS: opts.duration,
+    boardProcs: Math.min(opts.boards, opts.boardProcs ?? defaultBoardProcs()),
     tasks,
     violationRate: tasks.arrived ? (tasks.late + tasks.dropped + tasks.lost) / tasks.arrived : 0,
     failovers,

@@ -17,6 +17,7 @@ export interface HostProcessConfig {
   mesh: { width: number; height: number };
   leaseMs?: number;
   subscribeQos?: 0 | 1;
+  mqttVersion?: 4 | 5;
 }
 
 export type HostLine = ({ type: "note" } & FleetNote) | ({ type: "stats" } & FleetHostStats) | { type: "ready"; host: string };
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     seed: cfg.seed,
     leaseMs: cfg.leaseMs,
     subscribeQos: cfg.subscribeQos,
+    mqttVersion: cfg.mqttVersion,
     onNote: (n) => print({ type: "note", ...n }),
   });
   print({ type: "ready", host: cfg.hostId });

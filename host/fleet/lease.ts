@@ -8,6 +8,14 @@
 // (Gray & Cheriton, 1989), which needs the hosts' clocks to agree within a small fraction of the
 // lease (one machine here; NTP across machines). A holder renews at a third of the lease, so
 // one or two lost renewals do not cost it its boards.
+//
+// Fencing tokens (Kleppmann, "How to do distributed locking", 2016): time alone cannot stop a
+// displaced holder whose frames are still in flight. Each lease also carries `base`, the first
+// command epoch its holder may use, and `fence`, an epoch above every one it has used or will use
+// before its next renewal. A claim starts at the previous value's fence + 1, and every write is
+// conditional on the revision, so each holder's epochs lie above all its predecessors': a board that
+// refuses epochs below its current owner's base refuses whatever a displaced owner still sends.
+// A release keeps the key (holder "", until 0) so the fence survives it.
 
 import type { KV, KvEntry } from "nats";
 
@@ -18,22 +26,35 @@ export interface Lease {
   until: number;
   /** The bucket revision of this value (the next conditional write names it). */
   revision: number;
+  /** First command epoch of this holder (fencing token). */
+  base: number;
+  /** Above every epoch this holder has used or will use before it renews: the next holder's base - 1. */
+  fence: number;
 }
+
+/**
+ * Epochs a holder may use between two renewals: a renewal sets the fence this far above the
+ * highest epoch used so far. A controller makes at most a few thousand decisions a second per
+ * board; 2^16 covers far more than one renewal period.
+ */
+export const FENCE_HEADROOM = 0x10000;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function encode(holder: string, until: number): Uint8Array {
-  return enc.encode(JSON.stringify({ holder, until }));
+function encode(holder: string, until: number, base: number, fence: number): Uint8Array {
+  return enc.encode(JSON.stringify({ holder, until, base, fence }));
 }
 
 /** The lease an entry holds; null for a delete, a purge or a value that is not a lease. */
 export function leaseOf(e: KvEntry): Lease | null {
   if (e.operation !== "PUT") return null;
   try {
-    const v = JSON.parse(dec.decode(e.value)) as { holder?: unknown; until?: unknown };
+    const v = JSON.parse(dec.decode(e.value)) as { holder?: unknown; until?: unknown; base?: unknown; fence?: unknown };
     if (typeof v.holder !== "string" || typeof v.until !== "number") return null;
-    return { key: e.key, holder: v.holder, until: v.until, revision: e.revision };
+    const base = typeof v.base === "number" ? v.base : 0;
+    const fence = typeof v.fence === "number" ? v.fence : base;
+    return { key: e.key, holder: v.holder, until: v.until, revision: e.revision, base, fence };
   } catch {
     return null;
   }
@@ -100,12 +121,15 @@ export class LeaseTable {
     const prev = this.seen.get(key);
     if (prev && !("deleted" in prev) && prev.until > this.now() && prev.holder !== this.holder) return false;
     const until = this.now() + this.leaseMs;
+    // the epochs of this holding start above every epoch any earlier holder may have used
+    const base = (prev && !("deleted" in prev) ? prev.fence : 0) + 1;
+    const fence = base + FENCE_HEADROOM;
     try {
       const revision =
         prev === undefined
-          ? await this.kv.create(key, encode(this.holder, until))
-          : await this.kv.update(key, encode(this.holder, until), prev.revision);
-      this.seen.set(key, { key, holder: this.holder, until, revision });
+          ? await this.kv.create(key, encode(this.holder, until, base, fence))
+          : await this.kv.update(key, encode(this.holder, until, base, fence), prev.revision);
+      this.seen.set(key, { key, holder: this.holder, until, revision, base, fence });
       return true;
     } catch {
       return false; // someone wrote first: the watch brings their value
@@ -117,25 +141,31 @@ export class LeaseTable {
    * key go); "unavailable": the bucket did not answer (a broker node died and the stream is
    * electing a leader): keep the key and try again, nobody else can write meanwhile either.
    */
-  async renew(key: string): Promise<"ok" | "lost" | "unavailable"> {
+  async renew(key: string, usedEpoch = 0): Promise<"ok" | "lost" | "unavailable"> {
     const prev = this.seen.get(key);
     if (!prev || "deleted" in prev || prev.holder !== this.holder) return "lost";
     const until = this.now() + this.leaseMs;
+    const fence = Math.max(prev.fence, usedEpoch + FENCE_HEADROOM);
     try {
-      const revision = await this.kv.update(key, encode(this.holder, until), prev.revision);
-      this.seen.set(key, { key, holder: this.holder, until, revision });
+      const revision = await this.kv.update(key, encode(this.holder, until, prev.base, fence), prev.revision);
+      this.seen.set(key, { key, holder: this.holder, until, revision, base: prev.base, fence });
       return "ok";
     } catch (err) {
       return /wrong last sequence/i.test((err as Error).message) ? "lost" : "unavailable";
     }
   }
 
-  /** Gives a lease up at once (rebalancing, shutdown), only if it is still ours. */
-  async release(key: string): Promise<void> {
+  /**
+   * Gives a lease up at once (rebalancing, shutdown), only if it is still ours: holder "" and
+   * until 0, the fence kept (above `usedEpoch`) for the next holder.
+   */
+  async release(key: string, usedEpoch = 0): Promise<void> {
     const prev = this.seen.get(key);
     if (!prev || "deleted" in prev || prev.holder !== this.holder) return;
+    const fence = Math.max(prev.fence, usedEpoch + 1);
     try {
-      await this.kv.delete(key, { previousSeq: prev.revision });
+      const revision = await this.kv.update(key, encode("", 0, prev.base, fence), prev.revision);
+      this.seen.set(key, { key, holder: "", until: 0, revision, base: prev.base, fence });
     } catch {
       // taken meanwhile: nothing of ours to release
     }

@@ -136,3 +136,9 @@ export async function waitJetStream(urls: string[], ms = 30_000): Promise<void> 
     await nc.close();
   }
 }
+
+/** The URL list rotated to start at `i`: spreads boards and hosts over the nodes, the rest are the fallbacks. */
+export function rotated(urls: string[], i: number): string[] {
+  const k = i % urls.length;
+  return [...urls.slice(k), ...urls.slice(0, k)];
+}

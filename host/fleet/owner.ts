@@ -22,6 +22,8 @@ export const OWNERS_BUCKET = "immsched-owners";
 export const HOSTS_BUCKET = "immsched-hosts";
 /** Lease length, ms: the longest a dead host keeps its boards (README "Fleet": the 2 s goal). */
 export const DEFAULT_LEASE_MS = 1200;
+/** Period of the balancing round (claims read the watched bucket: cheap when there is nothing to claim), ms. */
+const POLL_MS = 50;
 
 export interface FleetHostOptions {
   hostId: string;
@@ -33,6 +35,8 @@ export interface FleetHostOptions {
   leaseMs?: number;
   /** MQTT subscription QoS of the board sessions (board-session.ts). */
   subscribeQos?: 0 | 1;
+  /** MQTT version of the broker when known (board-session.ts). */
+  mqttVersion?: 4 | 5;
   /** Replicas of the lease buckets (the cluster's size, at most 3). */
   replicas?: number;
   /** Claims, releases and sessions as they happen (the harness reads them). */
@@ -42,7 +46,9 @@ export interface FleetHostOptions {
 export type FleetNote =
   | { kind: "claim"; board: string; host: string; from: string | null; at: number }
   | { kind: "release"; board: string; host: string; at: number; why: string }
-  | { kind: "session"; board: string; host: string; at: number };
+  | { kind: "session"; board: string; host: string; at: number }
+  /** The board's MQTT link of a new session is open (its HELLO_REQUEST goes out). */
+  | { kind: "linked"; board: string; host: string; at: number };
 
 export interface FleetHostStats {
   host: string;
@@ -56,6 +62,11 @@ export interface FleetHostStats {
 
 export class FleetHost {
   private readonly sessions = new Map<string, BoardSession>();
+  /** Boards claimed whose session is being opened (open()). */
+  private readonly opening = new Set<string>();
+  /** When this host last lost a race for a board (balance() skips it for a lease). */
+  private readonly lostClaimAt = new Map<string, number>();
+  private stopping = false;
   /** Boards heard online at least once (onStatus). */
   private readonly online = new Set<string>();
   /** Who last held each board (for the failover record). */
@@ -63,10 +74,12 @@ export class FleetHost {
   private readonly leaseMs: number;
   /** The last renewals timed out (the bucket is electing a leader). */
   private bucketDown = false;
-  /** Period of the renew-and-balance round. */
+  /** Fencing by time: a board whose lease ends within this many ms is let go (a sixth of the lease). */
   private readonly tickMs: number;
   private timer?: NodeJS.Timeout;
-  private busy = false;
+  /** A renewal round, and a balancing round, is running (each awaits the bucket; they run side by side). */
+  private renewing = false;
+  private balancing = false;
   private startedAt = Date.now();
   private lastRenew = 0;
   private claims = 0;
@@ -109,7 +122,7 @@ export class FleetHost {
     h.stopFollow.push(
       await retried(() =>
         owners.follow((key, lease) => {
-          if (lease) h.lastHolder.set(key, lease.holder);
+          if (lease?.holder) h.lastHolder.set(key, lease.holder);
         }),
       ),
     );
@@ -119,7 +132,7 @@ export class FleetHost {
     await watch.subscribeAsync(`${TOPIC_ROOT}/+/${STATUS_KIND}`, { qos: 0 });
     await hosts.claim(opts.hostId);
     h.startedAt = Date.now();
-    h.timer = setInterval(() => h.tick(), h.tickMs);
+    h.timer = setInterval(() => h.tick(), POLL_MS);
     return h;
   }
 
@@ -138,26 +151,41 @@ export class FleetHost {
     this.opts.onNote?.(n);
   }
 
-  /** One round of renewals and balancing; rounds never overlap (each awaits the bucket). */
+  /**
+   * Renewals every third of the lease, balancing (claims included) every POLL_MS: two rounds side
+   * by side, each never overlapping itself. A claim must not wait for a renewal round, which on a
+   * loaded bucket takes hundreds of ms: a dead host's boards are claimed as soon as their leases end.
+   */
   private tick(): void {
-    if (this.busy) return;
-    this.busy = true;
-    this.round()
-      .catch(() => {})
-      .finally(() => (this.busy = false));
+    if (!this.renewing && Date.now() - this.lastRenew >= this.leaseMs / 3) {
+      this.renewing = true;
+      this.renew()
+        .catch(() => {})
+        .finally(() => (this.renewing = false));
+    }
+    if (!this.balancing) {
+      this.balancing = true;
+      this.balance()
+        .catch(() => {})
+        .finally(() => (this.balancing = false));
+    }
   }
 
-  private async round(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastRenew >= this.leaseMs / 3) {
-      this.lastRenew = now;
-      if ((await this.hosts.renew(this.opts.hostId)) === "lost") await this.hosts.claim(this.opts.hostId);
-      const renewals = [...this.sessions.keys()].map(async (b) => [b, await this.owners.renew(b)] as const);
-      for (const [board, r] of await Promise.all(renewals)) {
-        if (r === "lost") await this.drop(board, "lease lost");
-        else this.bucketDown = r === "unavailable";
-      }
+  private async renew(): Promise<void> {
+    this.lastRenew = Date.now();
+    const renewals = [...this.sessions].map(async ([b, s]) => [b, await this.owners.renew(b, s.runtime.currentEpoch)] as const);
+    // boards whose session is still opening keep their lease too (a lost one is closed once open)
+    for (const b of this.opening) void this.owners.renew(b).catch(() => {});
+    const self = this.hosts.renew(this.opts.hostId);
+    for (const [board, r] of await Promise.all(renewals)) {
+      if (r === "lost") await this.drop(board, "lease lost");
+      else this.bucketDown = r === "unavailable";
     }
+    if ((await self) === "lost") await this.hosts.claim(this.opts.hostId);
+  }
+
+  private async balance(): Promise<void> {
+    const now = Date.now();
     // fencing by time: a board whose lease runs out within a tick is let go now, before another
     // host may claim it (at expiry), so two hosts never drive one board at once. Not while the
     // bucket does not answer (a broker node died, its streams elect leaders): nobody can claim
@@ -171,38 +199,67 @@ export class FleetHost {
     const liveHosts = Math.max(1, this.hosts.holders().size);
     const boards = [...this.online].sort();
     const share = Math.ceil(boards.length / liveHosts);
-    if (this.sessions.size > share) {
+    if (this.sessions.size > 0 && this.sessions.size + this.opening.size > share) {
       const last = [...this.sessions.values()].sort((a, b) => b.claimedAt - a.claimedAt)[0]!;
       // only when someone below their share can take it, or the board went offline
       await this.drop(last.boardId, "rebalance", true);
       return;
     }
-    if (this.sessions.size >= share) return;
+    if (this.sessions.size + this.opening.size >= share) return;
     // spread the first claims: each host starts at its own offset in the sorted list
     const offset = hashOf(this.opts.hostId) % Math.max(1, boards.length);
-    for (let i = 0; i < boards.length && this.sessions.size < share; i++) {
+    const wanted: string[] = [];
+    for (let i = 0; i < boards.length && this.sessions.size + this.opening.size + wanted.length < share; i++) {
       const board = boards[(offset + i) % boards.length]!;
-      if (this.sessions.has(board) || this.owners.current(board)) continue;
-      const from = this.lastHolder.get(board) ?? null;
-      if (!(await this.owners.claim(board))) continue;
-      this.claims++;
-      this.note({ kind: "claim", board, host: this.opts.hostId, from: from === this.opts.hostId ? null : from, at: Date.now() });
-      try {
-        const s = await BoardSession.open({
-          boardId: board,
-          mqttUrls: this.opts.mqttUrls,
-          policy: this.opts.policy,
-          models: this.opts.models,
-          seed: this.opts.seed,
-          subscribeQos: this.opts.subscribeQos,
-        });
-        s.runtime.on("session", () => this.note({ kind: "session", board, host: this.opts.hostId, at: Date.now() }));
-        // another host made a new session with the board: ours is over, whatever the bucket says yet
-        s.onLost = () => void this.drop(board, "taken over");
-        this.sessions.set(board, s);
-      } catch {
-        await this.owners.release(board);
+      if (this.sessions.has(board) || this.opening.has(board) || this.owners.current(board)) continue;
+      // a claim this host just lost: the winner's value is on its way through the watch; meanwhile
+      // take other boards rather than race for the same ones again every round
+      if ((this.lostClaimAt.get(board) ?? -Infinity) > now - this.leaseMs) continue;
+      wanted.push(board);
+    }
+    // every claim of the round at once, and the sessions opened beside the rounds: after a host died
+    // its boards come together, and one at a time the last would wait for every other's MQTT link
+    // and handshake, while this round (and so every renewal) waited for all of them
+    await Promise.all(
+      wanted.map(async (board) => {
+        const from = this.lastHolder.get(board) ?? null;
+        if (!(await this.owners.claim(board))) {
+          this.lostClaimAt.set(board, Date.now());
+          return;
+        }
+        this.lostClaimAt.delete(board);
+        this.claims++;
+        this.note({ kind: "claim", board, host: this.opts.hostId, from: from === this.opts.hostId ? null : from, at: Date.now() });
+        this.opening.add(board);
+        void this.open(board).finally(() => this.opening.delete(board));
+      }),
+    );
+  }
+
+  /** Opens the session of a board just claimed (released again if that fails, closed if the lease went meanwhile). */
+  private async open(board: string): Promise<void> {
+    try {
+      const s = await BoardSession.open({
+        boardId: board,
+        mqttUrls: this.opts.mqttUrls,
+        policy: this.opts.policy,
+        models: this.opts.models,
+        seed: this.opts.seed,
+        subscribeQos: this.opts.subscribeQos,
+        mqttVersion: this.opts.mqttVersion,
+        epochBase: this.owners.current(board)?.base ?? 1,
+      });
+      this.note({ kind: "linked", board, host: this.opts.hostId, at: Date.now() });
+      s.runtime.on("session", () => this.note({ kind: "session", board, host: this.opts.hostId, at: Date.now() }));
+      // another host made a new session with the board: ours is over, whatever the bucket says yet
+      s.onLost = () => void this.drop(board, "taken over");
+      if (this.stopping || this.owners.current(board)?.holder !== this.opts.hostId) {
+        await s.close();
+        return;
       }
+      this.sessions.set(board, s);
+    } catch {
+      await this.owners.release(board);
     }
   }
 
@@ -213,7 +270,7 @@ export class FleetHost {
     this.pastLatencyNs.push(...s.runtime.summary.arrivalToCommandNs);
     // the session ends before the lease: two hosts never talk to one board at once
     await s.close();
-    if (release) await this.owners.release(board);
+    if (release) await this.owners.release(board, s.runtime.currentEpoch);
     this.releases++;
     this.note({ kind: "release", board, host: this.opts.hostId, at: Date.now(), why });
   }
@@ -243,8 +300,9 @@ export class FleetHost {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
-    while (this.busy) await new Promise((r) => setTimeout(r, 10));
+    while (this.renewing || this.balancing) await new Promise((r) => setTimeout(r, 10));
     for (const b of [...this.sessions.keys()]) await this.drop(b, "shutdown", true);
     await this.hosts.release(this.opts.hostId);
     for (const f of this.stopFollow) f();

@@ -21,6 +21,8 @@ import type { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import {
   type Command,
   type DecisionMessage,
+  DROP_REASON_CODES,
+  type DropReason,
   HELLO_FLAGS,
   type Message,
   type MessageOf,
@@ -61,6 +63,13 @@ export interface HostRuntimeOptions {
    * core models are in `models`, which the board shares). Needs a board with HELLO flag bit 3.
    */
   modelVariants?: { choices: ReadonlyMap<string, readonly VariantChoice[]> };
+  /**
+   * Fleet fencing (host/fleet/lease.ts): called at each new session with the highest epoch used so
+   * far; the value returned is added to every command epoch of the session (and is the HELLO's ACK
+   * epoch), so a board that refuses epochs below it refuses a displaced owner's commands. Default:
+   * none (epochs as the core makes them).
+   */
+  sessionEpoch?: (lastEpoch: number) => number;
 }
 
 /** What became of the external arrivals feed's messages. */
@@ -142,6 +151,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
   private readonly modelByName: ReadonlyMap<string, ModelEntry>;
   private requestTimer?: NodeJS.Timeout;
   private epoch = 0;
+  /** Added to the core's epochs in this session (sessionEpoch; 0 without it). */
+  private epochBase = 0;
   private readonly externalLimit: ArrivalRateLimit;
   readonly external: ExternalArrivalStats = { accepted: 0, invalid: 0, rateLimited: 0, early: 0 };
   private refused?: string;
@@ -341,6 +352,11 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       return;
     }
     this.sessions++;
+    if (this.opts.sessionEpoch) {
+      // before the endpoint ACKs this HELLO: the ACK carries the new base
+      this.epochBase = this.opts.sessionEpoch(this.epoch);
+      this.epoch = Math.max(this.epoch, this.epochBase);
+    }
     this.hello = m;
     this.live = true;
     if (this.opts.resyncOpenTasks) {
@@ -427,7 +443,12 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     const ctl = this.controller;
     const model = m.model ?? this.modelById[m.modelId ?? -1] ?? `model#${m.modelId}`;
     const again = this.reannounced.delete(m.taskId); // open before a new session, announced again (resyncOpenTasks)
-    if (this.records.has(m.taskId) && !again) return; // the same task reported twice (feed and board)
+    if (this.records.has(m.taskId) && !again) {
+      // the same task reported twice (feed and board); or, in a fleet (resyncOpenTasks), the board
+      // announces again a task this host dropped in the old session: the DROP was lost with it
+      if (this.opts.resyncOpenTasks) this.dropAgain(m.taskId);
+      return;
+    }
     const ref = this.opts.reference?.get(m.taskId);
     const entry = this.modelByName.get(model);
     if (!again) {
@@ -475,6 +496,16 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     return choice;
   }
 
+  /** A task dropped here that the board still holds (resyncOpenTasks): the same DROP once more. */
+  private dropAgain(taskId: number): void {
+    const rec = this.records.get(taskId)!;
+    if (rec.dropped === undefined || rec.finishNs !== undefined || !this.controller) return;
+    const reason: DropReason = rec.dropped in DROP_REASON_CODES ? (rec.dropped as DropReason) : "deadline";
+    const c: Command = { kind: "drop", epoch: this.epoch, taskId, reason };
+    if (this.watched) this.emit("event", { time: this.lastNs, command: c });
+    this.opts.endpoint.send(commandToMessage(c), taskId);
+  }
+
   private onStageDone(m: MessageOf<"stage_done">): void {
     const ctl = this.controller;
     if (!ctl || !this.records.has(m.taskId)) {
@@ -513,7 +544,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     this.decisionWallMicros.push(micros);
     if (this.watched) this.emit("event", { time, decision: { micros, work } });
     const messages: DecisionMessage[] = [...pre];
-    for (const c of commands) {
+    for (const made of commands) {
+      const c = this.epochBase === 0 ? made : { ...made, epoch: made.epoch + this.epochBase };
       this.epoch = Math.max(this.epoch, c.epoch);
       const rec = this.records.get(c.taskId);
       if (c.kind === "place" || c.kind === "resume") this.selector?.started(c.taskId, time);

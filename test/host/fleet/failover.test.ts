@@ -19,8 +19,11 @@ const base = {
 };
 
 describe.skipIf(missing)("fleet failover", () => {
-  it("re-owns every board of a killed host on the other host, with nothing lost", { timeout: 240_000 }, async () => {
-    const r = await runFleet({ ...base, boards: 4, hosts: 2, duration: 4, killHostAfter: 2.5 });
+  it("re-owns every board of a killed host on the other host, with nothing lost, also of the feed's arrivals", {
+    timeout: 240_000,
+  }, async () => {
+    // the feed goes on while the killed host's boards have no owner (a task every 20 ms, to the boards in turn)
+    const r = await runFleet({ ...base, boards: 4, hosts: 2, duration: 4, killHostAfter: 2.5, feedMs: 20 });
     expect(r.killedHost?.host).toBe("h1");
     const orphaned = r.failovers.filter((f) => f.cause === "host-killed");
     // h1 held a share of the boards when it died, and each went to h2 with a new session
@@ -35,6 +38,11 @@ describe.skipIf(missing)("fleet failover", () => {
     expect(r.tasks.completed).toBeGreaterThan(0);
     expect(r.tasks.lost).toBe(0);
     expect(r.tasks.completed + r.tasks.dropped).toBe(r.tasks.arrived);
+    // every board took feed tasks, the orphaned ones too, and none of those was lost either
+    for (const b of r.perBoard) {
+      expect(b.external).toBeGreaterThan(0);
+      expect(b.lost).toBe(0);
+    }
   });
 
   it("rides out a killed broker node: its boards reconnect to the next node, nothing is lost", { timeout: 240_000 }, async () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "nats";
 import { startNatsCluster, type NatsCluster } from "../../../host/fleet/nats-cluster.js";
-import { LeaseTable } from "../../../host/fleet/lease.js";
+import { FENCE_HEADROOM, LeaseTable } from "../../../host/fleet/lease.js";
 import { lacksCommand } from "../../support/requires.js";
 
 const missing = lacksCommand("nats-server", "nats-server", "fleet leases");
@@ -66,5 +66,29 @@ describe.skipIf(missing)("leases in a JetStream KV bucket", () => {
     await a.release("board-3");
     await expect.poll(() => b.current("board-3")).toBeUndefined();
     expect(await b.claim("board-3")).toBe(true);
+  });
+
+  it("hands every new holder a fencing token above every epoch an earlier holder may have used", async () => {
+    let t = 20_000_000;
+    const now = () => t;
+    const a = await table("fence", "a", now);
+    const b = await table("fence", "b", now);
+    expect(await a.claim("board-4")).toBe(true);
+    const first = a.current("board-4")!;
+    expect(first.fence).toBeGreaterThan(first.base);
+    // a renews after using epochs far beyond its first fence: the fence follows
+    expect(await a.renew("board-4", first.base + 5 * FENCE_HEADROOM)).toBe("ok");
+    const renewed = a.current("board-4")!;
+    expect(renewed.fence).toBe(first.base + 6 * FENCE_HEADROOM);
+    await expect.poll(() => b.current("board-4")?.fence).toBe(renewed.fence);
+    t += 1001; // a died: b takes the board, its epochs start above a's fence
+    expect(await b.claim("board-4")).toBe(true);
+    const second = b.current("board-4")!;
+    expect(second.base).toBe(renewed.fence + 1);
+    // a release keeps the fence for the next holder
+    await b.release("board-4", second.base + 7);
+    await expect.poll(() => a.current("board-4")).toBeUndefined();
+    expect(await a.claim("board-4")).toBe(true);
+    expect(a.current("board-4")!.base).toBe(second.fence + 1);
   });
 });

@@ -1,0 +1,107 @@
+// The host runtime as a fleet host runs it (host/fleet/board-session.ts): every session's epochs
+// start at the fencing base it is given (the HELLO's ACK carries it), and a task this host dropped
+// that the board announces again after a new session (the DROP was lost with the old session) is
+// dropped again, not ignored as known. Real Wasm core, a scripted board endpoint over the
+// in-process pair (the real codec both ways).
+import { describe, expect, it } from "vitest";
+import { transportPair } from "../../../firmware-bridge/link/pair.js";
+import type { FrameTransport } from "../../../firmware-bridge/link/transport.js";
+import { Endpoint } from "../../../firmware-bridge/link/endpoint.js";
+import { HostRuntime } from "../../../host/runtime/host-runtime.js";
+import { loadScenario } from "../../../host/workloads/scenario.js";
+import { type CommandMessage, type Message, PROTOCOL_VERSION, decodeFrame } from "../../../firmware-bridge/protocol/index.js";
+
+const MS = 1e6;
+const settle = async () => {
+  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+};
+
+const hello = (boardTimeNs: number): Message => ({
+  type: "hello",
+  protocolVersion: PROTOCOL_VERSION,
+  fwMajor: 0,
+  fwMinor: 1,
+  fwPatch: 0,
+  meshWidth: 8,
+  meshHeight: 8,
+  pesPerTile: 64,
+  clockMhz: 1000,
+  maxTasks: 256,
+  flags: 6,
+  boardTimeNs,
+  boardId: "fleet1",
+});
+
+describe("host runtime in a fleet", () => {
+  it("offsets each session's epochs by its fencing base, and drops again a dropped task the board announces again", async () => {
+    const scenario = loadScenario("VR_gaming", { seed: 3, board: { mesh: { width: 8, height: 8, torus: false } }, durationMs: 100 });
+    const [h, b] = transportPair();
+    // every frame the host sends, in order, as the board receives it
+    const sent: Message[] = [];
+    const tapped: FrameTransport = {
+      get stats() {
+        return h.stats;
+      },
+      describe: h.describe,
+      onFrame: (handler) => h.onFrame(handler),
+      close: () => h.close(),
+      send(frame, type) {
+        const r = decodeFrame(frame);
+        if (r.ok) sent.push(r.message);
+        h.send(frame, type);
+      },
+    };
+    let runtime: HostRuntime | undefined;
+    // as board-session.ts: the ACKs carry the runtime's epoch
+    const endpoint = new Endpoint(tapped, { side: "host", retryMs: 10_000, ackEpoch: () => runtime?.currentEpoch ?? 0 });
+    const bases: number[] = [];
+    runtime = new HostRuntime({
+      endpoint,
+      policy: "immsched",
+      models: scenario.models,
+      seed: 3,
+      resyncOpenTasks: true,
+      // the lease's base is 500; later sessions go on above the last epoch used
+      sessionEpoch: (last) => {
+        bases.push(Math.max(500, last + 1));
+        return bases.at(-1)!;
+      },
+    });
+    const peer = new Endpoint(b, { side: "board", retryMs: 10_000 });
+    runtime.start();
+
+    peer.send(hello(0));
+    await settle();
+    const ackOf = (from: number) => sent.slice(from).find((m) => m.type === "ack");
+    expect(ackOf(0)).toMatchObject({ type: "ack", epoch: 500 });
+    // task 1 is placed, task 2 (a model the host does not know) is dropped
+    peer.send({ type: "arrival", taskId: 1, modelId: 0, priority: 1, frame: 0, arrivalNs: 1 * MS, deadlineNs: 100 * MS });
+    peer.send({ type: "arrival", taskId: 2, modelId: 99, priority: 1, frame: 0, arrivalNs: 1 * MS, deadlineNs: 100 * MS });
+    await settle();
+    const commands = (from: number) =>
+      sent
+        .slice(from)
+        .flatMap((m) => (m.type === "batch" ? m.commands : m.type === "schedule" || m.type === "drop" ? [m] : []))
+        .filter((c): c is CommandMessage => c.type !== "variant");
+    const first = commands(0);
+    expect(first.map((c) => `${c.type} ${c.taskId}`)).toEqual(["schedule 1", "drop 2"]);
+    for (const c of first) expect(c.epoch).toBeGreaterThanOrEqual(500);
+
+    // a new session (the old one's frames were lost): the board announces both tasks again
+    const mark = sent.length;
+    peer.send(hello(5 * MS));
+    await settle();
+    const second = bases.at(-1)!;
+    expect(bases).toHaveLength(2);
+    expect(second).toBeGreaterThan(Math.max(...first.map((c) => c.epoch)));
+    expect(ackOf(mark)).toMatchObject({ type: "ack", epoch: second });
+    peer.send({ type: "arrival", taskId: 1, modelId: 0, priority: 1, frame: 0, arrivalNs: 1 * MS, deadlineNs: 100 * MS });
+    peer.send({ type: "arrival", taskId: 2, modelId: 99, priority: 1, frame: 0, arrivalNs: 1 * MS, deadlineNs: 100 * MS });
+    await settle();
+    const again = commands(mark);
+    expect(again.map((c) => `${c.type} ${c.taskId}`)).toEqual(["schedule 1", "drop 2"]);
+    for (const c of again) expect(c.epoch).toBeGreaterThanOrEqual(second);
+    expect(runtime.summary.records.get(2)?.dropped).toBe("unknown-model");
+    runtime.stop();
+  });
+});
