@@ -22,4 +22,6 @@ export const E_SOLVER: i32 = -9; // unknown solver id
 export const E_MESH: i32 = -10; // mesh dimensions empty or over capacity
 export const E_PARTICLES: i32 = -11; // particle count outside 1..16 or negative polish iterations
 export const E_PROOFS: i32 = -12; // proof switch mask outside 0..PROOFS_ALL
+export const E_POLICY: i32 = -13; // controllerStart: unknown policy id
+export const E_MODEL_TABLE: i32 = -14; // the model table is full (models, layers or pipeline variants)
 export const E_PARAM: i32 = -16; // controller knob unknown or its value out of range (controller/params.ts)

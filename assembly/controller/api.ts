@@ -3,7 +3,7 @@
 
 import { ioInts, ioFloats, IO_INTS, IO_FLOATS } from "../io";
 import { MAX_STAGES, targetTiles } from "../graph";
-import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_BUDGET, E_NODE_RANGE, E_STAGE_COUNT, E_SELF_LOOP, E_PARAM } from "../status";
+import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_BUDGET, E_NODE_RANGE, E_STAGE_COUNT, E_SELF_LOOP, E_PARAM, E_POLICY, E_MODEL_TABLE } from "../status";
 import { setParam } from "./params";
 import {
   MAX_MODELS, MAX_LAYERS, MAX_VARIANTS, modelCount, modelLayerStart, modelLayerCount,
@@ -19,8 +19,6 @@ import { tileOwner, NO_OWNER } from "./ownership";
 import { taskId } from "./tasks";
 import { setXrbenchTick } from "../policies/xrbench";
 
-export const E_POLICY: i32 = -11;
-export const E_MODEL_TABLE: i32 = -12;
 
 export function controllerIoInts(): usize {
   return changetype<usize>(ioInts);

@@ -16,6 +16,8 @@ const messages: Record<number, string> = {
   [-10]: "mesh dimensions are empty or over 256 tiles",
   [-11]: "particle count is outside 1..16 or polish iterations are negative",
   [-12]: "proof switches are outside the known bits",
+  [-13]: "unknown policy",
+  [-14]: "the model table is full (at most 32 models, 8192 layers over all models, 8 pipeline variants per model)",
   [-16]: "a controller knob is unknown or its value is out of range",
 };
 

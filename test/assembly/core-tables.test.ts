@@ -6,6 +6,7 @@ import { instantiateSync } from "@assemblyscript/loader";
 import { describe, expect, it } from "vitest";
 import { ALL_POLICIES, COMMAND_KINDS, Controller, DEFAULT_PARAMS, PARAM_IDS } from "../../host/core/controller.js";
 import { RELEASE_WASM } from "../../host/core/core.js";
+import { CoreError } from "../../host/core/errors.js";
 import { DROP_REASON_BY_CODE, DROP_REASON_CODES } from "../../firmware-bridge/protocol/index.js";
 
 const exported = new Map<string, number>();
@@ -86,5 +87,20 @@ describe("controller knobs", () => {
     expect(keep.arrival(task, 0).commands.map((c) => c.kind)).toEqual(["place"]);
     const drop = Controller.createSync({ board, policy: "fcfs", models, params: { hopelessShare: 2 } });
     expect(drop.arrival(task, 0).commands.map((c) => c.kind)).toEqual(["drop"]);
+  });
+
+  it("error codes are one per error, over the whole core, each with the host's message (read from the source)", () => {
+    const codes = new Map<string, number>();
+    for (const file of ["../../assembly/status.ts", "../../assembly/controller/api.ts"]) {
+      const src = readFileSync(new URL(file, import.meta.url), "utf8");
+      for (const m of src.matchAll(/export const (E_[A-Z_]+): i32 = (-\d+);/g)) codes.set(m[1]!, Number(m[2]));
+    }
+    expect(codes.size).toBeGreaterThanOrEqual(15);
+    const byCode = new Map<number, string>();
+    for (const [name, code] of codes) {
+      expect(byCode.get(code), `${name} and ${byCode.get(code)} share ${code}`).toBeUndefined();
+      byCode.set(code, name);
+      expect(new CoreError(code, "x").message, name).not.toMatch(/error -\d+$/);
+    }
   });
 });
