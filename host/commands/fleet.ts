@@ -3,9 +3,9 @@
 // writes them as JSON (README "Fleet").
 
 import { type Command, Option } from "commander";
-import { ALL_POLICIES, type PolicyName } from "../core/controller.js";
+import { ALL_POLICIES } from "../core/controller.js";
 import { writeFileAtomic } from "../formats/write-atomic.js";
-import type { FleetBroker, FleetOptions, FleetResult } from "../fleet/harness.js";
+import type { FleetOptions, FleetResult } from "../fleet/harness.js";
 import { InputError } from "../formats/input-error.js";
 import { loadScenario } from "../workloads/scenario.js";
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit.js";

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { immschedProc, ptyPair, stop, waitFor, type Proc } from "./processes.js";
 import { lacksCommand } from "../support/requires.js";
 import { startMosquitto } from "../../host/net/mosquitto.js";
+import type { RunSummary } from "../../host/commands/run.js";
 
 const NO_SOCAT = lacksCommand("socat", "socat", "fault injection over a serial pty");
 const NO_MOSQUITTO = lacksCommand("mosquitto", "mosquitto", "fault injection through a Mosquitto of the test's own");
@@ -66,18 +67,8 @@ function boardFigures(out: string): Injected {
   };
 }
 
-interface RunJson {
-  tasks: { arrived: number; completed: number; late: number; dropped: number; lost: number };
-  link: {
-    framesSent: number;
-    framesReceived: number;
-    framesRejected: number;
-    retries: number;
-    duplicates: number;
-    transportErrors: number;
-  };
-  host: { coreRestarts: number };
-}
+/** What `immsched run --json` writes (its summary). */
+type RunJson = RunSummary;
 
 /** The host's core traps every TRAP_EVERY controller events (a debug export forces it). */
 const TRAP_EVERY = 37;
