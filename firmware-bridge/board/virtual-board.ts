@@ -64,8 +64,10 @@ interface TaskState {
   /** Board time its TASK_DONE happened (also after a DROP that did not stop it). */
   doneNs?: number;
   /**
-   * Fleet (resyncOnNewSession), external tasks: the ARRIVAL a new owner is told, which never heard
-   * the feed message (it was published while the board had no owner, or before the owner subscribed).
+   * The ARRIVAL a new session announces for a task that has no `arrival` to build it from: a fleet
+   * board's feed task (resyncOnNewSession: the new owner never heard the feed message, published
+   * while the board had no owner or before the owner subscribed), or a task that ended before the
+   * host ACKed its ARRIVAL (end).
    */
   announce?: Arrival;
   /** The host ACKed its ARRIVAL (external tasks: always), so its events may go out. */
@@ -460,21 +462,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   /** Back into `live`, its ARRIVAL queued behind the new HELLO (sent once that is ACKed). */
   private reannounce(t: TaskState): void {
     this.live.add(t.id);
-    if (t.announce) {
-      this.preSession.push(t.announce);
-      return;
-    }
-    const a = t.arrival!;
-    const origin = this.origin ?? 0;
-    this.preSession.push({
-      type: "arrival",
-      taskId: t.id,
-      modelId: this.modelIndex.get(a.model)!,
-      priority: a.priority,
-      frame: a.frame ?? NO_FRAME,
-      arrivalNs: Math.round(origin + a.arrivalNs),
-      deadlineNs: Math.round(origin + a.deadlineNs),
-    });
+    this.preSession.push(this.arrivalMessage(t));
   }
 
   private onEstablished(): void {
@@ -636,7 +624,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       const t = this.tasks.get(m.taskId);
       if (t && !t.acked) {
         t.acked = true;
-        if (t.status === "done" || t.status === "dropped") this.shed(t); // kept only for this ACK (end)
+        if ((t.status === "done" || t.status === "dropped") && !t.external) t.announce = undefined; // kept only for this ACK (end)
         for (const e of t.buffer.splice(0)) this.endpoint.send(e);
       }
     }
@@ -889,12 +877,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     // an ended task is never raised or admitted again: its profile (the bulk of its memory) can go
     // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs.
     // A task whose ARRIVAL the host has not ACKed yet (a command can end it while that ACK is lost) is
-    // announced again by a new session (newSession): what its ARRIVAL says stays until the ACK (onAcked)
-    if (t.acked || !announced) this.shed(t);
-    else if (!t.external) {
-      t.profile = ENDED;
-      if (t.arrival) t.arrival = { ...t.arrival, profile: ENDED };
-    }
+    // announced again by a new session (newSession): its ARRIVAL is kept, as `announce`, until the ACK (onAcked)
+    if (!t.acked && announced && !t.external) t.announce = this.arrivalMessage(t);
+    this.shed(t);
   }
 
   private shed(t: TaskState): void {

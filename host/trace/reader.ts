@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { DROP_REASON_CODES } from "../../firmware-bridge/protocol/messages.js";
-import { InputError, fieldPath, parseJson } from "../formats/input-error.js";
+import { InputError, parseJson } from "../formats/input-error.js";
+import { zodInputError } from "../formats/zod-error.js";
 import { parseTarget } from "../formats/graphs.js";
 import { METRIC_NAMES } from "../sim/metrics.js";
 import { type EndLine, type HeaderLine, TRACE_FORMAT, TRACE_VERSION, type TraceLine } from "./ir.js";
@@ -107,18 +108,6 @@ export interface Trace {
   endLine: number;
 }
 
-function zodError(err: z.ZodError, where: { file: string; line: number }): InputError {
-  const issue = err.issues[0]!;
-  let path: PropertyKey[] = [...issue.path];
-  let message = issue.message;
-  if (issue.code === "unrecognized_keys") {
-    const keys = (issue as { keys: string[] }).keys;
-    path = [...path, keys[0]!];
-    message = `unknown field "${keys[0]}"`;
-  }
-  return new InputError(message, { ...where, field: fieldPath(path) || undefined });
-}
-
 /** Parses trace text; `file` names it in errors. */
 export function parseTrace(text: string, file = "<trace>"): Trace {
   const raw = text.split("\n");
@@ -139,7 +128,7 @@ export function parseTrace(text: string, file = "<trace>"): Trace {
       if (value.op !== "header")
         throw new InputError(`the first line must be the header ({"op": "header", ...}), not op ${JSON.stringify(value.op)}`, where);
       const r = HeaderSchema.safeParse(value);
-      if (!r.success) throw zodError(r.error, where);
+      if (!r.success) throw zodInputError(r.error, where);
       if (r.data.version !== TRACE_VERSION)
         throw new InputError(`trace version ${r.data.version} is not supported (this immsched reads version ${TRACE_VERSION})`, {
           ...where,
@@ -157,7 +146,7 @@ export function parseTrace(text: string, file = "<trace>"): Trace {
     if (typeof value.op !== "string" || !OPS.includes(value.op))
       throw new InputError(`unknown op ${JSON.stringify(value.op)} (expected one of ${OPS.join(", ")})`, { ...where, field: "op" });
     const r = LineSchema.safeParse(value);
-    if (!r.success) throw zodError(r.error, where);
+    if (!r.success) throw zodInputError(r.error, where);
     const line = r.data as TraceLine;
     if (line.op === "end") {
       end = line;

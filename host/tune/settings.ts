@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ALL_POLICIES, type ControllerParams } from "../core/controller.js";
-import { InputError } from "../formats/input-error.js";
+import { InputError, parseJson } from "../formats/input-error.js";
+import { zodInputError } from "../formats/zod-error.js";
 
 const PARAMS = z
   .object({
@@ -50,17 +51,7 @@ export function readTunedSettings(file: string): TunedSettings {
   } catch (err) {
     throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`not JSON: ${(err as Error).message}`, { file });
-  }
-  const r = TUNED_SETTINGS.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.join(".") || "(top level)";
-    throw new InputError(`${field}: ${issue.message}`, { file, field });
-  }
+  const r = TUNED_SETTINGS.safeParse(parseJson(text, { file }));
+  if (!r.success) throw zodInputError(r.error, { file });
   return r.data as TunedSettings;
 }

@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { MAX_ARRIVALS, MAX_LAYER_DIM, MAX_MODEL_LAYERS, checkFileSize } from "./limits.js";
 import { z } from "zod";
-import { InputError, fieldPath, parseJson } from "../formats/input-error.js";
+import { InputError, parseJson } from "../formats/input-error.js";
+import { zodInputError } from "../formats/zod-error.js";
 import { type Target, parseTarget } from "../formats/graphs.js";
 import { type AcceleratorConfig, defaultConfig } from "../../firmware-bridge/accelerator/constants.js";
 import { type Layer, LAYER_KINDS } from "../../firmware-bridge/accelerator/cost.js";
@@ -136,27 +137,8 @@ export type ScenarioDoc =
 export type ModelRef = z.infer<typeof ModelSchema>;
 export type LayerDoc = z.infer<typeof LayerSchema>;
 
-function fromZod(err: z.ZodError, file: string | undefined): InputError {
-  const issue = err.issues[0]!;
-  let path: PropertyKey[] = [...issue.path];
-  let message = issue.message;
-  if (issue.code === "unrecognized_keys") {
-    const keys = (issue as { keys: string[] }).keys;
-    path = [...path, keys[0]!];
-    message = `unknown field "${keys[0]}"`;
-  } else if (issue.code === "invalid_union") {
-    // say which shapes were expected instead of zod's "invalid input"
-    const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
-    const deeper = branches.map((b) => b[0]).filter((i): i is z.core.$ZodIssue => !!i && i.path.length > 0);
-    if (deeper[0]) {
-      path = [...path, ...deeper[0].path];
-      message = deeper[0].message;
-    } else {
-      message = 'expected a model name or {"name", "layers"?, "edges"?, "sparsity"?}';
-    }
-  }
-  return new InputError(message, { file, field: path.length ? fieldPath(path) : undefined });
-}
+/** What a model reference may be, said when neither shape fits. */
+const MODEL_SHAPES = 'expected a model name or {"name", "layers"?, "edges"?, "sparsity"?}';
 
 /** Validates a parsed JSON value as a scenario document. */
 export function parseScenarioDoc(value: unknown, file?: string): ScenarioDoc {
@@ -167,15 +149,15 @@ export function parseScenarioDoc(value: unknown, file?: string): ScenarioDoc {
   let doc: ScenarioDoc;
   if (recipe === undefined) {
     const r = TraceSchema.safeParse(value);
-    if (!r.success) throw fromZod(r.error, file);
+    if (!r.success) throw zodInputError(r.error, { file }, MODEL_SHAPES);
     doc = { kind: "trace", ...r.data };
   } else if (recipe === "dysta") {
     const r = DystaGeneratorSchema.safeParse(value);
-    if (!r.success) throw fromZod(r.error, file);
+    if (!r.success) throw zodInputError(r.error, { file }, MODEL_SHAPES);
     doc = { kind: "dysta", ...r.data };
   } else if (recipe === "xrbench") {
     const r = XrbenchGeneratorSchema.safeParse(value);
-    if (!r.success) throw fromZod(r.error, file);
+    if (!r.success) throw zodInputError(r.error, { file }, MODEL_SHAPES);
     doc = { kind: "xrbench", ...r.data };
   } else {
     throw new InputError(`unknown recipe ${JSON.stringify(recipe)} (expected "dysta" or "xrbench")`, { file, field: "recipe" });
