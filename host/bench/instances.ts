@@ -53,9 +53,10 @@ export function ladderPattern(rungs: number): Pattern {
 
 /**
  * `blocks` residual-style blocks in sequence: fork -> two branches of `branch` stages -> merge.
- * Equal branch lengths keep the block an even cycle, which a mesh can host.
+ * Equal branch lengths keep the block an even cycle, which a mesh can host; block `longer` (if
+ * any) has one stage more on its second branch, an odd cycle, which no mesh can host.
  */
-export function branchMergePattern(blocks: number, branch: number): Pattern {
+export function branchMergePattern(blocks: number, branch: number, longer = -1): Pattern {
   const edges: Array<[number, number]> = [];
   let next = 1;
   let fork = 0;
@@ -63,7 +64,8 @@ export function branchMergePattern(blocks: number, branch: number): Pattern {
     const tails: number[] = [];
     for (let side = 0; side < 2; side++) {
       let prev = fork;
-      for (let k = 0; k < branch; k++) {
+      const len = branch + (b === longer && side === 1 ? 1 : 0);
+      for (let k = 0; k < len; k++) {
         edges.push([prev, next]);
         prev = next++;
       }
@@ -174,26 +176,7 @@ export function oddCyclePattern(rand: Random, maxNodes: number): Pattern {
   const branch = randInt(rand, 1, 3);
   const per = 2 * branch + 2; // the odd block: branches of branch and branch + 1 stages, plus the merge
   const blocks = randInt(rand, 1, Math.max(1, Math.floor((maxNodes - 1) / per)));
-  const odd = randInt(rand, 0, blocks - 1);
-  const edges: Array<[number, number]> = [];
-  let next = 1;
-  let fork = 0;
-  for (let b = 0; b < blocks; b++) {
-    const tails: number[] = [];
-    for (let side = 0; side < 2; side++) {
-      let prev = fork;
-      const len = branch + (b === odd && side === 1 ? 1 : 0);
-      for (let k = 0; k < len; k++) {
-        edges.push([prev, next]);
-        prev = next++;
-      }
-      tails.push(prev);
-    }
-    const merge = next++;
-    for (const t of tails) edges.push([t, merge]);
-    fork = merge;
-  }
-  return { nodes: next, edges };
+  return branchMergePattern(blocks, branch, randInt(rand, 0, blocks - 1));
 }
 
 /** Sizes of the connected regions of free tiles of a mesh target, largest first. */

@@ -5,52 +5,19 @@
 // in-process pair (the real codec both ways).
 import { describe, expect, it } from "vitest";
 import { transportPair } from "../../../firmware-bridge/link/pair.js";
-import type { FrameTransport } from "../../../firmware-bridge/link/transport.js";
 import { Endpoint } from "../../../firmware-bridge/link/endpoint.js";
 import { HostRuntime } from "../../../host/runtime/host-runtime.js";
 import { loadScenario } from "../../../host/workloads/scenario.js";
-import { type CommandMessage, type Message, PROTOCOL_VERSION, decodeFrame } from "../../../firmware-bridge/protocol/index.js";
+import type { CommandMessage } from "../../../firmware-bridge/protocol/index.js";
+import { boardHello, recordingSends, settle } from "../../support/scripted-board.js";
 
 const MS = 1e6;
-const settle = async () => {
-  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
-};
-
-const hello = (boardTimeNs: number): Message => ({
-  type: "hello",
-  protocolVersion: PROTOCOL_VERSION,
-  fwMajor: 0,
-  fwMinor: 1,
-  fwPatch: 0,
-  meshWidth: 8,
-  meshHeight: 8,
-  pesPerTile: 64,
-  clockMhz: 1000,
-  maxTasks: 256,
-  flags: 6,
-  boardTimeNs,
-  boardId: "fleet1",
-});
-
 describe("host runtime in a fleet", () => {
   it("offsets each session's epochs by its fencing base, and drops again a dropped task the board announces again", async () => {
     const scenario = loadScenario("VR_gaming", { seed: 3, board: { mesh: { width: 8, height: 8, torus: false } }, durationMs: 100 });
     const [h, b] = transportPair();
     // every frame the host sends, in order, as the board receives it
-    const sent: Message[] = [];
-    const tapped: FrameTransport = {
-      get stats() {
-        return h.stats;
-      },
-      describe: h.describe,
-      onFrame: (handler) => h.onFrame(handler),
-      close: () => h.close(),
-      send(frame, type) {
-        const r = decodeFrame(frame);
-        if (r.ok) sent.push(r.message);
-        h.send(frame, type);
-      },
-    };
+    const { transport: tapped, sent } = recordingSends(h);
     let runtime: HostRuntime | undefined;
     // as board-session.ts: the ACKs carry the runtime's epoch
     const endpoint = new Endpoint(tapped, { side: "host", retryMs: 10_000, ackEpoch: () => runtime?.currentEpoch ?? 0 });
@@ -70,7 +37,7 @@ describe("host runtime in a fleet", () => {
     const peer = new Endpoint(b, { side: "board", retryMs: 10_000 });
     runtime.start();
 
-    peer.send(hello(0));
+    peer.send(boardHello("fleet1", 0));
     await settle();
     const ackOf = (from: number) => sent.slice(from).find((m) => m.type === "ack");
     expect(ackOf(0)).toMatchObject({ type: "ack", epoch: 500 });
@@ -89,7 +56,7 @@ describe("host runtime in a fleet", () => {
 
     // a new session (the old one's frames were lost): the board announces both tasks again
     const mark = sent.length;
-    peer.send(hello(5 * MS));
+    peer.send(boardHello("fleet1", 5 * MS));
     await settle();
     const second = bases.at(-1)!;
     expect(bases).toHaveLength(2);

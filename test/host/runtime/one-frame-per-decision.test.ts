@@ -6,39 +6,19 @@
 // decisions are the same on every run.
 import { describe, expect, it } from "vitest";
 import { transportPair } from "../../../firmware-bridge/link/pair.js";
-import type { FrameTransport } from "../../../firmware-bridge/link/transport.js";
 import { Endpoint } from "../../../firmware-bridge/link/endpoint.js";
 import { HostRuntime } from "../../../host/runtime/host-runtime.js";
 import { loadScenario } from "../../../host/workloads/scenario.js";
-import { type Message, PROTOCOL_VERSION, decodeFrame } from "../../../firmware-bridge/protocol/index.js";
+import { boardHello, recordingSends, settle } from "../../support/scripted-board.js";
 
 const COMMAND_TYPES = new Set(["schedule", "resume", "preempt", "drop", "batch"]);
 const MS = 1e6;
-/** Lets every frame in flight arrive and be answered: the pair delivers with setImmediate, so a few
- * turns of the event loop drain it, however slow the machine (no wall-clock wait). */
-const settle = async () => {
-  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
-};
-
 describe("one frame per decision", () => {
   it("sends a decision's commands as one frame (a BATCH when there are several); the board gets them in order, ACKs once", async () => {
     const board = { mesh: { width: 8, height: 8, torus: false } };
     const scenario = loadScenario("VR_gaming", { seed: 3, board, durationMs: 100 }); // models 0..2: ES, GE, HT
     const [h, b] = transportPair();
-    const sent: Message[] = [];
-    const tapped: FrameTransport = {
-      get stats() {
-        return h.stats;
-      },
-      describe: h.describe,
-      onFrame: (handler) => h.onFrame(handler),
-      close: () => h.close(),
-      send(frame, type) {
-        const r = decodeFrame(frame);
-        if (r.ok && COMMAND_TYPES.has(r.message.type)) sent.push(r.message);
-        h.send(frame, type);
-      },
-    };
+    const { transport: tapped, sent } = recordingSends(h, (m) => COMMAND_TYPES.has(m.type));
     const endpoint = new Endpoint(tapped, { side: "host", retryMs: 10_000 });
     const runtime = new HostRuntime({ endpoint, policy: "planaria", models: scenario.models, seed: 3 });
     const perDecision: number[] = [];
@@ -52,21 +32,7 @@ describe("one frame per decision", () => {
       if (m.type === "schedule" || m.type === "preempt" || m.type === "drop" || m.type === "resume") applied.push(`${m.type} ${m.taskId}`);
     });
     runtime.start();
-    peer.send({
-      type: "hello",
-      protocolVersion: PROTOCOL_VERSION,
-      fwMajor: 0,
-      fwMinor: 1,
-      fwPatch: 0,
-      meshWidth: 8,
-      meshHeight: 8,
-      pesPerTile: 64,
-      clockMhz: 1000,
-      maxTasks: 256,
-      flags: 6,
-      boardTimeNs: 0,
-      boardId: "batch1",
-    });
+    peer.send(boardHello("batch1", 0));
     await settle();
     const arrival = (taskId: number, modelId: number, priority: number, at: number, deadline: number) =>
       peer.send({ type: "arrival", taskId, modelId, priority, frame: 0, arrivalNs: at * MS, deadlineNs: deadline * MS });
