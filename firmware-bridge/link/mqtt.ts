@@ -136,23 +136,19 @@ function connectOnce(url: string, options: IClientOptions, version: 4 | 5): Prom
 }
 
 async function connect(url: string, options: IClientOptions, sessionExpirySeconds?: number, only?: 4 | 5): Promise<Connected> {
-  if (only === 4) {
+  let refused: Error | undefined;
+  if (only !== 4) {
+    const v5 = sessionExpirySeconds === undefined ? options : { ...options, properties: { sessionExpiryInterval: sessionExpirySeconds } };
     try {
-      return await connectOnce(url, options, 4);
+      return await connectOnce(url, v5, 5);
     } catch (err) {
-      throw new LinkError(`cannot connect to the MQTT broker at ${url}: ${(err as Error).message}`);
+      refused = err as Error; // a 3.1.1-only broker refuses the MQTT 5 CONNECT (or closes the socket): try 3.1.1
     }
   }
   try {
-    const v5 = sessionExpirySeconds === undefined ? options : { ...options, properties: { sessionExpiryInterval: sessionExpirySeconds } };
-    return await connectOnce(url, v5, 5);
+    return await connectOnce(url, options, 4);
   } catch (err) {
-    // a 3.1.1-only broker refuses the MQTT 5 CONNECT (or closes the socket): try 3.1.1
-    try {
-      return await connectOnce(url, options, 4);
-    } catch {
-      throw new LinkError(`cannot connect to the MQTT broker at ${url}: ${(err as Error).message}`);
-    }
+    throw new LinkError(`cannot connect to the MQTT broker at ${url}: ${(refused ?? (err as Error)).message}`);
   }
 }
 
