@@ -14,24 +14,6 @@ import { rngSeed } from "./rng";
 import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES, E_PROOFS } from "./status";
 import { proofsConfigure } from "./proofs/switches";
 
-export { MAX_TILES, MAX_STAGES };
-
-/** Solver ids of `solve`: exact Ullmann, the IMMSched particles, the portfolio (portfolio.ts). */
-export { SOLVER_ULLMANN, SOLVER_PSO, SOLVER_AUTO } from "./portfolio";
-
-/**
- * Policy ids of controllerStart, command kinds and drop reasons of the command queue: exported so
- * the host's tables (host/core/controller.ts, the wire's DROP_REASON_CODES) are checked against
- * them (test/assembly/core-tables.test.ts) rather than trusted to agree.
- */
-export {
-  POLICY_FCFS, POLICY_SJF, POLICY_PREMA, POLICY_PLANARIA, POLICY_SDRM3, POLICY_DYSTA, POLICY_HASP, POLICY_ISOSCHED,
-  POLICY_IMMSCHED, POLICY_XRBENCH, POLICY_COUNT,
-} from "./policies/registry";
-export {
-  CMD_PLACE, CMD_PREEMPT, CMD_RESUME, CMD_DROP, DROP_DEADLINE, DROP_QUEUE_FULL, DROP_UNPLACEABLE, DROP_UNKNOWN_MODEL,
-} from "./controller/commands";
-
 const IO_WORDS: i32 = 8192;
 const io = new StaticArray<i32>(IO_WORDS);
 
