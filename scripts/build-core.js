@@ -26,7 +26,10 @@ function filtered(stream) {
 }
 
 for (const target of targets.length ? targets : ["debug", "release", "release-scalar"]) {
-  const { error } = await asc.main([...(ENTRIES[target] ?? ["assembly/index.ts"]), "--target", target], { stdout: process.stdout, stderr: filtered(process.stderr) });
+  const { error } = await asc.main([...(ENTRIES[target] ?? ["assembly/index.ts"]), "--target", target], {
+    stdout: process.stdout,
+    stderr: filtered(process.stderr),
+  });
   if (error) {
     console.error(`build of the core (${target}) failed: ${error.message}`);
     process.exit(1);
