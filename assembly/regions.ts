@@ -3,7 +3,7 @@
 // pattern with more stages than the largest region has provably no placement, and the solver need
 // not be asked (which, on a fragmented board, could spend its whole budget proving it).
 
-import { WORDS, setCopy, setIsEmpty, setFirst, setPopFirst, setCount } from "./bitset";
+import { WORDS, setClear, setCopy, setIsEmpty, setFirst, setPopFirst, setCount } from "./bitset";
 import { targetAdj, targetFree } from "./graph";
 import { colourPattern, patternIsConnected } from "./proofs/colouring";
 import { charge } from "./meter";
@@ -17,7 +17,7 @@ const reached = new StaticArray<u64>(WORDS);
  * a flood fill over the link bitsets.
  */
 export function takeRegion(set: StaticArray<u64>, seed: i32): i32 {
-  for (let w = 0; w < WORDS; w++) unchecked((frontier[w] = 0));
+  setClear(frontier, 0);
   unchecked((frontier[seed >>> 6] = (<u64>1) << <u64>(seed & 63)));
   unchecked((set[seed >>> 6] = set[seed >>> 6] & ~((<u64>1) << <u64>(seed & 63))));
   let size = 0;

@@ -23,11 +23,11 @@ import {
 import { charge, workSpent, workUsed } from "./meter";
 import { FOUND, NONE, BUDGET_SPENT } from "./status";
 import {
-  proofOn, FILTER_PATHS2, FILTER_ALLDIFF,
+  proofOn, FILTER_ALLDIFF, PROOF_RIGID,
 } from "./proofs/switches";
+import { rigidBlocksFit } from "./proofs/rigid-blocks";
 import { countDegrees, degreeAtLeast, patternMaxQ } from "./proofs/degrees";
 import { freeRegionsFit, allowedA, allowedB, classA } from "./proofs/free-regions";
-import { buildPatternPaths2, buildTiles, pat2, tile2 } from "./proofs/paths2";
 import { filterAllDifferent, failed } from "./proofs/all-different";
 
 /** Words in one candidate matrix (one row of WORDS per stage). */
@@ -47,22 +47,10 @@ export const mapping = new StaticArray<i32>(MAX_STAGES);
  * work budget runs out.
  */
 export function refine(m: i32, dirty: u64, stopOnBudget: bool = true): bool {
-  return refineBy(m, dirty, stopOnBudget, patternNbr, targetAdj);
-}
-
-/** Rows the last refineBy changed. */
-let refineChanged: u64 = 0;
-
-/**
- * The same fixpoint for any relation: tile j stays in row i while every stage x of rel[i] keeps a
- * candidate among tiles[j] (Ullmann: rel = the pattern's neighbours, tiles = the links; the
- * supplemental graph of paths of length 2: proofs/paths2.ts).
- */
-function refineBy(m: i32, dirty: u64, stopOnBudget: bool, rel: StaticArray<u64>, tiles: StaticArray<u64>): bool {
   while (dirty != 0) {
     const i = <i32>ctz(dirty);
     dirty &= dirty - 1;
-    const nbr = unchecked(rel[i]);
+    const nbr = unchecked(patternNbr[i]);
     if (nbr == 0) continue;
     const row = m + i * WORDS;
     let changed = false;
@@ -78,7 +66,7 @@ function refineBy(m: i32, dirty: u64, stopOnBudget: bool, rel: StaticArray<u64>,
         while (xs != 0) {
           const x = <i32>ctz(xs);
           xs &= xs - 1;
-          if (!setIntersects(candidates, m + x * WORDS, tiles, adj)) {
+          if (!setIntersects(candidates, m + x * WORDS, targetAdj, adj)) {
             keep &= ~(<u64>1 << b);
             break;
           }
@@ -93,20 +81,16 @@ function refineBy(m: i32, dirty: u64, stopOnBudget: bool, rel: StaticArray<u64>,
     if (changed) {
       if (setIsEmpty(candidates, row)) return false;
       dirty |= nbr;
-      refineChanged |= <u64>1 << <u64>i;
     }
   }
   return true;
 }
 
-/** Stages sharing two neighbours with another stage (paths2.ts filters their rows), or 0. */
-let paths2Rows: u64 = 0;
-
 /**
  * Builds matrix 0: the tiles each stage may take after the proofs before search (proofs/: free
- * regions, colours and degree sequences decide where each stage may go at all), of the right kind,
- * with enough free links and a neighbourhood that can hold the stage's; then refined to Ullmann's
- * fixpoint together with the supplemental-graph and all-different filters.
+ * regions, colours and degree sequences decide where each stage may go at all; on a plain mesh the
+ * rigid blocks of squares fitted in every orientation), of the right kind, with enough free links;
+ * then refined to Ullmann's fixpoint together with the all-different filter.
  * False when some stage has no candidate: a proof that no placement exists (or the budget ran out).
  */
 export function buildCandidates(): bool {
@@ -128,32 +112,20 @@ export function buildCandidates(): bool {
     if (!charge(<u64>WORDS)) return false;
     if (setIsEmpty(candidates, row)) return false;
   }
-  paths2Rows = proofOn(FILTER_PATHS2) ? buildPatternPaths2() : 0;
-  // all-different at the root too (a few set operations per stage); the 2-path filter waits (ESCALATE)
-  return refine(0, lowMask(n)) && strengthen(0, true, false);
+  if (proofOn(PROOF_RIGID) && !rigidBlocksFit(candidates, 0)) return false;
+  return refine(0, lowMask(n)) && strengthen(0, true);
 }
 
 /**
- * The supplemental-graph and all-different filters on matrix m, each followed by Ullmann's
- * refinement of the rows next to what they removed, until none removes anything. False when a
- * row empties or the stages cannot take distinct tiles (or, with stopOnBudget, the budget ran out).
+ * All-different (proofs/all-different.ts) on matrix m, each pass followed by Ullmann's refinement
+ * of the rows next to what it removed, until it removes nothing. False when a row empties or the
+ * stages cannot take distinct tiles (or, with stopOnBudget, the budget ran out).
  */
-function strengthen(m: i32, stopOnBudget: bool, paths2: bool): bool {
-  const usePaths2 = paths2 && paths2Rows != 0;
-  const allDifferent = proofOn(FILTER_ALLDIFF);
-  if (!usePaths2 && !allDifferent) return true;
+function strengthen(m: i32, stopOnBudget: bool): bool {
+  if (!proofOn(FILTER_ALLDIFF)) return true;
   while (true) {
-    let touched: u64 = 0;
-    if (usePaths2) {
-      buildTiles(candidates, m, paths2Rows);
-      refineChanged = 0;
-      if (!refineBy(m, paths2Rows, stopOnBudget, pat2, tile2)) return false;
-      for (let c = refineChanged; c != 0; c &= c - 1) touched |= unchecked(patternNbr[<i32>ctz(c)]);
-    }
-    if (allDifferent) {
-      touched |= filterAllDifferent(candidates, m);
-      if (failed) return false;
-    }
+    const touched = filterAllDifferent(candidates, m);
+    if (failed) return false;
     if (touched == 0) return true;
     if (!refine(m, touched, stopOnBudget)) return false;
   }
@@ -219,11 +191,11 @@ export function ullmannBegin(): void {
 }
 
 /**
- * Work since the exact search began (auto's particle slices count too) before the supplemental-
- * graph and all-different filters join its refinement, at every node from then on. An easy search
- * (most of a controller's: lane grids on a board with room) ends well within it, and there the
- * filters cost more than they prune (immsched's mean decision p50 over bench --seeds 1-5: 24.7 µs
- * without them, 31.3 µs with them at the root, 46.3 µs at every node; 24.8 µs escalated);
+ * Work since the exact search began (auto's particle slices count too) before the all-different
+ * filter joins its refinement, at every node from then on. An easy search (most of a controller's:
+ * lane grids on a board with room) ends well within it, and there the filters cost more than they
+ * prune (immsched's mean decision p50 over bench --seeds 1-5, measured with the 2-path filter that
+ * has since gone: 24.7 µs without them, 31.3 µs at the root, 46.3 µs at every node; 24.8 µs escalated);
  * a hard search, a proof of "none" above all, goes on far past it, and there they pay. It is the
  * length of auto's first exact-search slice (portfolio.ts: 512 x 32), not fitted to any instance.
  */
@@ -272,7 +244,7 @@ export function ullmannResume(): i32 {
       }
     }
     if (dead || !refine(dst, dirty, false)) continue;
-    if (workUsed - searchStart >= ESCALATE && !strengthen(dst, false, true)) continue;
+    if (workUsed - searchStart >= ESCALATE && !strengthen(dst, false)) continue;
     unchecked((mapping[s] = tile));
     d++;
     if (d == n) {

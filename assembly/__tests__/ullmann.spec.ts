@@ -11,6 +11,7 @@ import { updateRow, VMAX } from "../particles/update";
 import { used } from "../particles/projection";
 import { freeSpaceQuality } from "../particles/quality";
 import { runPlacement, SOLVER_PSO, SOLVER_AUTO } from "../portfolio";
+import { proofsConfigure, PROOFS_ALL, PROOF_RIGID } from "../proofs/switches";
 
 function chain(n: i32): void {
   patternReset(n);
@@ -201,7 +202,7 @@ describe("particle update (scalar form, as built for the tests)", () => {
 });
 
 describe("particle solver", () => {
-  it("finds a valid placement of a chain; proves a triangle impossible before search, a long ladder only through the exact search", () => {
+  it("finds a valid placement of a chain; proves a triangle and a long ladder impossible before search", () => {
     targetMesh(6, 6, false);
     chain(10);
     meterStart(1000000);
@@ -219,7 +220,8 @@ describe("particle solver", () => {
     // an odd cycle on a bipartite mesh: proven before any particle moves (proofs/colouring.ts)
     meterStart(20000);
     expect(runPlacement(SOLVER_PSO)).toBe(NONE);
-    // a 2 x 7 ladder cannot turn a corner, so it needs 7 tiles in a row: no proof before search sees it
+    // a 2 x 7 ladder cannot turn a corner, so it needs 7 tiles in a row: the rigid-block proof sees
+    // it before any particle moves; without that proof only the exact search does
     patternReset(14);
     for (let i = 0; i < 7; i++) {
       if (i + 1 < 7) {
@@ -229,9 +231,13 @@ describe("particle solver", () => {
       patternEdge(i, 7 + i);
     }
     meterStart(20000);
+    expect(runPlacement(SOLVER_PSO)).toBe(NONE);
+    proofsConfigure(PROOFS_ALL & ~PROOF_RIGID);
+    meterStart(20000);
     expect(runPlacement(SOLVER_PSO)).toBe(BUDGET_SPENT);
     meterStart(5000000);
     expect(runPlacement(SOLVER_AUTO)).toBe(NONE);
+    proofsConfigure(PROOFS_ALL);
   });
 
   it("keeps the free space compact: quality counts free links minus two per free region", () => {

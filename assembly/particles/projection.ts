@@ -10,7 +10,7 @@
 // keeps some chance (exploration). If no tile is allowed, the projection stops there: the particle
 // placed `depth` stages, which is its fitness.
 
-import { WORDS } from "../bitset";
+import { WORDS, setClear } from "../bitset";
 import { patternStages, patternNbr, targetAdj, targetFree } from "../graph";
 import { candidates, searchOrder } from "../ullmann";
 import { charge } from "../meter";
@@ -41,7 +41,7 @@ export function isValid(fitness: i32): bool {
  */
 export function project(p: i32, withQuality: bool): i32 {
   const n = patternStages;
-  for (let w = 0; w < WORDS; w++) unchecked((used[w] = 0));
+  setClear(used, 0);
   for (let i = 0; i < n; i++) unchecked((drawn[i] = -1));
   let placed: u64 = 0;
   for (let d = 0; d < n; d++) {

@@ -11,7 +11,7 @@
 // placement of one task, so Q compares placements of that task fairly. host/core/quality.ts
 // computes the same measure independently for the benchmark.
 
-import { WORDS, setCopy, setCountAnd, setPopFirst, setIsEmpty } from "../bitset";
+import { WORDS, setClear, setCopy, setCountAnd, setPopFirst, setIsEmpty } from "../bitset";
 import { targetAdj, targetFree } from "../graph";
 import { charge } from "../meter";
 
@@ -39,7 +39,7 @@ export function freeSpaceQuality(used: StaticArray<u64>, usedOff: i32): i32 {
   while (!setIsEmpty(left, 0)) {
     regions++;
     const seed = setPopFirst(left, 0);
-    for (let w = 0; w < WORDS; w++) unchecked((frontier[w] = 0));
+    setClear(frontier, 0);
     unchecked((frontier[seed >>> 6] = <u64>1 << <u64>(seed & 63)));
     let u = setPopFirst(frontier, 0);
     while (u >= 0) {

@@ -20,7 +20,7 @@
 // looked at), so the host can price a decision the same way for both solvers.
 
 import { MAX_STAGES, patternStages, targetTiles, targetFreeDegree } from "../graph";
-import { WORDS, setFirst } from "../bitset";
+import { WORDS, setClear, setFirst, setOrInto } from "../bitset";
 import { candidates, mapping } from "../ullmann";
 import { charge, workSpent } from "../meter";
 import { rngNext } from "../rng";
@@ -63,10 +63,8 @@ function prepare(n: i32): void {
   for (let t = 0; t < targetTiles; t++) {
     unchecked((tilePrior[t] = <u8>(64 + 32 * max(0, 4 - unchecked(targetFreeDegree[t])))));
   }
-  for (let w = 0; w < WORDS; w++) unchecked((union[w] = 0));
-  for (let i = 0; i < n; i++) {
-    for (let w = 0; w < WORDS; w++) unchecked((union[w] = union[w] | candidates[i * WORDS + w]));
-  }
+  setClear(union, 0);
+  for (let i = 0; i < n; i++) setOrInto(union, 0, candidates, i * WORDS);
   const first = setFirst(union, 0);
   lo = first < 0 ? 0 : first & ~15;
   hi = lo;

@@ -8,12 +8,13 @@ export const PROOF_REGIONS: i32 = 1;
 /** The target is bipartite (a mesh): a pattern with an odd cycle never fits, and each colour class
  * of the pattern goes to one colour of a region with room for it. */
 export const PROOF_BIPARTITE: i32 = 2;
-/** Supplemental graphs of paths of length 2 (Glasgow): stages with 2 common neighbours go to tiles
- * with 2, at the root and at every node of the exact search. */
-export const FILTER_PATHS2: i32 = 4;
 /** All-different with Hall sets on the candidate matrix (bit-parallel, by increasing domain size),
  * at the root and at every node of the exact search. */
 export const FILTER_ALLDIFF: i32 = 8;
+/** On a plain mesh, squares joined edge to edge are rigid: each such block of the pattern is
+ * fitted in its 8 orientations at every anchor at once (rigid-blocks.ts), at the root. (Bit 4 was
+ * the 2-path supplemental graph, dropped when this one made it buy nothing: README "Solvers".) */
+export const PROOF_RIGID: i32 = 4;
 export const PROOFS_ALL: i32 = 15;
 
 export let proofsOn: i32 = PROOFS_ALL;

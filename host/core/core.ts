@@ -20,7 +20,7 @@ const ANSWERED: Record<number, AnsweringSolver> = { 0: "ullmann", 1: "pso" };
  * The proofs and filters before and during a search (assembly/proofs/switches.ts), one bit each;
  * all on by default. Each is sound: turning one off changes the work, never the answer.
  */
-export const PROOFS = { regions: 1, bipartite: 2, paths2: 4, alldiff: 8 } as const;
+export const PROOFS = { regions: 1, bipartite: 2, rigid: 4, alldiff: 8 } as const;
 export type ProofName = keyof typeof PROOFS;
 export const PROOFS_ALL = 15;
 

@@ -6,7 +6,7 @@ import { Core, SCALAR_WASM, type SolveOptions } from "../../host/core/core.js";
 import { placementError } from "../../host/core/verify.js";
 import { freeSpaceQuality } from "../../host/core/quality.js";
 import type { Pattern, Target } from "../../host/formats/graphs.js";
-import { makeInstance, FAMILIES, type Instance, ladderPattern } from "../../host/bench/instances.js";
+import { makeInstance, FAMILIES, type Instance, branchMergePattern } from "../../host/bench/instances.js";
 import { mulberry32, randInt } from "../../host/workloads/random.js";
 import { smallInstance } from "../support/small-instances.js";
 import { bruteForceExists } from "../support/brute-force.js";
@@ -126,7 +126,11 @@ describe("particle solver (pso) and portfolio (auto)", () => {
     const mesh: Target = { mesh: { width: 8, height: 8 } };
     // particles alone never prove "none"; the proofs before search do, for pso too (an odd cycle on a mesh)
     expect(solve(simd, triangle, mesh, { solver: "pso", budget: 50_000 })).toMatchObject({ found: false, complete: true });
-    expect(solve(simd, ladderPattern(9), mesh, { solver: "pso", budget: 50_000 })).toMatchObject({ found: false, complete: false });
+    // three 6-cycles in a row (16 stages) on an empty 5 x 5 board: no proof before search sees it, only a search
+    const hexagons = branchMergePattern(3, 2);
+    const small: Target = { mesh: { width: 5, height: 5 } };
+    expect(solve(simd, hexagons, small, { solver: "pso", budget: 50_000 })).toMatchObject({ found: false, complete: false });
+    expect(solve(simd, hexagons, small, { solver: "auto" })).toMatchObject({ found: false, complete: true, solver: "ullmann" });
     expect(solve(simd, triangle, mesh, { solver: "auto" })).toMatchObject({ found: false, complete: true, solver: "ullmann" });
     const chain: Pattern = {
       nodes: 6,
