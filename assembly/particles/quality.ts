@@ -11,7 +11,7 @@
 // placement of one task, so Q compares placements of that task fairly. host/core/quality.ts
 // computes the same measure independently for the benchmark.
 
-import { WORDS, setClear, setCopy, setCountAnd, setPopFirst, setIsEmpty } from "../bitset";
+import { WORDS, setAndNot, setClear, setCopy, setCountAnd, setPopFirst, setIsEmpty } from "../bitset";
 import { targetAdj, targetFree } from "../graph";
 import { charge } from "../meter";
 
@@ -21,9 +21,8 @@ const frontier = new StaticArray<u64>(WORDS);
 
 /** Q of the free tiles minus `used` (a WORDS-word set at `usedOff` in `used`). */
 export function freeSpaceQuality(used: StaticArray<u64>, usedOff: i32): i32 {
-  for (let w = 0; w < WORDS; w++) {
-    unchecked((left[w] = targetFree[w] & ~used[usedOff + w]));
-  }
+  setCopy(left, 0, targetFree, 0);
+  setAndNot(left, 0, used, usedOff);
   // links: every free tile counts its free neighbours, each link is seen from both ends
   let ends = 0;
   let tiles = 0;

@@ -7,7 +7,7 @@
 // two classes adds its colours to `allowedA` / `allowedB`. No orientation left anywhere is a proof
 // that no placement exists, found in one flood fill of the free tiles.
 
-import { WORDS, setClear, setCopy, setIsEmpty, setFirst, setCount, setOrInto } from "../bitset";
+import { WORDS, setAndNot, setClear, setCopy, setIsEmpty, setFirst, setCount, setOrInto } from "../bitset";
 import { targetFree, patternStages } from "../graph";
 import { takeRegion } from "../regions";
 import { lowMask } from "../bitset";
@@ -79,7 +79,8 @@ export function freeRegionsFit(): bool {
     while (!setIsEmpty(left, 0)) {
       setCopy(before, 0, left, 0);
       if (takeRegion(left, setFirst(left, 0)) < n) continue;
-      for (let w = 0; w < WORDS; w++) unchecked((region[w] = before[w] & ~left[w]));
+      setCopy(region, 0, before, 0);
+      setAndNot(region, 0, left, 0);
       admit(region);
     }
   } else {
