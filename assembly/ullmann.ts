@@ -243,6 +243,11 @@ export function ullmannResume(): i32 {
         dirty |= unchecked(patternNbr[i]);
       }
     }
+    // the first placement pins the rigid blocks' orientation to a few: fit them again (rigid-blocks.ts)
+    if (d == 0 && proofOn(PROOF_RIGID)) {
+      if (dead || !rigidBlocksFit(candidates, dst)) continue;
+      dirty = lowMask(n);
+    }
     if (dead || !refine(dst, dirty, false)) continue;
     if (workUsed - searchStart >= ESCALATE && !strengthen(dst, false)) continue;
     unchecked((mapping[s] = tile));

@@ -11,13 +11,13 @@
 // placement of one task, so Q compares placements of that task fairly. host/core/quality.ts
 // computes the same measure independently for the benchmark.
 
-import { WORDS, setAndNot, setClear, setCopy, setCountAnd, setPopFirst, setIsEmpty } from "../bitset";
+import { WORDS, setAndNot, setCopy, setCountAnd, setFirst, setPopFirst, setIsEmpty } from "../bitset";
+import { takeRegion } from "../regions";
 import { targetAdj, targetFree } from "../graph";
 import { charge } from "../meter";
 
 const left = new StaticArray<u64>(WORDS);
 const region = new StaticArray<u64>(WORDS);
-const frontier = new StaticArray<u64>(WORDS);
 
 /** Q of the free tiles minus `used` (a WORDS-word set at `usedOff` in `used`). */
 export function freeSpaceQuality(used: StaticArray<u64>, usedOff: i32): i32 {
@@ -33,24 +33,9 @@ export function freeSpaceQuality(used: StaticArray<u64>, usedOff: i32): i32 {
     tiles++;
     t = setPopFirst(region, 0);
   }
-  // regions: flood fill over the link bitsets
+  // regions: flood fill over the link bitsets (regions.ts)
   let regions = 0;
-  while (!setIsEmpty(left, 0)) {
-    regions++;
-    const seed = setPopFirst(left, 0);
-    setClear(frontier, 0);
-    unchecked((frontier[seed >>> 6] = <u64>1 << <u64>(seed & 63)));
-    let u = setPopFirst(frontier, 0);
-    while (u >= 0) {
-      const a = u * WORDS;
-      for (let w = 0; w < WORDS; w++) {
-        const reach = unchecked(targetAdj[a + w]) & unchecked(left[w]);
-        unchecked((frontier[w] = frontier[w] | reach));
-        unchecked((left[w] = left[w] & ~reach));
-      }
-      u = setPopFirst(frontier, 0);
-    }
-  }
+  for (; !setIsEmpty(left, 0); regions++) takeRegion(left, setFirst(left, 0));
   charge(<u64>tiles);
   return (ends >> 1) - 2 * regions;
 }

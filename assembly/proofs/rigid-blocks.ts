@@ -21,9 +21,12 @@ import { WORDS, bitSet, setClear, setCopy, setIsEmpty } from "../bitset";
 import { MAX_STAGES, patternStages, patternNbr, targetTiles, targetLinkCount, meshWidth, meshLinksVersion, targetLinksVersion } from "../graph";
 import { charge } from "../meter";
 
-/** A cell of the block's own grid: x + ROW * y, both offset so that they stay positive. */
-const ROW: i32 = 256;
+/** A cell of the block's own grid: x + ROW * y, both from 0 to 127 (a block of <= 64 stages grown
+ * from the origin stays within 63 of it either way). */
+const ROW: i32 = 128;
 const ORIGIN: i32 = 64 * ROW + 64;
+/** The cells the block holds, one bit each (ROW x ROW bits), so a cell is looked up at once. */
+const held = new StaticArray<u64>((ROW * ROW) >> 6);
 /** Cell of each stage of the block being built (valid for the stages in `block`). */
 const cellOf = new StaticArray<i32>(MAX_STAGES);
 let block: u64 = 0;
@@ -44,50 +47,56 @@ function window(set: StaticArray<u64>, off: i32, at: i32): u64 {
 
 /** Can stage s take cell c of the block (its own cell, or a cell no stage of the block holds)? */
 function fits(s: i32, c: i32): bool {
-  for (let b = block; b != 0; b &= b - 1) {
-    const t = <i32>ctz(b);
-    if ((t == s) != (unchecked(cellOf[t]) == c)) return false;
-  }
-  return true;
+  if (((block >>> <u64>s) & 1) != 0) return unchecked(cellOf[s]) == c;
+  return ((unchecked(held[c >> 6]) >>> <u64>(c & 63)) & 1) == 0;
 }
 
 function place(s: i32, c: i32): void {
   unchecked((cellOf[s] = c));
   block |= <u64>1 << <u64>s;
+  unchecked((held[c >> 6] = held[c >> 6] | (<u64>1 << <u64>(c & 63))));
+}
+
+/** Starts a new block: the cells of the last one (this solve's or an earlier one's) are let go. */
+function clearBlock(): void {
+  for (; block != 0; block &= block - 1) {
+    const c = unchecked(cellOf[<i32>ctz(block)]);
+    unchecked((held[c >> 6] = held[c >> 6] & ~(<u64>1 << <u64>(c & 63))));
+  }
 }
 
 /**
- * Grows the block of squares joined edge to edge from its seed square; false when the squares
- * cannot all be unit squares of one mesh (no placement exists).
+ * Grows the block of squares joined edge to edge from its seed edge, each stage's edges looked at
+ * once (a square whose side is not decided when they are is left out: the block is only smaller);
+ * false when the squares cannot all be unit squares of one mesh (no placement exists).
  */
 function grow(): bool {
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let us = block; us != 0; us &= us - 1) {
-      const u = <i32>ctz(us);
-      const nu = unchecked(patternNbr[u]);
-      for (let vs = nu & block; vs != 0; vs &= vs - 1) {
-        const v = <i32>ctz(vs);
-        const d = unchecked(cellOf[v]) - unchecked(cellOf[u]);
-        if (d != 1 && d != -1 && d != ROW && d != -ROW) return false; // an edge inside the block is one link
-        const side = d == 1 || d == -1 ? ROW : 1;
-        // squares u-v-y-x: x a neighbour of u, y of v and x; they lie on one side of u-v
-        for (let xs = nu & ~(<u64>1 << <u64>v); xs != 0; xs &= xs - 1) {
-          const x = <i32>ctz(xs);
-          for (let ys = unchecked(patternNbr[v]) & unchecked(patternNbr[x]) & ~(<u64>1 << <u64>u); ys != 0; ys &= ys - 1) {
-            const y = <i32>ctz(ys);
-            if (((block >>> <u64>x) & (block >>> <u64>y) & 1) != 0) continue;
-            const up = fits(x, unchecked(cellOf[u]) + side) && fits(y, unchecked(cellOf[v]) + side);
-            const down = fits(x, unchecked(cellOf[u]) - side) && fits(y, unchecked(cellOf[v]) - side);
-            if (!up && !down) return false;
-            // u-v in no square yet: undecided, unless u-v is all there is (the seed: either side, by symmetry)
-            if (up && down && block != ((<u64>1 << <u64>u) | (<u64>1 << <u64>v))) continue;
-            const p = up ? side : -side;
-            place(x, unchecked(cellOf[u]) + p);
-            place(y, unchecked(cellOf[v]) + p);
-            changed = true;
-          }
+  let todo = block;
+  while (todo != 0) {
+    const u = <i32>ctz(todo);
+    todo &= ~(<u64>1 << <u64>u);
+    const nu = unchecked(patternNbr[u]);
+    for (let vs = nu & block; vs != 0; vs &= vs - 1) {
+      const v = <i32>ctz(vs);
+      const d = unchecked(cellOf[v]) - unchecked(cellOf[u]);
+      if (d != 1 && d != -1 && d != ROW && d != -ROW) return false; // an edge inside the block is one link
+      const side = d == 1 || d == -1 ? ROW : 1;
+      // squares u-v-y-x: x a neighbour of u, y of v and x; they lie on one side of u-v
+      for (let xs = nu & ~(<u64>1 << <u64>v); xs != 0; xs &= xs - 1) {
+        const x = <i32>ctz(xs);
+        for (let ys = unchecked(patternNbr[v]) & unchecked(patternNbr[x]) & ~(<u64>1 << <u64>u); ys != 0; ys &= ys - 1) {
+          const y = <i32>ctz(ys);
+          if (((block >>> <u64>x) & (block >>> <u64>y) & 1) != 0) continue;
+          const up = fits(x, unchecked(cellOf[u]) + side) && fits(y, unchecked(cellOf[v]) + side);
+          const down = fits(x, unchecked(cellOf[u]) - side) && fits(y, unchecked(cellOf[v]) - side);
+          if (!up && !down) return false;
+          // u-v in no square yet: undecided, unless u-v is all there is (the seed: either side, by symmetry)
+          if (up && down && block != ((<u64>1 << <u64>u) | (<u64>1 << <u64>v))) continue;
+          const p = up ? side : -side;
+          const before = block;
+          place(x, unchecked(cellOf[u]) + p);
+          place(y, unchecked(cellOf[v]) + p);
+          todo |= block & ~before; // new stages: their edges are looked at later in this loop
         }
       }
     }
@@ -120,7 +129,8 @@ function fitBlock(cands: StaticArray<u64>, m: i32, width: i32, height: i32): boo
       for (let x = 0; x <= width - bw; x++) bitSet(bounds, k * WORDS, y * width + x);
     }
   }
-  // orientation o: bit 0 mirrors x, bit 1 mirrors y, bit 2 swaps the axes
+  // orientation o: bit 0 mirrors x, bit 1 mirrors y, bit 2 swaps the axes; only the words that hold tiles
+  const words = (width * height + 63) >> 6;
   for (let o = 0; o < 8; o++) {
     const swap = o >> 2;
     setCopy(anchors, 0, bounds, swap * WORDS);
@@ -132,7 +142,7 @@ function fitBlock(cands: StaticArray<u64>, m: i32, width: i32, height: i32): boo
         const y = o & 2 ? maxY - c / ROW : c / ROW - minY;
         const offset = swap ? x * width + y : y * width + x;
         const row = s * WORDS;
-        for (let w = WORDS - 1; w >= 0; w--) {
+        for (let w = 0; w < words; w++) {
           // pass 0: anchors &= row >> offset; pass 1: reach |= anchors << offset
           if (pass == 0) unchecked((anchors[w] = anchors[w] & window(cands, m + row, (w << 6) + offset)));
           else unchecked((reach[row + w] = reach[row + w] | window(anchors, 0, (w << 6) - offset)));
@@ -140,7 +150,7 @@ function fitBlock(cands: StaticArray<u64>, m: i32, width: i32, height: i32): boo
       }
     }
   }
-  charge(<u64>popcnt(block) << 4);
+  charge(<u64>(popcnt(block) * (words + 2)) << 3); // measured: ~16 units a stage whatever the mesh, 8 a word
   for (let b = block; b != 0; b &= b - 1) {
     const s = <i32>ctz(b);
     let any: u64 = 0;
@@ -168,7 +178,7 @@ export function rigidBlocksFit(cands: StaticArray<u64>, m: i32): bool {
   for (let u = 0; u < patternStages; u++) {
     // a seed edge u-v (u on the origin, v to its right) that is in a square
     for (let vs = unchecked(patternNbr[u]) & ~seen; ((seen >>> <u64>u) & 1) == 0 && vs != 0; vs &= vs - 1) {
-      block = 0;
+      clearBlock();
       place(u, ORIGIN);
       place(<i32>ctz(vs), ORIGIN + 1);
       if (!grow()) return false;
