@@ -6,12 +6,13 @@ import {
   MAX_TILES, MAX_STAGES, targetReset, targetLink, targetMesh, targetSetOccupied, targetSetKind,
   patternReset, patternEdge, patternSetKind, targetTiles, patternStages,
 } from "./graph";
-import { meterStart, workUsed } from "./meter";
+import { meterAllow, meterStart, workUsed } from "./meter";
 import { mapping } from "./ullmann";
-import { runPlacement, answeredBy } from "./portfolio";
-import { psoConfigure } from "./particles/swarm";
+import { runPlacement, answeredBy, searching, SOLVER_PSO, SOLVER_AUTO, SOLVER_MORE } from "./portfolio";
+import { ullmannResume } from "./ullmann";
+import { psoConfigure, psoResume } from "./particles/swarm";
 import { rngSeed } from "./rng";
-import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES, E_PROOFS } from "./status";
+import { OK, E_IO_OVERFLOW, E_NO_TARGET, E_NO_PATTERN, E_BUDGET, E_PARTICLES, E_PROOFS, E_RESUME, BUDGET_SPENT } from "./status";
 import { proofsConfigure } from "./proofs/switches";
 
 const IO_WORDS: i32 = 8192;
@@ -87,15 +88,29 @@ export function loadPatternKinds(count: i32): i32 {
  * Places the loaded pattern on the free tiles of the loaded target.
  * budget: work units (a positive integer below 2^53); seed: for the randomised solvers.
  * Returns FOUND / NONE / BUDGET_SPENT, or a negative error; the mapping is at `resultMapping()`.
+ * SOLVER_MORE continues the last pso or ullmann solve (portfolio.ts); the seed is then not used, and
+ * the work counts on from the solve it continues.
  */
 export function solve(solver: i32, budget: f64, seed: u32): i32 {
   if (targetTiles == 0) return E_NO_TARGET;
   if (patternStages == 0) return E_NO_PATTERN;
   if (!(budget >= 1) || budget > 9007199254740991 || budget != Math.floor(budget)) return E_BUDGET;
-  meterStart(<u64>budget);
-  rngSeed(seed);
-  return runPlacement(solver);
+  let r: i32;
+  if (solver == SOLVER_MORE) {
+    if (!resumable) return E_RESUME;
+    meterAllow(<u64>budget);
+    r = searching == SOLVER_PSO ? psoResume() : ullmannResume();
+  } else {
+    meterStart(<u64>budget);
+    rngSeed(seed);
+    r = runPlacement(solver);
+  }
+  // a solve whose budget ran out before its search began has nothing to go on with; auto's slices are its own
+  resumable = r == BUDGET_SPENT && searching >= 0 && searching != SOLVER_AUTO;
+  return r;
 }
+/** The last solve's search spent its budget: SOLVER_MORE may continue it. */
+let resumable: bool = false;
 
 /** Particle solver settings: swarm size (1..16, default 8) and quality iterations (0: stop at the first). */
 export function configureParticles(particles: i32, polish: i32): i32 {

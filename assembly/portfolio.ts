@@ -25,6 +25,15 @@ import { patternStages, patternNbr } from "./graph";
 export const SOLVER_ULLMANN: i32 = 0;
 export const SOLVER_PSO: i32 = 1;
 export const SOLVER_AUTO: i32 = 2;
+/**
+ * Not a solver: `solve` with this id continues the last pso or ullmann solve, which spent its
+ * budget, for `budget` more units, going on where it stopped (host/core/parallel-particles.ts runs
+ * the exact search and particle groups so, in rounds, on several threads). The host keeps the
+ * instance unchanged between.
+ */
+export const SOLVER_MORE: i32 = 3;
+/** The solver whose search began in the last runPlacement (-1: the budget ran out before, or a proof settled it). */
+export let searching: i32 = -1;
 
 /** Work units per particle slice of `auto`: small against a decision's budget, large against one draw. */
 export const SLICE: u64 = 512;
@@ -38,8 +47,10 @@ export let answeredBy: i32 = SOLVER_ULLMANN;
 export function runPlacement(solver: i32): i32 {
   if (solver < SOLVER_ULLMANN || solver > SOLVER_AUTO) return E_SOLVER;
   answeredBy = SOLVER_ULLMANN; // a refinement proof is the exact solver's
+  searching = -1;
   if (!buildCandidates()) return workSpent ? BUDGET_SPENT : NONE;
   computeOrder();
+  searching = solver;
   if (solver == SOLVER_ULLMANN) return ullmannSearch();
   answeredBy = SOLVER_PSO;
   if (solver == SOLVER_PSO) return psoSearch();

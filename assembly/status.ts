@@ -24,4 +24,5 @@ export const E_PARTICLES: i32 = -11; // particle count outside 1..16 or negative
 export const E_PROOFS: i32 = -12; // proof switch mask outside 0..PROOFS_ALL
 export const E_POLICY: i32 = -13; // controllerStart: unknown policy id
 export const E_MODEL_TABLE: i32 = -14; // the model table is full (models, layers or pipeline variants)
+export const E_RESUME: i32 = -15; // SOLVER_MORE when the last solve was no pso or ullmann search that spent its budget
 export const E_PARAM: i32 = -16; // controller knob unknown or its value out of range (controller/params.ts)

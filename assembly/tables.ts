@@ -6,7 +6,7 @@
 
 export { MAX_TILES, MAX_STAGES } from "./graph";
 /** Solver ids of `solve`: exact Ullmann, the IMMSched particles, the portfolio (portfolio.ts). */
-export { SOLVER_ULLMANN, SOLVER_PSO, SOLVER_AUTO } from "./portfolio";
+export { SOLVER_ULLMANN, SOLVER_PSO, SOLVER_AUTO, SOLVER_MORE } from "./portfolio";
 /** Policy ids of controllerStart. */
 export {
   POLICY_FCFS, POLICY_SJF, POLICY_PREMA, POLICY_PLANARIA, POLICY_SDRM3, POLICY_DYSTA, POLICY_HASP, POLICY_ISOSCHED,

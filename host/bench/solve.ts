@@ -20,6 +20,7 @@ import { type Instance, FAMILIES, HARD_FAMILIES, makeInstance } from "./instance
 import { mulberry32 } from "../workloads/random.js";
 import { fileBytes, machineLine } from "./machine.js";
 import { percentile } from "../sim/metrics.js";
+import { ParallelSearch, spanFor } from "../core/parallel-search.js";
 
 const opts = new Command()
   .option("--per-cell <n>", "instances per (family, mesh, occupancy) cell", (v) => Number(v), 12)
@@ -35,6 +36,12 @@ const opts = new Command()
     1,
   )
   .option("--ablate", "instead of the table: every solver with all proofs, none, and each one off, p50 / p99 apart")
+  .option(
+    "--threads <list>",
+    "also run the parallel search (the exact search and particle swarms, one core instance each) on this many worker threads (e.g. 1,2): rows `par xK`, their answers checked to be the same for every K",
+  )
+  .option("--groups <n>", "groups of the --threads rows: the exact search and n - 1 particle swarms", (v) => Number(v), 4)
+  .option("--slice <n>", "work units per group and round of the --threads rows", (v) => Number(v), 4096)
   .option("--json <file>", "also write the rows as JSON")
   .option(
     "--placements <file>",
@@ -52,6 +59,9 @@ const opts = new Command()
     repeat: number;
     json?: string;
     placements?: string;
+    threads?: string;
+    groups: number;
+    slice: number;
   }>();
 
 /** The PROOFS mask with the named proofs turned off. */
@@ -91,6 +101,10 @@ if (opts.cells === "all") {
 }
 
 const solvers = opts.solvers.split(",") as SolverName[];
+const threads = opts.threads ? opts.threads.split(",").map(Number) : [];
+for (const k of threads)
+  if (!Number.isInteger(k) || k < 1 || k > opts.groups)
+    throw new Error(`--threads: expected integers in 1..${opts.groups} (the group count), got "${opts.threads}"`);
 const core = await Core.load();
 
 interface Sample {
@@ -133,6 +147,41 @@ function runAll(solver: SolverName, budget?: number, mask = proofs): Sample[] {
   });
 }
 
+/**
+ * The parallel search on `workers` worker threads (host/core/parallel-search.ts), every instance;
+ * work is along the slowest worker (spanWork). Placements verified like the others'.
+ */
+function runParallel(workers: number): Array<Sample & { roundWork: number[][] }> {
+  const pp = ParallelSearch.start({ workers, groups: opts.groups, slice: opts.slice });
+  try {
+    // warm-up: the workers load their cores and compile the hot paths
+    for (const inst of instances.slice(0, 50)) pp.solve(inst.target, inst.pattern, { budget: WARM_UP_BUDGET, proofs });
+    return instances.map((inst) => {
+      const r = pp.solve(inst.target, inst.pattern, { proofs });
+      for (let k = 1; k < opts.repeat; k++) r.micros = Math.min(r.micros, pp.solve(inst.target, inst.pattern, { proofs }).micros);
+      let quality: number | undefined;
+      if (r.found) {
+        const err = placementError(inst.pattern, inst.target, r.mapping!);
+        if (err) throw new Error(`par x${workers} returned an invalid placement (${err}) on ${JSON.stringify(inst)}`);
+        quality = freeSpaceQuality(inst.target, r.mapping!);
+      }
+      return {
+        family: inst.family,
+        side: inst.side,
+        micros: r.micros,
+        work: r.spanWork,
+        found: r.found,
+        complete: r.complete,
+        quality,
+        mapping: r.mapping,
+        roundWork: r.roundWork,
+      };
+    });
+  } finally {
+    void pp.close();
+  }
+}
+
 console.log(`# bench:solve\n`);
 console.log(`command: npm run bench:solve -- ${process.argv.slice(2).join(" ")}`.trimEnd());
 console.log(`machine: ${machineLine()}`);
@@ -150,21 +199,46 @@ if (opts.ablate) {
   ablate();
   process.exit(0);
 }
-const results = new Map<SolverName, Sample[]>();
+const results = new Map<string, Sample[]>();
 for (const solver of solvers) {
   // warm-up: let the engine compile the module's hot paths before timing (on a smaller budget: a
   // search that runs out of it has been through every hot path many times)
   runAll(solver, WARM_UP_BUDGET);
   results.set(solver, runAll(solver));
 }
+// the parallel particle rows: the same answers for every worker count (the answer depends on the seed only)
+const parallel = new Map<string, Sample[]>();
+for (const k of threads) {
+  const samples = runParallel(k);
+  const first = parallel.values().next().value;
+  if (first) {
+    for (const [i, s] of samples.entries()) {
+      if (JSON.stringify(s.mapping) !== JSON.stringify(first[i]!.mapping) || s.found !== first[i]!.found)
+        throw new Error(`par x${k} answered instance ${i} differently from x${threads[0]}: not deterministic`);
+    }
+  }
+  parallel.set(`par x${k}`, samples);
+  // projected: the same rounds on more workers (work along the slowest one)
+  if (k === threads[threads.length - 1]) {
+    for (const more of [4, 8, 16].filter((m) => m > k && m <= opts.groups)) {
+      parallel.set(
+        `par x${more} (projected)`,
+        samples.map((s) => ({ ...s, micros: Number.NaN, work: spanFor(s.roundWork, more) })),
+      );
+    }
+  }
+}
+for (const [name, samples] of parallel) results.set(name, samples);
+const allSolvers: string[] = [...solvers, ...parallel.keys()];
+
 // feasible: some solver placed it (verified above); infeasible: some solver proved that none exists
-const feasible = instances.map((_, k) => solvers.some((s) => results.get(s)![k]!.found));
-const infeasible = instances.map((_, k) => solvers.some((s) => results.get(s)![k]!.complete && !results.get(s)![k]!.found));
+const feasible = instances.map((_, k) => allSolvers.some((s) => results.get(s)![k]!.found));
+const infeasible = instances.map((_, k) => allSolvers.some((s) => results.get(s)![k]!.complete && !results.get(s)![k]!.found));
 for (const [k, inst] of instances.entries()) {
   if (feasible[k] && infeasible[k]) throw new Error(`a solver proved "none" on an instance another placed: ${JSON.stringify(inst)}`);
 }
 // quality is compared on the instances every solver placed
-const placedByAll = instances.map((_, k) => solvers.every((s) => results.get(s)![k]!.found));
+const placedByAll = instances.map((_, k) => allSolvers.every((s) => results.get(s)![k]!.found));
 
 const rows: Array<Record<string, string | number>> = [];
 // the families, the original 768, every instance, feasible and infeasible ones apart, and the
@@ -192,7 +266,7 @@ const pick = (family: string) => (_: unknown, k: number) => {
   }
 };
 const baseline = new Map<string, { p50: number; p99: number }>();
-for (const solver of solvers) {
+for (const solver of allSolvers) {
   const samples = results.get(solver)!;
   for (const family of keys) {
     const idx = samples.map((_, k) => k).filter((k) => pick(family)(null, k));
@@ -211,10 +285,11 @@ for (const solver of solvers) {
       n: group.length,
       found: `${feas.filter((k) => samples[k]!.found).length}/${feas.length}`,
       settled: group.filter((s) => s.complete).length,
-      p50us: +p50.toFixed(1),
-      p99us: +p99.toFixed(1),
-      "p50 vs ullmann": base ? `${(p50 / base.p50).toFixed(2)}x` : "-",
-      "p99 vs ullmann": base ? `${(p99 / base.p99).toFixed(2)}x` : "-",
+      // projected rows have work only
+      p50us: Number.isNaN(p50) ? "-" : +p50.toFixed(1),
+      p99us: Number.isNaN(p99) ? "-" : +p99.toFixed(1),
+      "p50 vs ullmann": base && !Number.isNaN(p50) ? `${(p50 / base.p50).toFixed(2)}x` : "-",
+      "p99 vs ullmann": base && !Number.isNaN(p99) ? `${(p99 / base.p99).toFixed(2)}x` : "-",
       p50work: percentile(work, 50),
       p99work: percentile(work, 99),
       quality: common.length ? +(common.reduce((a, b) => a + b, 0) / common.length).toFixed(2) : "-",
@@ -250,7 +325,7 @@ console.log(
 );
 if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: machineLine(), rows }, null, 2));
 if (opts.placements) {
-  const lines = solvers.flatMap((solver) =>
+  const lines = allSolvers.flatMap((solver) =>
     results
       .get(solver)!
       .map((s, k) => JSON.stringify({ solver, instance: k, found: s.found, complete: s.complete, work: s.work, mapping: s.mapping })),

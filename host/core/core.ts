@@ -5,13 +5,15 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { instantiate } from "@assemblyscript/loader";
-import { check, Status } from "./errors.js";
+import { CoreError, check, Status } from "./errors.js";
 import { type Pattern, type Target, parsePattern, parseTarget } from "../formats/graphs.js";
 
 /** ullmann: exact search; pso: the IMMSched particles; auto: particles first, exact fallback. */
 export type SolverName = "ullmann" | "pso" | "auto";
 export const SOLVERS: readonly SolverName[] = ["ullmann", "pso", "auto"];
 const SOLVER_ID: Record<SolverName, number> = { ullmann: 0, pso: 1, auto: 2 };
+/** `solve` with this id continues the last pso or ullmann search (assembly/portfolio.ts SOLVER_MORE). */
+const SOLVER_MORE = 3;
 /** The solver that produced an answer (`auto` answers with one of these). */
 export type AnsweringSolver = "ullmann" | "pso";
 const ANSWERED: Record<number, AnsweringSolver> = { 0: "ullmann", 1: "pso" };
@@ -84,6 +86,10 @@ export const SCALAR_WASM = fileURLToPath(new URL("../../build/release-scalar.was
 
 export class Core {
   private stages = 0;
+  /** The last solve was a pso or ullmann solve that spent its budget, and nothing was loaded since. */
+  private resumable = false;
+  /** The core's work count when the last solve or slice ended (solveMore's counts on from it). */
+  private workSoFar = 0;
 
   private constructor(private readonly x: CoreExports) {}
 
@@ -121,6 +127,7 @@ export class Core {
   }
 
   loadTarget(input: Target | unknown): void {
+    this.resumable = false;
     const t = parseTarget(input);
     if ("mesh" in t) {
       check(this.x.loadTargetMesh(t.mesh.width, t.mesh.height, t.mesh.torus ? 1 : 0), "target mesh");
@@ -139,6 +146,7 @@ export class Core {
   }
 
   loadPattern(input: Pattern | unknown): void {
+    this.resumable = false;
     const p = parsePattern(input);
     check(this.x.loadPatternStages(p.nodes), "pattern nodes");
     this.pairs(p.edges, (n) => this.x.loadPatternEdges(n), "pattern edges");
@@ -168,6 +176,35 @@ export class Core {
     check(this.x.configureProofs(proofs), "proof switches");
     const t0 = process.hrtime.bigint();
     const status = check(this.x.solve(SOLVER_ID[solver], budget, seed >>> 0), "solve");
+    this.resumable = (solver === "pso" || solver === "ullmann") && status === Status.BUDGET_SPENT;
+    this.workSoFar = 0;
+    return this.result(status, t0);
+  }
+
+  /**
+   * Continues the last `pso` or `ullmann` solve, which spent its budget, for `budget` more work
+   * units, going on where it stopped (assembly/portfolio.ts SOLVER_MORE); `work` is this slice's.
+   * A CoreError when there is nothing to continue: an answer was given, another instance or solver
+   * came since, or the budget ran out in the proofs before the search began.
+   */
+  solveMore(budget: number): SolveResult {
+    if (!Number.isSafeInteger(budget) || budget < 1) throw new Error(`budget must be a positive integer, got ${budget}`);
+    if (!this.resumable) throw new CoreError(-15, "solveMore");
+    const t0 = process.hrtime.bigint();
+    const status = check(this.x.solve(SOLVER_MORE, budget, 0), "solveMore");
+    this.resumable = status === Status.BUDGET_SPENT;
+    return this.result(status, t0);
+  }
+
+  /** Work since the last solve or slice ended (the core counts a continued search on from its start). */
+  private sliceWork(): number {
+    const total = this.x.resultWork();
+    const work = total - this.workSoFar;
+    this.workSoFar = total;
+    return work;
+  }
+
+  private result(status: number, t0: bigint): SolveResult {
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
     const found = status === Status.FOUND;
     const mapping = found ? Array.from(new Int32Array(this.x.memory.buffer, this.x.resultMapping(), this.stages)) : null;
@@ -175,7 +212,7 @@ export class Core {
       found,
       complete: status !== Status.BUDGET_SPENT,
       mapping,
-      work: this.x.resultWork(),
+      work: this.sliceWork(),
       micros,
       solver: ANSWERED[this.x.resultSolver()] ?? "ullmann",
     };

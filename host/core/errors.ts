@@ -18,6 +18,7 @@ const messages: Record<number, string> = {
   [-12]: "proof switches are outside the known bits",
   [-13]: "unknown policy",
   [-14]: "the model table is full (at most 32 models, 8192 layers over all models, 8 pipeline variants per model)",
+  [-15]: "nothing to continue: the last solve was not a pso or ullmann search that spent its budget",
   [-16]: "a controller knob is unknown or its value is out of range",
 };
 
