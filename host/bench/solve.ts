@@ -151,11 +151,17 @@ function runAll(solver: SolverName, budget?: number, mask = proofs): Sample[] {
  * The parallel search on `workers` worker threads (host/core/parallel-search.ts), every instance;
  * work is along the slowest worker (spanWork). Placements verified like the others'.
  */
+const overheads: string[] = [];
 function runParallel(workers: number): Array<Sample & { roundWork: number[][] }> {
   const pp = ParallelSearch.start({ workers, groups: opts.groups, slice: opts.slice });
   try {
     // warm-up: the workers load their cores and compile the hot paths
     for (const inst of instances.slice(0, 50)) pp.solve(inst.target, inst.pattern, { budget: WARM_UP_BUDGET, proofs });
+    // the cost of going through the threads: a 2-stage pattern is one load and one round of trivial solves
+    const trivial = Array.from({ length: 500 }, () => pp.solve({ mesh: { width: 4, height: 4 } }, { nodes: 2, edges: [[0, 1]] }).micros);
+    overheads.push(
+      `par x${workers}: a trivial solve (one load, one round) p50 / p99 ${percentile(trivial, 50).toFixed(1)} / ${percentile(trivial, 99).toFixed(1)} µs`,
+    );
     return instances.map((inst) => {
       const r = pp.solve(inst.target, inst.pattern, { proofs });
       for (let k = 1; k < opts.repeat; k++) r.micros = Math.min(r.micros, pp.solve(inst.target, inst.pattern, { proofs }).micros);
@@ -323,6 +329,7 @@ console.log(
 console.log(
   `quality: mean free-space compactness Q = links among free tiles - 2 x free regions (higher is better), over the ${placedByAll.filter(Boolean).length} instances every solver placed`,
 );
+for (const line of overheads) console.log(line);
 if (opts.json) writeFileSync(opts.json, JSON.stringify({ machine: machineLine(), rows }, null, 2));
 if (opts.placements) {
   const lines = allSolvers.flatMap((solver) =>
