@@ -37,6 +37,14 @@ export interface Machine {
   readonly staleCommands: number;
   /** Forgets a task that ended long ago (a board left running keeps no per-task state forever). */
   forget(taskId: number): void;
+  /**
+   * Stops everything at `now` as if each running task were pre-empted, keeping what each has
+   * done: a fleet board's new owner knows none of the old placements (all tiles free to it), and
+   * a task it places again continues from where it stopped (PLACE or RESUME alike), not from its
+   * first stage. Tiles free once their checkpoint is saved; a task too close to its end to stop
+   * finishes where it runs.
+   */
+  suspend(now: number): void;
 }
 
 interface Pending {
@@ -181,6 +189,12 @@ export class TemporalMachine extends EventMachine implements Machine {
     }
   }
 
+  suspend(_now: number): void {
+    // the layer in flight ends (and is reported) at its boundary; nothing starts after it unless placed again
+    this.waitingNext.length = 0;
+    if (this.current !== null) this.stopAtBoundary = true;
+  }
+
   private remove(taskId: number): void {
     const i = this.waitingNext.indexOf(taskId);
     if (i >= 0) this.waitingNext.splice(i, 1);
@@ -272,7 +286,8 @@ export class SpatialMachine extends EventMachine implements Machine {
           this.staleCommands++;
           return;
         }
-        this.start(cmd.taskId, cmd.stages, cmd.tiles, now, cmd.kind === "resume");
+        // a task with a checkpoint here continues from it, also when placed (a new owner after suspend())
+        this.start(cmd.taskId, cmd.stages, cmd.tiles, now, cmd.kind === "resume" || this.saved.has(cmd.taskId));
         break;
       case "preempt":
         this.preempt(cmd.taskId, now);
@@ -311,6 +326,10 @@ export class SpatialMachine extends EventMachine implements Machine {
     });
     const end = t0 + profile.totalNs - before;
     this.schedule(taskId, end, { kind: "done", taskId, time: end, energyPJ: 0 });
+  }
+
+  suspend(now: number): void {
+    for (const taskId of [...this.segments.keys()]) this.preempt(taskId, now);
   }
 
   private preempt(taskId: number, now: number): void {

@@ -70,6 +70,8 @@ interface TaskState {
    * host ACKed its ARRIVAL (end).
    */
   announce?: Arrival;
+  /** Its latest STAGE_DONE: a fleet re-sync sends it again, so the new owner knows the stages done (keepForResync). */
+  lastStage?: Message;
   /** The host ACKed its ARRIVAL (external tasks: always), so its events may go out. */
   acked: boolean;
   buffer: Message[];
@@ -415,7 +417,12 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     for (const t of kept) this.reannounce(t);
     // a new host may count epochs from 0 again
     this.epochs.clear();
-    if (this.machine) {
+    if (this.machine && this.opts.resyncOnNewSession) {
+      // a fleet board keeps its work: every running task stops as if pre-empted and continues from
+      // there when the new owner places it (machine.ts suspend); an aborted task starts over
+      this.machine.suspend(now);
+      for (const id of this.aborted) this.machine.apply({ kind: "drop", epoch: 0, taskId: id, reason: "deadline" }, now);
+    } else if (this.machine) {
       this.energyBase += this.machine.totalEnergyPJ;
       this.machine = this.makeMachine();
     }
@@ -443,8 +450,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   }
 
   /**
-   * Fleet re-sync: takes the open scenario tasks out of `live` (so the abort below skips them) and
-   * forgets what the old session knew of them; the fresh machine re-admits them (makeMachine).
+   * Fleet re-sync: takes the open tasks out of `live` (so the abort below skips them) and forgets
+   * what the old session knew of them, but for the stages they completed: the machine keeps that
+   * work (suspend), and each task's latest STAGE_DONE goes to the new owner again right after its
+   * ARRIVAL is ACKed, so the owner's core counts those stages done (its estimate of what is left)
+   * as the board runs only the rest. The wire layouts are unchanged (PROTOCOL.md §6.6).
    */
   private keepForResync(): TaskState[] {
     const kept: TaskState[] = [];
@@ -453,6 +463,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       if (!t.arrival && !t.announce) continue;
       t.acked = false;
       t.buffer.length = 0;
+      if (t.lastStage) t.buffer.push(t.lastStage);
       kept.push(t);
     }
     for (const t of kept) this.live.delete(t.id);
@@ -873,6 +884,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const announced = t.status === "live"; // a child dropped behind its parent was never raised
     t.status = status;
     if (reason !== undefined) t.dropReason = reason;
+    t.lastStage = undefined;
     this.live.delete(t.id);
     // an ended task is never raised or admitted again: its profile (the bulk of its memory) can go
     // while it is remembered for late commands; the machine keeps what a task dropped mid-run still needs.
@@ -899,13 +911,15 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
           this.log(`layer ${e.stage} of task ${e.taskId} (and any beyond ${MAX_STEPS - 1}) cannot be reported`);
         return;
       }
-      this.sendEvent(t, {
+      const stage: Message = {
         type: "stage_done",
         taskId: e.taskId,
         stage: e.stage,
         busyNs: Math.max(0, Math.round(e.measuredNs)),
         boardTimeNs: time,
-      });
+      };
+      if (t && this.opts.resyncOnNewSession) t.lastStage = stage;
+      this.sendEvent(t, stage);
       return;
     }
     // also for a task dropped while it ran on: the simulator hands that TASK_DONE to the controller too

@@ -23,11 +23,14 @@ import {
 } from "../protocol/index.js";
 import type { FrameTransport } from "./transport.js";
 
+/** Sends of one reliable frame before it is given up on (EndpointOptions.maxAttempts). */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
 export interface EndpointOptions {
   side: Side;
   /** Time to wait for an ACK before sending again (retry.ts: SERIAL_RETRY_MS, MQTT_RETRY_MS). */
   retryMs: number;
-  /** Sends of one reliable frame in all (default 8). */
+  /** Sends of one reliable frame in all (default DEFAULT_MAX_ATTEMPTS). */
   maxAttempts?: number;
   /** Unacknowledged reliable frames at once (default 16); more wait their turn. */
   window?: number;
@@ -105,7 +108,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     private readonly opts: EndpointOptions,
   ) {
     super();
-    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.window = opts.window ?? 16;
     this.ttl = opts.dedupTtlMs ?? 30_000;
     transport.onFrame((frame, type) => this.receive(frame, type));

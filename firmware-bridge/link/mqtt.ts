@@ -201,13 +201,11 @@ export class MqttTransport implements FrameTransport {
     const statusTopic = `${TOPIC_ROOT}/${opts.boardId}/${STATUS_KIND}`;
     checkBrokerUrl(opts.url);
     const persistent = opts.persistentSession ?? false;
+    // a clean session's id is ours to pick: a fresh one at every connection (renewed below)
+    const freshId = () => `immsched-${opts.side}-${opts.boardId}-${process.pid}-${Math.floor(performance.now())}`;
     const options: IClientOptions = {
       ...clientSecurityOptions(opts.security ?? securityFromEnv()),
-      clientId:
-        opts.clientId ??
-        (persistent
-          ? `immsched-${opts.side}-${opts.boardId}`
-          : `immsched-${opts.side}-${opts.boardId}-${process.pid}-${Math.floor(performance.now())}`),
+      clientId: opts.clientId ?? (persistent ? `immsched-${opts.side}-${opts.boardId}` : freshId()),
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       reconnectPeriod: 1000,
       clean: !persistent,
@@ -221,6 +219,15 @@ export class MqttTransport implements FrameTransport {
     const connected = await connect(opts.url, options, persistent ? (opts.sessionExpirySeconds ?? 3600) : undefined, opts.protocolVersion);
     const { client, version } = connected;
     const t = new MqttTransport(client, version, opts, connected);
+    if (!persistent && opts.clientId === undefined) {
+      // A NATS cluster keeps a client id locked to the node that held it: after that node dies, a
+      // CONNECT with the same id anywhere waits until ~8 s after the crash (measured: README
+      // "Fleet"), while a new id connects at once. A clean session has nothing to resume, so each
+      // reconnection asks with a new id (mqtt.js builds every CONNECT from client.options)
+      client.on("close", () => {
+        client.options.clientId = freshId();
+      });
+    }
     setNoDelay(client);
     client.on("connect", () => setNoDelay(client)); // after a reconnect too
     const topics = subscriptions(opts.side, opts.boardId);

@@ -6,3 +6,12 @@
 export const SERIAL_RETRY_MS = 100;
 /** MQTT, ms. */
 export const MQTT_RETRY_MS = 1000;
+
+/**
+ * Sends of a reliable frame on a fleet link, board and host (the endpoint's default is 8;
+ * host/fleet): at one a second they must outlast a broker node's crash. On the three-node NATS
+ * cluster, MQTT connects and subscribes stall until the JetStream groups the dead node led have new
+ * leaders: in traces here a board's link was back 1 s after the kill, or 6 s and more, and with 8
+ * attempts boards gave their frames up and started a new session (their open tasks' work with it).
+ */
+export const FLEET_LINK_ATTEMPTS = 16;

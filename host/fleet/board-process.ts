@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
 import type { BoardStats } from "../../firmware-bridge/board/board-contract.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
-import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
+import { FLEET_LINK_ATTEMPTS, MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { loadScenario } from "../workloads/scenario.js";
 import { rotated } from "./nats-cluster.js";
 
@@ -79,6 +79,8 @@ async function main(): Promise<void> {
     const board = new VirtualBoard({
       transport,
       retryMs: MQTT_RETRY_MS,
+      // its frames outlast a broker node's crash, as its hosts' do (board-session.ts)
+      maxAttempts: FLEET_LINK_ATTEMPTS,
       boardId: id,
       mesh: cfg.mesh,
       scenario,

@@ -10,7 +10,7 @@
 
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
-import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
+import { FLEET_LINK_ATTEMPTS, MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import type { ModelEntry, PolicyName } from "../core/controller.js";
 import { HostRuntime } from "../runtime/host-runtime.js";
@@ -99,6 +99,7 @@ export class BoardSession {
         side: "host",
         retryMs: MQTT_RETRY_MS,
         ackEpoch: () => runtime?.currentEpoch ?? 0,
+        maxAttempts: FLEET_LINK_ATTEMPTS,
       },
     );
     runtime = new HostRuntime({
@@ -112,6 +113,9 @@ export class BoardSession {
       // fencing: every session's epochs start above the lease's base and above this host's own
       // earlier sessions with the board; the board (fenceEpochs) refuses anything below
       sessionEpoch: (last) => Math.max(opts.epochBase ?? 1, last + 1),
+      // a broker node failover (both sides reconnect to another node) keeps the session: the board
+      // counts as lost only once the link's retries would have given up (16 s), not after 3 s
+      boardLostAfterMs: MQTT_RETRY_MS * FLEET_LINK_ATTEMPTS,
     });
     this.runtime = runtime;
     runtime.on("session", () => {

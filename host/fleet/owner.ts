@@ -178,7 +178,9 @@ export class FleetHost {
     for (const b of this.opening) void this.owners.renew(b).catch(() => {});
     const self = this.hosts.renew(this.opts.hostId);
     for (const [board, r] of await Promise.all(renewals)) {
-      if (r === "lost") await this.drop(board, "lease lost");
+      // closed beside the round: a close may wait up to half a second on a dead node (board-session.ts), and one at a
+      // time they held up the next renewal of every other board (more leases lost on a loaded machine)
+      if (r === "lost") void this.drop(board, "lease lost");
       else this.bucketDown = r === "unavailable";
     }
     if ((await self) === "lost") await this.hosts.claim(this.opts.hostId);
@@ -189,8 +191,13 @@ export class FleetHost {
     // fencing by time: a board whose lease runs out within a tick is let go now, before another
     // host may claim it (at expiry), so two hosts never drive one board at once. Not while the
     // bucket does not answer (a broker node died, its streams elect leaders): nobody can claim
-    // then either, and once it answers, exactly one of our renewal and a rival claim lands
-    for (const board of this.bucketDown ? [] : [...this.sessions.keys()]) {
+    // then either, and once it answers, exactly one of our renewal and a rival claim lands. Nor
+    // while a renewal round is still waiting for the bucket: after a node's crash the first round
+    // waits out its request timeout (a lease) before it can say "unavailable", and dropping every
+    // board meanwhile turned a broker failover into a host failover of all of them (new sessions,
+    // work restarted). A rival that does claim meanwhile is fenced on the board (epochs), and its
+    // HELLO tells this host it lost the board (board-session.ts)
+    for (const board of this.bucketDown || this.renewing ? [] : [...this.sessions.keys()]) {
       const l = this.owners.current(board);
       if (!l || l.holder !== this.opts.hostId || l.until - Date.now() < this.tickMs) await this.drop(board, "lease expired");
     }

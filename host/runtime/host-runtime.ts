@@ -70,6 +70,13 @@ export interface HostRuntimeOptions {
    * none (epochs as the core makes them).
    */
   sessionEpoch?: (lastEpoch: number) => number;
+  /**
+   * Silence (wall ms) after which the board counts as lost and a new session is asked for
+   * (default BOARD_LOST_AFTER_MS). A fleet host gives it the link's retry horizon (retry interval x
+   * attempts): a broker node failover is a reconnection the retries cover, not a new session, and a
+   * frame the link does give up on ends the session at once (start()).
+   */
+  boardLostAfterMs?: number;
 }
 
 /** What became of the external arrivals feed's messages. */
@@ -171,6 +178,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     };
     opts.endpoint.on("acked", settled);
     opts.endpoint.on("giveUp", settled);
+    opts.endpoint.on("giveUp", (m, reason) => this.onGiveUp(m, reason));
     // an older board would take a BATCH for an unknown frame: no session at all (the endpoint has
     // NACKed its HELLO with "version")
     opts.endpoint.on("incompatible", (v, hello) =>
@@ -218,20 +226,36 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
       if (frames !== this.lastFrames) {
         this.lastFrames = frames;
         this.lastHeardMs = now;
-      } else if (this.live && now - this.lastHeardMs >= BOARD_LOST_AFTER_MS) {
-        this.live = false;
-        this.boardLost++;
-        this.emit("event", {
-          time: this.lastNs,
-          note: { level: "error", text: `board silent for ${BOARD_LOST_AFTER_MS / 1000} s: lost, asking for a new session` },
-        });
+      } else if (this.live && now - this.lastHeardMs >= lostAfter) {
+        this.lose(`board silent for ${lostAfter / 1000} s`);
       }
       if (!this.live) this.opts.endpoint.send({ type: "hello_request" });
     };
+    const lostAfter = this.opts.boardLostAfterMs ?? BOARD_LOST_AFTER_MS;
     this.lastHeardMs = performance.now();
     tick();
     this.requestTimer = setInterval(tick, HELLO_REQUEST_EVERY_MS);
     this.requestTimer.unref?.();
+  }
+
+  /** The session is over (the board is asked for a new one at the next tick, and every second after). */
+  private lose(why: string): void {
+    this.live = false;
+    this.boardLost++;
+    this.emit("event", { time: this.lastNs, note: { level: "error", text: `${why}: lost, asking for a new session` } });
+  }
+
+  /**
+   * A command the link gave up on (no ACK after every retry) never reached the board, which would
+   * keep the task waiting for it for ever: with a silence limit beyond the retries
+   * (boardLostAfterMs), nothing else would notice. The session ends; the board's re-sync (or this
+   * host's recovery) takes the task again.
+   */
+  private onGiveUp(m: Message, reason: string): void {
+    if (!this.live || !reason.startsWith("no ACK") || this.opts.boardLostAfterMs === undefined) return;
+    if (m.type === "hello_request") return;
+    this.lose(`${m.type} not acknowledged (${reason})`);
+    this.opts.endpoint.send({ type: "hello_request" });
   }
 
   stop(): void {

@@ -65,6 +65,61 @@ describe("fleet board sessions", () => {
     expect(board.stats.errorsSent).toBe(0);
   });
 
+  for (const mode of ["layer-temporal", "tile-spatial"] as const) {
+    it(`keeps a running task's completed stages across a change of owner (${mode}): they are not run again`, async () => {
+      const r = rig({
+        // task 1: five layers of 100-300 ms, or a 4-stage pipeline whose stages end from 260 to 320 ms (board time = wall time)
+        scenario: tinyScenario([{ id: 1, model: "large", t: 0, scale: mode === "tile-spatial" ? 1000 : 10_000 }]),
+        timeScale: 1,
+        retryMs: 5000,
+        resyncOnNewSession: true,
+        fenceEpochs: true,
+        helloRequestGraceMs: 0,
+      });
+      board = r.board;
+      const stages: number[] = [];
+      board.on("event", (e) => e.kind === "stage" && e.taskId === 1 && stages.push(e.stage));
+      const place = () =>
+        r.host.command(
+          mode === "tile-spatial"
+            ? { type: "schedule", epoch: r.host.nextEpoch(), taskId: 1, tiles: [0, 1, 2, 3] }
+            : { type: "schedule", epoch: r.host.nextEpoch(), taskId: 1, tiles: [] },
+        );
+      board.start();
+      await r.host.waitFor("arrival", (m) => m.taskId === 1);
+      place();
+      // the first owner hears its first stage done, then dies; a new owner asks for a session
+      await r.host.waitFor("stage_done", (m) => m.taskId === 1);
+      r.host.epoch = 1000;
+      const before = r.host.log.length;
+      r.host.ep.send({ type: "hello_request" });
+      await sessionsUp(board, 2);
+      const since = () => r.host.log.slice(before).map((e) => e.message);
+      await waitUntil(
+        r.host.tap.events,
+        "message",
+        () => since().find((m) => m.type === "arrival" && m.taskId === 1),
+        2000,
+        "task 1 again",
+      );
+      // the new owner learns what is done before it places the task: the latest STAGE_DONE, again
+      const told = await waitUntil(
+        r.host.tap.events,
+        "message",
+        () => since().find((m) => m.type === "stage_done" && m.taskId === 1),
+        2000,
+        "task 1's stages done, told again",
+      );
+      expect(told.type === "stage_done" && told.stage).toBeGreaterThanOrEqual(0);
+      place();
+      await r.host.waitFor("task_done", (m) => m.taskId === 1, 5000);
+      // every stage ran once: the new owner's placement went on from the first owner's work
+      expect(stages.length).toBeGreaterThan(1);
+      expect(new Set(stages).size).toBe(stages.length);
+      expect(board.stats).toMatchObject({ tasksDone: 1, tasksAborted: 0, badCommands: 0 });
+    });
+  }
+
   it("refuses a displaced owner's commands by epoch, before they can take the new owner's seq numbers", async () => {
     const r = rig({
       scenario: tinyScenario([

@@ -76,4 +76,37 @@ describe.skipIf(NO_BROKER)("MQTT transport on a stock broker", () => {
     expect(seen.find((s) => s.topic.endsWith("/heartbeat"))?.qos).toBe(0);
     expect(board.nudges).toBe(0);
   });
+
+  it("reconnects a clean session with a new client id (a NATS cluster locks the old one to a dead node), a persistent one with its own", async () => {
+    const id = `mqid${process.pid}`;
+    const clean = await MqttTransport.open({ url: URL, boardId: id, side: "board" });
+    const kept = await MqttTransport.open({
+      url: URL,
+      boardId: id,
+      side: "host",
+      persistentSession: true,
+      clientId: `immsched-test-${id}`,
+    });
+    opened.push(clean, kept);
+    const clientOf = (t: MqttTransport) => (t as unknown as { client: MqttClient }).client;
+    const ids = [clientOf(clean).options.clientId, clientOf(kept).options.clientId];
+    // both lose their connection (as when their broker node dies) and mqtt.js reconnects them
+    for (const t of [clean, kept]) {
+      const c = clientOf(t);
+      const back = new Promise((r) => c.once("connect", r));
+      (c as unknown as { stream: { destroy(): void } }).stream.destroy();
+      await back;
+    }
+    expect(clientOf(clean).options.clientId).not.toBe(ids[0]);
+    expect(clientOf(kept).options.clientId).toBe(ids[1]);
+    // and frames still flow both ways on the new connections
+    const got: string[] = [];
+    clean.onFrame((_f, type) => got.push(`board got ${type}`));
+    kept.onFrame((_f, type) => got.push(`host got ${type}`));
+    await until(() => {
+      clean.send(encodeMessage({ type: "heartbeat", boardTimeNs: 1, counter: 1, rxRejected: 0 }, 1), "heartbeat");
+      kept.send(encodeMessage({ type: "hello_request" }, 1), "hello_request");
+      return got.includes("board got hello_request") && got.includes("host got heartbeat");
+    }, "frames after the reconnection");
+  });
 });

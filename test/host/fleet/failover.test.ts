@@ -52,6 +52,10 @@ describe.skipIf(missing)("fleet failover", () => {
     const b1 = r.perBoard.find((b) => b.board === "b001")!;
     expect(b1.linkFaults).toBeGreaterThan(0);
     expect(b1.completed).toBeGreaterThan(0);
+    // a reconnection, not a restart: every board kept its one protocol session (and so its tasks'
+    // work), also board 1 and the boards of host h1, whose links were on n1 too
+    for (const b of r.perBoard) expect(b.sessions, b.board).toBe(1);
+    expect(r.failovers).toEqual([]);
     expect(r.tasks.lost).toBe(0);
     expect(r.tasks.completed + r.tasks.dropped).toBe(r.tasks.arrived);
   });

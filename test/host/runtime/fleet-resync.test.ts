@@ -71,4 +71,40 @@ describe("host runtime in a fleet", () => {
     expect(runtime.summary.records.get(2)?.dropped).toBe("unknown-model");
     runtime.stop();
   });
+
+  it("keeps the session through a silence its link's retries cover (a broker node failover), and ends it when a command is given up", async () => {
+    const scenario = loadScenario("VR_gaming", { seed: 3, board: { mesh: { width: 8, height: 8, torus: false } }, durationMs: 100 });
+    const [h, b] = transportPair();
+    const { transport: tapped, sent } = recordingSends(h);
+    // a short retry horizon here (2 x 300 ms); the fleet's is 16 x 1 s (link/retry.ts)
+    const endpoint = new Endpoint(tapped, { side: "host", retryMs: 300, maxAttempts: 2 });
+    const runtime = new HostRuntime({
+      endpoint,
+      policy: "immsched",
+      models: scenario.models,
+      seed: 3,
+      resyncOpenTasks: true,
+      boardLostAfterMs: 10_000,
+    });
+    const peer = new Endpoint(b, { side: "board", retryMs: 10_000 });
+    runtime.start();
+    peer.send(boardHello("fleet1", 0));
+    await settle();
+    expect(runtime.summary.live).toBe(true);
+    const requests = () => sent.filter((m) => m.type === "hello_request").length;
+    const asked = requests(); // before the HELLO
+    // the board is silent for longer than BOARD_LOST_AFTER_MS (3 s): its link is reconnecting
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(requests()).toBe(asked);
+    expect(runtime.summary).toMatchObject({ live: true, boardLost: 0 });
+    // a command the link gives up on (the board never ACKs it) ends the session at once
+    peer.send({ type: "arrival", taskId: 1, modelId: 0, priority: 1, frame: 0, arrivalNs: 1 * MS, deadlineNs: 100 * MS });
+    peer.close(); // the ARRIVAL is on its way; the board hears nothing more
+    await settle();
+    expect(sent.some((m) => m.type === "batch" || m.type === "schedule")).toBe(true);
+    await expect.poll(() => runtime.summary.boardLost, { timeout: 3000 }).toBe(1);
+    expect(runtime.summary.live).toBe(false);
+    expect(requests()).toBeGreaterThan(asked);
+    runtime.stop();
+  });
 });
