@@ -128,23 +128,24 @@ function runAll(solver: SolverName, budget?: number, mask = proofs): Sample[] {
       if (again.work !== r.work || again.found !== r.found) throw new Error(`${solver} is not deterministic on ${JSON.stringify(inst)}`);
       r.micros = Math.min(r.micros, again.micros);
     }
-    let quality: number | undefined;
-    if (r.found) {
-      const err = placementError(inst.pattern, inst.target, r.mapping!);
-      if (err) throw new Error(`${solver} returned an invalid placement (${err}) on ${JSON.stringify(inst)}`);
-      quality = freeSpaceQuality(inst.target, r.mapping!);
-    }
-    return {
-      family: inst.family,
-      side: inst.side,
-      micros: r.micros,
-      work: r.work,
-      found: r.found,
-      complete: r.complete,
-      quality,
-      mapping: r.mapping,
-    };
+    return verified(solver, inst, r);
   });
+}
+
+/** An answer as a sample, its placement (if any) checked and its quality measured. */
+function verified(
+  solver: string,
+  inst: (typeof instances)[number],
+  r: { found: boolean; complete: boolean; micros: number; work: number; mapping: number[] | null },
+): Sample {
+  let quality: number | undefined;
+  if (r.found) {
+    const err = placementError(inst.pattern, inst.target, r.mapping!);
+    if (err) throw new Error(`${solver} returned an invalid placement (${err}) on ${JSON.stringify(inst)}`);
+    quality = freeSpaceQuality(inst.target, r.mapping!);
+  }
+  const { micros, work, found, complete, mapping } = r;
+  return { family: inst.family, side: inst.side, micros, work, found, complete, quality, mapping };
 }
 
 /**
@@ -165,23 +166,7 @@ function runParallel(workers: number): Array<Sample & { roundWork: number[][] }>
     return instances.map((inst) => {
       const r = pp.solve(inst.target, inst.pattern, { proofs });
       for (let k = 1; k < opts.repeat; k++) r.micros = Math.min(r.micros, pp.solve(inst.target, inst.pattern, { proofs }).micros);
-      let quality: number | undefined;
-      if (r.found) {
-        const err = placementError(inst.pattern, inst.target, r.mapping!);
-        if (err) throw new Error(`par x${workers} returned an invalid placement (${err}) on ${JSON.stringify(inst)}`);
-        quality = freeSpaceQuality(inst.target, r.mapping!);
-      }
-      return {
-        family: inst.family,
-        side: inst.side,
-        micros: r.micros,
-        work: r.spanWork,
-        found: r.found,
-        complete: r.complete,
-        quality,
-        mapping: r.mapping,
-        roundWork: r.roundWork,
-      };
+      return { ...verified(`par x${workers}`, inst, { ...r, work: r.spanWork }), roundWork: r.roundWork };
     });
   } finally {
     void pp.close();
