@@ -76,6 +76,8 @@ export class ParallelSearch {
   private readonly workers: Worker[] = [];
   private readonly failures: string[] = [];
   private closed = false;
+  /** The instance the workers hold (its JSON), or undefined. */
+  private loaded: string | undefined;
 
   private constructor(
     readonly groups: number,
@@ -124,12 +126,18 @@ export class ParallelSearch {
       throw new Error(`budget must be an integer in 1..2^31-1, got ${budget}`);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in 0..2^32-1, got ${seed}`);
     const t0 = process.hrtime.bigint();
-    const json = new TextEncoder().encode(JSON.stringify({ target, pattern, particles, proofs }));
-    if (json.length > INSTANCE_BYTES)
-      throw new Error(`parallel search: the instance takes ${json.length} bytes, more than ${INSTANCE_BYTES}`);
-    this.instance.set(json);
-    Atomics.store(this.ctl, CTL.INSTANCE_BYTES, json.length);
-    this.command(CMD.LOAD);
+    // the workers keep the last instance loaded: the same one again costs no load
+    const text = JSON.stringify({ target, pattern, particles, proofs });
+    if (text !== this.loaded) {
+      const json = new TextEncoder().encode(text);
+      if (json.length > INSTANCE_BYTES)
+        throw new Error(`parallel search: the instance takes ${json.length} bytes, more than ${INSTANCE_BYTES}`);
+      this.loaded = undefined;
+      this.instance.set(json);
+      Atomics.store(this.ctl, CTL.INSTANCE_BYTES, json.length);
+      this.command(CMD.LOAD);
+      this.loaded = text;
+    }
     let work = 0;
     let spent = 0;
     const roundWork: number[][] = [];
