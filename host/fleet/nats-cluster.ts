@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
-import { freePort, waitListening } from "../net/ports.js";
+import { freePorts, waitListening } from "../net/ports.js";
 
 /** Debian installs it in /usr/sbin, which is not on every user's PATH. */
 const BINARY = existsSync("/usr/sbin/nats-server") ? "/usr/sbin/nats-server" : "nats-server";
@@ -57,7 +57,8 @@ function nodeConfig(name: string, dir: string, own: NodePorts, all: NodePorts[])
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const root = mkdtempSync(join(tmpdir(), "immsched-nats-"));
   const ports: NodePorts[] = [];
-  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort() });
+  const picked = await freePorts(3 * size);
+  for (let i = 0; i < size; i++) ports.push({ client: picked[3 * i]!, cluster: picked[3 * i + 1]!, mqtt: picked[3 * i + 2]! });
   const children: ChildProcess[] = [];
   const logs: string[] = [];
   const nodes: Array<NatsNode & { alive: boolean }> = [];

@@ -1,6 +1,6 @@
 // Small TCP helpers for the tools that start brokers and servers on loopback (benchmarks, tests).
 
-import { createConnection, createServer } from "node:net";
+import { type Server, createConnection, createServer } from "node:net";
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -12,6 +12,31 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
     });
   });
+}
+
+/**
+ * `n` distinct TCP ports on 127.0.0.1 that were free a moment ago: each is held open until all are
+ * picked, so the OS cannot hand one out twice (n calls of freePort can, and a NATS node then found
+ * its MQTT port taken by another node's route port).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const a = s.address();
+    return typeof a === "object" && a ? a.port : 0;
+  });
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 /** Is something listening on host:port? */

@@ -5,7 +5,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitListening } from "../../host/net/ports.js";
+import { freePorts, waitListening } from "../../host/net/ports.js";
 
 export interface SecureMosquitto {
   /** mqtt://127.0.0.1:PORT: passwords, no TLS. */
@@ -76,7 +76,7 @@ export async function startSecureMosquitto(users: Record<string, string>, hostUs
   writeFileSync(passwd, "");
   for (const [u, p] of Object.entries(users)) execFileSync("mosquitto_passwd", ["-b", passwd, u, p], { stdio: "ignore" });
   writeFileSync(join(dir, "acl"), [`user ${hostUser}`, "topic readwrite immsched/#", "", "pattern readwrite immsched/%u/#", ""].join("\n"));
-  const [plain, tls] = [await freePort(), await freePort()];
+  const [plain, tls] = (await freePorts(2)) as [number, number];
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(
     conf,
