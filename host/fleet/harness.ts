@@ -67,6 +67,8 @@ export interface FleetFailover {
   /** Of which: from the failure to the new owner's MQTT link to the board being open (then: the handshake). */
   linkMs: number;
   cause: "host-killed" | "broker-node-killed" | "rebalance" | "lease-lost";
+  /** When the new owner's claim landed, ms from the run's start. */
+  atMs: number;
 }
 
 export interface FleetResult {
@@ -98,6 +100,8 @@ export interface FleetResult {
     sessions: number;
     /** Broker connections lost (and remade, to the next URL) by the board's MQTT client. */
     linkFaults: number;
+    /** With a broker node killed: sessions the board made from the kill on (a reconnection makes none). */
+    sessionsAfterNodeKill?: number;
   }>;
 }
 
@@ -446,6 +450,7 @@ function tally(
       external: s.externalTasks,
       sessions: s.sessionsUp,
       linkFaults: f.linkFaults,
+      ...(killedNode ? { sessionsAfterNodeKill: b.sessionsAt.filter((at) => at >= t0 + killedNode.atMs).length } : {}),
     };
   });
   const sum = (k: "arrived" | "completed" | "late" | "dropped" | "lost") => perBoard.reduce((s, b) => s + b[k], 0);
@@ -474,6 +479,7 @@ function tally(
       claimMs: c.at - since,
       linkMs: (linked.find((l) => l.board === c.board && l.host === c.host && l.at >= c.at)?.at ?? Number.NaN) - since,
       cause,
+      atMs: c.at - t0,
     });
   }
   const gaps = failovers.filter((f) => f.cause === "host-killed").map((f) => (f.gapMs < 0 ? Infinity : f.gapMs));
