@@ -40,6 +40,7 @@ import { BoardClock } from "./clock.js";
 import { FrameDependencies } from "./frame-dependencies.js";
 import { TelemetryMeter } from "./telemetry.js";
 import { HeldCommands } from "./held-commands.js";
+import { boardHello } from "./hello.js";
 import { ArrivalRateLimit, parseExternalArrival } from "../link/external-arrival.js";
 
 /** One scenario arrival (host/sim TaskArrival extends it); `after`: raised only once that frame finished here. */
@@ -429,21 +430,17 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.endpoint.resetSession();
     this.rejectedAtSession = this.endpoint.stats.framesRejected;
     this.heartbeatCounter = 0;
-    const hello: Hello = {
-      type: "hello",
-      protocolVersion: PROTOCOL_VERSION,
-      fwMajor: this.opts.firmware?.[0] ?? 0,
-      fwMinor: this.opts.firmware?.[1] ?? 1,
-      fwPatch: this.opts.firmware?.[2] ?? 0,
-      meshWidth: this.opts.mesh.width,
-      meshHeight: this.opts.mesh.height,
-      pesPerTile: this.opts.pesPerTile ?? 64,
-      clockMhz: this.opts.clockMhz ?? 1000,
-      maxTasks: this.opts.maxTasks ?? 256,
-      flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal | (this.opts.variantProfile ? HELLO_FLAGS.modelVariants : 0),
+    const { mesh, pesPerTile, clockMhz, maxTasks, firmware, boardId } = this.opts;
+    const hello = boardHello({
+      boardId,
       boardTimeNs: Math.round(now),
-      boardId: this.opts.boardId,
-    };
+      mesh,
+      pesPerTile,
+      clockMhz,
+      maxTasks,
+      firmware,
+      flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal | (this.opts.variantProfile ? HELLO_FLAGS.modelVariants : 0),
+    });
     this.log(`session ${this.stats_.sessions} (${why}): HELLO at board ${(now / 1e6).toFixed(3)} ms`);
     this.hello = hello;
     this.endpoint.send(hello);

@@ -36,7 +36,8 @@ import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
 import { MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { SerialTransport } from "../../firmware-bridge/link/serial.js";
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
-import { PROTOCOL_VERSION, encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
+import { HELLO_FLAGS, encodeMessage, type Message } from "../../firmware-bridge/protocol/index.js";
+import { boardHello } from "../../firmware-bridge/board/hello.js";
 import { machineLine } from "./machine.js";
 import { percentile } from "../sim/metrics.js";
 
@@ -303,22 +304,9 @@ async function vrGaming(link: "mqtt" | "pty", i: number): Promise<RunJson> {
   return JSON.parse(readFileSync(json, "utf8")) as RunJson;
 }
 
+/** A tile-spatial 8x8 board's HELLO. */
 function hello(boardId: string, boardTimeNs: number): Message {
-  return {
-    type: "hello",
-    protocolVersion: PROTOCOL_VERSION,
-    fwMajor: 0,
-    fwMinor: 1,
-    fwPatch: 0,
-    meshWidth: 8,
-    meshHeight: 8,
-    pesPerTile: 64,
-    clockMhz: 1000,
-    maxTasks: 256,
-    flags: 2,
-    boardTimeNs,
-    boardId,
-  };
+  return boardHello({ boardId, boardTimeNs, flags: HELLO_FLAGS.tileSpatial });
 }
 
 // ---- 2. Serial -----------------------------------------------------------------------------------

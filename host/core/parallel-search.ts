@@ -26,10 +26,8 @@ import { CMD, CTL, GROUP_WORDS, MAX_GROUPS, resultOffset } from "./search-rounds
 export interface ParallelSearchOptions {
   /** Worker threads (default: one per core, at most the group count). */
   workers?: number;
-  /** Search groups (default 4, 1..MAX_GROUPS): group 0 the exact search unless `exact` is false, the others particle swarms. */
+  /** Search groups (default 4, 1..MAX_GROUPS): group 0 the exact search, the others particle swarms. */
   groups?: number;
-  /** Group 0 is the exact search (default true); false: every group is a particle swarm. */
-  exact?: boolean;
   /** Work units of each group per round (default 4,096). */
   slice?: number;
 }
@@ -82,7 +80,6 @@ export class ParallelSearch {
   private constructor(
     readonly groups: number,
     readonly slice: number,
-    readonly exact: boolean,
     workerCount: number,
   ) {
     this.ctl = new Int32Array(new SharedArrayBuffer(4 * (CTL.RESULTS + MAX_GROUPS * GROUP_WORDS)));
@@ -90,7 +87,7 @@ export class ParallelSearch {
     const entry = fileURLToPath(new URL("./search-worker.js", import.meta.url));
     for (let k = 0; k < workerCount; k++) {
       const worker = new Worker(entry, {
-        workerData: { ctl: this.ctl, instance: this.instance, index: k, workers: workerCount, groups, exact },
+        workerData: { ctl: this.ctl, instance: this.instance, index: k, workers: workerCount, groups },
       });
       worker.on("error", (err) => this.failures.push(`worker ${k}: ${err.message}`));
       worker.unref();
@@ -108,7 +105,7 @@ export class ParallelSearch {
     const workers = opts.workers ?? Math.min(availableParallelism(), groups);
     if (!Number.isInteger(workers) || workers < 1 || workers > groups)
       throw new Error(`workers must be an integer in 1..${groups} (the group count), got ${workers}`);
-    return new ParallelSearch(groups, slice, opts.exact ?? true, workers);
+    return new ParallelSearch(groups, slice, workers);
   }
 
   get workerCount(): number {
@@ -140,13 +137,13 @@ export class ParallelSearch {
     }
     let work = 0;
     let spent = 0;
+    Atomics.store(this.ctl, CTL.SEED, seed | 0);
     const roundWork: number[][] = [];
     for (let round = 0; spent < budget; round++) {
       const roundBudget = Math.min(this.slice, budget - spent);
       spent += roundBudget;
       Atomics.store(this.ctl, CTL.ROUND, round);
       Atomics.store(this.ctl, CTL.ROUND_BUDGET, roundBudget);
-      Atomics.store(this.ctl, CTL.SEED, seed | 0);
       this.command(CMD.ROUND);
       const works: number[] = [];
       let answer = -1;

@@ -8,13 +8,12 @@ import { Core, type SolveResult } from "./core.js";
 import { CoreError } from "./errors.js";
 import { CMD, CTL, groupSeed, resultOffset } from "./search-rounds.js";
 
-const { ctl, instance, index, workers, groups, exact } = workerData as {
+const { ctl, instance, index, workers, groups } = workerData as {
   ctl: Int32Array;
   instance: Uint8Array;
   index: number;
   workers: number;
   groups: number;
-  exact: boolean;
 };
 const cores = new Map<number, Core>();
 for (let g = index; g < groups; g += workers) cores.set(g, await Core.load());
@@ -54,7 +53,7 @@ function slice(g: number, core: Core, r: number, budget: number, seed: number): 
   }
   const start = r === 0 ? budget : 2 * (restart.get(g) ?? budget);
   restart.set(g, start);
-  const solver = exact && g === 0 ? "ullmann" : "pso";
+  const solver = g === 0 ? "ullmann" : "pso";
   return core.solve({ solver, budget: start, seed: groupSeed(seed, g), particles, proofs });
 }
 

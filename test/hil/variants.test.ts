@@ -3,11 +3,12 @@
 // widths, the summary reports the accuracy they cost. And a board started without --variants (it
 // does not announce model variants in its HELLO) is refused by name, exit 1.
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { immschedProc, ptyPair, stop, type Proc } from "./processes.js";
 import { lacksCommand } from "../support/requires.js";
+import { writeDystaOverload } from "../support/dysta-overload.js";
 
 const NO_SOCAT = lacksCommand("socat", "socat", "model variants over a serial pty");
 let procs: Proc[] = [];
@@ -18,29 +19,12 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The Dysta recipe at 800/s over four XRBench models: enough load that widths get narrowed. */
-function scenarioFile(): string {
-  const f = join(dir, "d800.json");
-  writeFileSync(
-    f,
-    JSON.stringify({
-      version: 1,
-      recipe: "dysta",
-      rate: 800,
-      sloMult: 10,
-      durationMs: 100,
-      models: ["ES_RITNet", "GE_FBNet_C", "KD_res8_narrow", "HT_hand_graph_cnn_half"],
-    }),
-  );
-  return f;
-}
-
 describe("model variants in the loop", () => {
   it.skipIf(NO_SOCAT)(
     "run --variants against board --variants over a pty: narrowed tasks, accuracyLoss in the summary, nothing lost",
     async () => {
       dir = mkdtempSync(join(tmpdir(), "immsched-variants-hil-"));
-      const scenario = scenarioFile();
+      const scenario = writeDystaOverload(dir);
       const pty = await ptyPair(dir);
       procs.push(pty.proc);
       const board = immschedProc(["board", "--serial", pty.b, "--scenario", scenario, "--variants", "--time-scale", "0.05", "--quiet"]);
@@ -66,7 +50,7 @@ describe("model variants in the loop", () => {
     "run --variants refuses a board that does not announce model variants: the reason, exit 1",
     async () => {
       dir = mkdtempSync(join(tmpdir(), "immsched-variants-hil-"));
-      const scenario = scenarioFile();
+      const scenario = writeDystaOverload(dir);
       const pty = await ptyPair(dir);
       procs.push(pty.proc);
       const board = immschedProc(["board", "--serial", pty.b, "--scenario", scenario, "--id", "plain", "--quiet"]);

@@ -1,7 +1,8 @@
 // What the runtime tests that play the board by hand share: the HELLO of an 8x8 board, a transport
 // that records every frame the host sends, and a settle that lets the in-process pair drain.
 import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
-import { HELLO_FLAGS, type Message, PROTOCOL_VERSION, decodeFrame } from "../../firmware-bridge/protocol/index.js";
+import { type Message, decodeFrame } from "../../firmware-bridge/protocol/index.js";
+import { boardHello as hello } from "../../firmware-bridge/board/hello.js";
 
 /** Lets every frame in flight arrive and be answered: the pair delivers with setImmediate, so a few
  * turns of the event loop drain it, however slow the machine (no wall-clock wait). */
@@ -9,23 +10,9 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
 }
 
-/** The HELLO of an 8x8 board that runs tasks tile-spatially and layer-temporally. */
+/** The HELLO of an 8x8 board that runs tasks tile-spatially and layer-temporally (the virtual board's). */
 export function boardHello(boardId: string, boardTimeNs: number): Message {
-  return {
-    type: "hello",
-    protocolVersion: PROTOCOL_VERSION,
-    fwMajor: 0,
-    fwMinor: 1,
-    fwPatch: 0,
-    meshWidth: 8,
-    meshHeight: 8,
-    pesPerTile: 64,
-    clockMhz: 1000,
-    maxTasks: 256,
-    flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal,
-    boardTimeNs,
-    boardId,
-  };
+  return hello({ boardId, boardTimeNs });
 }
 
 /** `inner` with every frame sent through it decoded into `sent` (those `keep` accepts), in order. */

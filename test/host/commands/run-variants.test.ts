@@ -1,10 +1,11 @@
 // `immsched run --variants` as a user runs it: the in-process virtual board under the Dysta
 // overload, the summary JSON with accuracyLoss, and a trace that `immsched replay` reproduces.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { immsched } from "../../support/cli.js";
+import { writeDystaOverload } from "../../support/dysta-overload.js";
 import { METRIC_NAMES } from "../../../host/sim/metrics.js";
 
 let dir: string;
@@ -15,18 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("immsched run --variants", () => {
   it("runs narrowed tasks on the in-process board, reports accuracyLoss, and its trace replays", () => {
-    const scenario = join(dir, "d800.json");
-    writeFileSync(
-      scenario,
-      JSON.stringify({
-        version: 1,
-        recipe: "dysta",
-        rate: 800,
-        sloMult: 10,
-        durationMs: 100,
-        models: ["ES_RITNet", "GE_FBNet_C", "KD_res8_narrow", "HT_hand_graph_cnn_half"],
-      }),
-    );
+    const scenario = writeDystaOverload(dir);
     const json = join(dir, "run.json");
     const trace = join(dir, "run.jsonl");
     const r = immsched(["run", "--scenario", scenario, "--variants", "--time-scale", "0.05", "--json", json, "--trace", trace, "--quiet"]);
