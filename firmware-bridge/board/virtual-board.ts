@@ -430,15 +430,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.endpoint.resetSession();
     this.rejectedAtSession = this.endpoint.stats.framesRejected;
     this.heartbeatCounter = 0;
-    const { mesh, pesPerTile, clockMhz, maxTasks, firmware, boardId } = this.opts;
     const hello = boardHello({
-      boardId,
+      ...this.opts, // mesh, PEs, clock, task table, firmware, id
       boardTimeNs: Math.round(now),
-      mesh,
-      pesPerTile,
-      clockMhz,
-      maxTasks,
-      firmware,
       flags: HELLO_FLAGS.tileSpatial | HELLO_FLAGS.layerTemporal | (this.opts.variantProfile ? HELLO_FLAGS.modelVariants : 0),
     });
     this.log(`session ${this.stats_.sessions} (${why}): HELLO at board ${(now / 1e6).toFixed(3)} ms`);

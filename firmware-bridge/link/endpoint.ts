@@ -73,7 +73,8 @@ interface Queued {
 export interface EndpointEvents {
   message: [message: Message, seq: number];
   acked: [message: Message, seq: number];
-  giveUp: [message: Message, reason: string];
+  /** `unanswered`: no ACK after every attempt (the link, not the peer, gave up). */
+  giveUp: [message: Message, reason: string, unanswered: boolean];
   /**
    * The peer speaks protocol `peerVersion`, older than this one: a frame refused for its header
    * version, or (host side) a HELLO whose protocol_version is older, NACKed and not applied.
@@ -193,11 +194,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private expire(o: Outstanding): void {
     if (this.outstanding.get(o.seq) !== o) return;
     if (o.attempts < this.maxAttempts) this.attempt(o);
-    else this.finish(o, `no ACK after ${o.attempts} attempts`);
+    else this.finish(o, `no ACK after ${o.attempts} attempts`, true);
   }
 
   /** Ends an outstanding frame (ACKed, or given up with a reason) and lets waiting frames go. */
-  private finish(o: Outstanding, giveUp?: string): void {
+  private finish(o: Outstanding, giveUp?: string, unanswered = false): void {
     clearTimeout(o.timer);
     this.outstanding.delete(o.seq);
     for (const k of o.keys) this.busyKeys.delete(k);
@@ -205,7 +206,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const each = o.message.type === "batch" ? o.message.commands : [o.message];
     if (giveUp) {
       this.stats.lost++;
-      for (const m of each) this.emit("giveUp", m, giveUp);
+      for (const m of each) this.emit("giveUp", m, giveUp, unanswered);
     } else for (const m of each) this.emit("acked", m, o.seq);
     this.pump();
   }

@@ -178,7 +178,7 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
     };
     opts.endpoint.on("acked", settled);
     opts.endpoint.on("giveUp", settled);
-    opts.endpoint.on("giveUp", (m, reason) => this.onGiveUp(m, reason));
+    opts.endpoint.on("giveUp", (m, reason, unanswered) => this.onGiveUp(m, reason, unanswered));
     // an older board would take a BATCH for an unknown frame: no session at all (the endpoint has
     // NACKed its HELLO with "version")
     opts.endpoint.on("incompatible", (v, hello) =>
@@ -251,8 +251,8 @@ export class HostRuntime extends EventEmitter<HostRuntimeEvents> {
    * (boardLostAfterMs), nothing else would notice. The session ends; the board's re-sync (or this
    * host's recovery) takes the task again.
    */
-  private onGiveUp(m: Message, reason: string): void {
-    if (!this.live || !reason.startsWith("no ACK") || this.opts.boardLostAfterMs === undefined) return;
+  private onGiveUp(m: Message, reason: string, unanswered: boolean): void {
+    if (!this.live || !unanswered || this.opts.boardLostAfterMs === undefined) return;
     if (m.type === "hello_request") return;
     this.lose(`${m.type} not acknowledged (${reason})`);
     this.opts.endpoint.send({ type: "hello_request" });
