@@ -7,7 +7,10 @@
 // The board runs at a quarter of real time (--time-scale 0.25): host, board and socat share two
 // cores, and timer jitter of a millisecond or two is large against VR_gaming's 16 ms frames. At
 // 1.0 on this machine the serial run saw 19% of frames late where virtual time has none; at 0.25
-// the figures agree. The Mosquitto on 127.0.0.1:1883 of this machine runs without
+// the figures agree. A run whose metrics are compared with the bench is tried twice (WALL): once CI
+// saw 10 of 120 frames late over aedes where every other run has none, every run of that suite
+// 20-40 % slower than usual (another job on the machine); one stall of ~100 ms of wall time makes a
+// burst of frames late. A real regression fails both tries; each try prints its figures. The Mosquitto on 127.0.0.1:1883 of this machine runs without
 // `set_tcp_nodelay`, so every QoS 1 round trip through it costs ~42 ms (Nagle; docs/ARCHITECTURE.md "Real
 // parts"): the run over it must work (MQTT 5, no frame rejected, every task settled, external
 // arrivals), while the metric comparison runs on a Mosquitto this suite starts with no-delay.
@@ -41,6 +44,8 @@ const NO_SOCAT = lacksCommand("socat", "socat", "hardware in the loop over a ser
 const NO_MOSQUITTO = lacksCommand("mosquitto", "mosquitto", "hardware in the loop through a Mosquitto of the test's own");
 const NO_BROKER_1883 = await lacksBrokerOn1883("hardware in the loop through the machine's broker on 127.0.0.1:1883");
 
+const WALL = { timeout: 60_000, retry: 1 };
+
 let bench: { violationRate: number; xrbenchScore: number; latencyP50Ms: number; antt: number };
 
 beforeAll(() => {
@@ -72,7 +77,10 @@ async function host(board: string, name: string, boardProc: Proc): Promise<{ jso
   return { json: JSON.parse(readFileSync(file, "utf8")), stdout: h.stdout() };
 }
 
-function matchesBench(run: RunJson): void {
+function matchesBench(run: RunJson, name: string): void {
+  console.log(
+    `${name}: violations ${run.metrics.violationRate.toFixed(4)} (bench ${bench.violationRate.toFixed(4)}), score ${run.metrics.xrbenchScore.toFixed(2)} (${bench.xrbenchScore.toFixed(2)}), latency p50 ${run.metrics.latencyP50Ms.toFixed(2)} ms (${bench.latencyP50Ms.toFixed(2)}), tasks ${JSON.stringify(run.tasks)}`,
+  );
   expect(run.tasks.arrived).toBeGreaterThan(100);
   expect(run.tasks.completed).toBeGreaterThan(100);
   expect(run.tasks.lost).toBe(0);
@@ -85,19 +93,15 @@ function matchesBench(run: RunJson): void {
 }
 
 describe("hardware in the loop", () => {
-  it.skipIf(NO_SOCAT)(
-    "serial: immsched run against immsched board over a socat pty at 921600 baud",
-    async () => {
-      const pty = await ptyPair(dir);
-      procs.push(pty.proc);
-      const board = immschedProc(["board", "--serial", pty.b, "--baud", "921600", ...SCENARIO, ...SLOW, "--quiet"]);
-      procs.push(board);
-      const { json, stdout } = await host(`serial:${pty.a}@921600`, "serial", board);
-      expect(stdout).toMatch(/serial .*pty-a @ 921600/);
-      matchesBench(json);
-    },
-    60_000,
-  );
+  it.skipIf(NO_SOCAT)("serial: immsched run against immsched board over a socat pty at 921600 baud", WALL, async () => {
+    const pty = await ptyPair(dir);
+    procs.push(pty.proc);
+    const board = immschedProc(["board", "--serial", pty.b, "--baud", "921600", ...SCENARIO, ...SLOW, "--quiet"]);
+    procs.push(board);
+    const { json, stdout } = await host(`serial:${pty.a}@921600`, "serial", board);
+    expect(stdout).toMatch(/serial .*pty-a @ 921600/);
+    matchesBench(json, "serial");
+  });
 
   it.skipIf(NO_BROKER_1883)(
     "MQTT 5 through Mosquitto on 127.0.0.1:1883, with external arrivals from another service",
@@ -140,22 +144,18 @@ describe("hardware in the loop", () => {
     60_000,
   );
 
-  it.skipIf(NO_MOSQUITTO)(
-    "MQTT 5 through a Mosquitto with no-delay sockets: metrics match the virtual-time bench",
-    async () => {
-      const broker = await startMosquitto();
-      try {
-        const board = immschedProc(["board", "--mqtt", broker.url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
-        procs.push(board);
-        const { json, stdout } = await host(`${broker.url}/nd1`, "mosquitto-nodelay", board);
-        expect(stdout).toMatch(/MQTT 5/);
-        matchesBench(json);
-      } finally {
-        broker.close();
-      }
-    },
-    60_000,
-  );
+  it.skipIf(NO_MOSQUITTO)("MQTT 5 through a Mosquitto with no-delay sockets: metrics match the virtual-time bench", WALL, async () => {
+    const broker = await startMosquitto();
+    try {
+      const board = immschedProc(["board", "--mqtt", broker.url, "--id", "nd1", ...SCENARIO, ...SLOW, "--quiet"]);
+      procs.push(board);
+      const { json, stdout } = await host(`${broker.url}/nd1`, "mosquitto-nodelay", board);
+      expect(stdout).toMatch(/MQTT 5/);
+      matchesBench(json, "mosquitto no-delay");
+    } finally {
+      broker.close();
+    }
+  });
 
   describe("MQTT 3.1.1 through the embedded aedes broker", () => {
     let broker: EmbeddedBroker;
@@ -165,13 +165,13 @@ describe("hardware in the loop", () => {
     afterAll(async () => {
       await broker.close();
     });
-    it("completes the scenario", async () => {
+    it("completes the scenario", WALL, async () => {
       const board = immschedProc(["board", "--mqtt", broker.url, "--id", "aedes1", ...SCENARIO, ...SLOW, "--quiet"]);
       procs.push(board);
       const { json, stdout } = await host(`${broker.url}/aedes1`, "aedes", board);
       expect(stdout).toMatch(/MQTT 3\.1\.1/);
-      matchesBench(json);
-    }, 60_000);
+      matchesBench(json, "aedes");
+    });
   });
 
   it("the board reports a clear error and exits 1 when its serial port does not exist", () => {
