@@ -16,6 +16,15 @@
 // conditional on the revision, so each holder's epochs lie above all its predecessors': a board that
 // refuses epochs below its current owner's base refuses whatever a displaced owner still sends.
 // A release keeps the key (holder "", until 0) so the fence survives it.
+//
+// Grace after an outage (Chubby's grace period, Burrows 2006: a new master extends every session
+// before it expires any). While the bucket does not answer (a broker node died and the stream
+// behind the bucket elects a leader: seconds), no holder can renew, so by the clock every lease
+// runs out; the first host through afterwards took every board of every host it thought dead (all
+// 32 of another host's boards, 4.8 s after a node kill at 64 boards). So a holder that saw the
+// bucket fail to answer treats every lease that was live when the bucket last answered it as live
+// until one lease after it answers again: a live holder renews in that time, a dead one is taken
+// over one lease later than it would have been. Only claims wait longer; nothing is taken sooner.
 
 import type { KV, KvEntry } from "nats";
 
@@ -64,19 +73,57 @@ export function leaseOf(e: KvEntry): Lease | null {
 export class LeaseTable {
   /** What the holder last saw of every key (from its own writes and the bucket's watch). */
   private readonly seen = new Map<string, Lease | { key: string; revision: number; deleted: true }>();
+  /** When the bucket last answered this holder (a write, a read or a watched change). */
+  private lastAnswer: number;
+  /** The bucket stopped answering: leases live at this time (its last answer before) do not expire. */
+  private outageFrom?: number;
+  /** After an outage: leases live at `from` hold until `until` (one lease after the bucket answered again). */
+  private grace?: { from: number; until: number };
 
   constructor(
     private readonly kv: KV,
     readonly holder: string,
     readonly leaseMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.lastAnswer = now();
+  }
+
+  /** The bucket answered: an outage, if one was on, ends and its grace begins. */
+  private answered(): void {
+    const t = this.now();
+    if (this.outageFrom !== undefined) {
+      this.grace = { from: this.outageFrom, until: t + this.leaseMs };
+      this.outageFrom = undefined;
+    }
+    this.lastAnswer = t;
+  }
+
+  /** A request to the bucket failed for want of an answer (not a lost compare-and-set). */
+  private unanswered(): void {
+    if (this.outageFrom !== undefined) return;
+    // an outage within a grace continues the earlier one: its leases keep their grace
+    this.outageFrom = this.grace && this.grace.until > this.now() ? this.grace.from : this.lastAnswer;
+  }
+
+  /** True while this holder sees the bucket not answering (no answer since a request went unanswered). */
+  get outage(): boolean {
+    return this.outageFrom !== undefined;
+  }
+
+  /** Until when a lease counts as live for this holder: its `until`, extended through an outage and its grace. */
+  private liveUntil(l: Lease): number {
+    if (this.outageFrom !== undefined && l.until > this.outageFrom) return Number.POSITIVE_INFINITY;
+    if (this.grace && l.until > this.grace.from) return Math.max(l.until, this.grace.until);
+    return l.until;
+  }
 
   /** Follows every change of the bucket (other holders' claims, renewals and releases). */
   async follow(onChange?: (key: string, lease: Lease | null) => void): Promise<() => void> {
     const it = await this.kv.watch();
     (async () => {
       for await (const e of it) {
+        this.answered();
         const prev = this.seen.get(e.key);
         if (prev && prev.revision > e.revision) continue; // our own write got there first
         const l = leaseOf(e);
@@ -87,14 +134,18 @@ export class LeaseTable {
     return () => it.stop();
   }
 
-  /** The live lease on `key` (expired or released: undefined). */
+  /**
+   * The live lease on `key` (expired or released: undefined). Live through an outage and its grace:
+   * its holder, deciding whether to let the key go, reads `until` itself (others may not have seen
+   * the outage).
+   */
   current(key: string): Lease | undefined {
     const l = this.seen.get(key);
-    if (!l || "deleted" in l || l.until <= this.now()) return undefined;
+    if (!l || "deleted" in l || this.liveUntil(l) <= this.now()) return undefined;
     return l;
   }
 
-  /** Keys whose live lease this holder has. */
+  /** Keys whose lease this holder has and has not let run out (by its own `until`: no grace). */
   held(): string[] {
     const out: string[] = [];
     for (const [k, l] of this.seen) if (!("deleted" in l) && l.holder === this.holder && l.until > this.now()) out.push(k);
@@ -105,7 +156,7 @@ export class LeaseTable {
   holders(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const [k, l] of this.seen) {
-      if ("deleted" in l || l.until <= this.now()) continue;
+      if ("deleted" in l || this.liveUntil(l) <= this.now()) continue;
       const list = out.get(l.holder) ?? [];
       list.push(k);
       out.set(l.holder, list);
@@ -118,8 +169,9 @@ export class LeaseTable {
    * deleted), update on the expired value's revision otherwise. False when another holder won.
    */
   async claim(key: string): Promise<boolean> {
+    if (this.outageFrom !== undefined && !(await this.probe(key))) return false;
     const prev = this.seen.get(key);
-    if (prev && !("deleted" in prev) && prev.until > this.now() && prev.holder !== this.holder) return false;
+    if (prev && !("deleted" in prev) && this.liveUntil(prev) > this.now() && prev.holder !== this.holder) return false;
     const until = this.now() + this.leaseMs;
     // the epochs of this holding start above every epoch any earlier holder may have used
     const base = (prev && !("deleted" in prev) ? prev.fence : 0) + 1;
@@ -129,10 +181,32 @@ export class LeaseTable {
         prev === undefined
           ? await this.kv.create(key, encode(this.holder, until, base, fence))
           : await this.kv.update(key, encode(this.holder, until, base, fence), prev.revision);
+      this.answered();
       this.seen.set(key, { key, holder: this.holder, until, revision, base, fence });
       return true;
+    } catch (err) {
+      // someone wrote first (the watch brings their value), or the bucket did not answer
+      if (!lostRace(err)) this.unanswered();
+      return false;
+    }
+  }
+
+  /**
+   * During an outage, before a claim: reads the key (a cheap request) to learn whether the bucket
+   * answers again, so the grace starts before any claim is written. False while it does not.
+   */
+  private async probe(key: string): Promise<boolean> {
+    try {
+      const e = await this.kv.get(key);
+      this.answered();
+      const prev = this.seen.get(key);
+      if (e && !(prev && prev.revision > e.revision)) {
+        const l = leaseOf(e);
+        this.seen.set(key, l ?? { key, revision: e.revision, deleted: true });
+      }
+      return true;
     } catch {
-      return false; // someone wrote first: the watch brings their value
+      return false;
     }
   }
 
@@ -148,10 +222,13 @@ export class LeaseTable {
     const fence = Math.max(prev.fence, usedEpoch + FENCE_HEADROOM);
     try {
       const revision = await this.kv.update(key, encode(this.holder, until, prev.base, fence), prev.revision);
+      this.answered();
       this.seen.set(key, { key, holder: this.holder, until, revision, base: prev.base, fence });
       return "ok";
     } catch (err) {
-      return /wrong last sequence/i.test((err as Error).message) ? "lost" : "unavailable";
+      if (lostRace(err)) return "lost";
+      this.unanswered();
+      return "unavailable";
     }
   }
 
@@ -165,9 +242,18 @@ export class LeaseTable {
     const fence = Math.max(prev.fence, usedEpoch + 1);
     try {
       const revision = await this.kv.update(key, encode("", 0, prev.base, fence), prev.revision);
+      this.answered();
       this.seen.set(key, { key, holder: "", until: 0, revision, base: prev.base, fence });
-    } catch {
+    } catch (err) {
       // taken meanwhile: nothing of ours to release
+      if (!lostRace(err)) this.unanswered();
     }
   }
+}
+
+/** The compare-and-set failed: another holder wrote the key since this one last saw it (the bucket did answer). */
+function lostRace(err: unknown): boolean {
+  const e = err as { message?: string; api_error?: { err_code?: number } } | undefined;
+  // JetStream's error 10071: "wrong last sequence"
+  return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? "");
 }

@@ -31,6 +31,9 @@ export interface NatsCluster {
   mqttUrls: string[];
   /** Kills one node at once (SIGKILL: a crash, not a clean shutdown). */
   kill(index: number): void;
+  /** Freezes one node (SIGSTOP: its sockets stay open, nothing answers: a stalled VM or a long GC pause) until resume(). */
+  pause(index: number): void;
+  resume(index: number): void;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,12 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     mqttUrls: nodes.map((n) => n.mqttUrl),
     kill(index: number) {
       children[index]?.kill("SIGKILL");
+    },
+    pause(index: number) {
+      children[index]?.kill("SIGSTOP");
+    },
+    resume(index: number) {
+      children[index]?.kill("SIGCONT");
     },
     close,
   };

@@ -21,8 +21,8 @@ describe.skipIf(missing)("leases in a JetStream KV bucket", () => {
     await cluster?.close();
   });
 
-  async function table(bucket: string, holder: string, now: () => number, leaseMs = 1000): Promise<LeaseTable> {
-    const kv = await nc.jetstream().views.kv(bucket, { history: 1 });
+  async function table(bucket: string, holder: string, now: () => number, leaseMs = 1000, requestMs = 5000): Promise<LeaseTable> {
+    const kv = await nc.jetstream({ timeout: requestMs }).views.kv(bucket, { history: 1 });
     const t = new LeaseTable(kv, holder, leaseMs, now);
     await t.follow();
     return t;
@@ -90,5 +90,40 @@ describe.skipIf(missing)("leases in a JetStream KV bucket", () => {
     await expect.poll(() => a.current("board-4")).toBeUndefined();
     expect(await a.claim("board-4")).toBe(true);
     expect(a.current("board-4")!.base).toBe(second.fence + 1);
+  });
+
+  it("keeps every lease live through an outage of the bucket and one lease after it, so a live holder keeps its keys", async () => {
+    let t = 30_000_000;
+    const now = () => t;
+    // requests give up after 300 ms of real time (the node is frozen meanwhile)
+    const a = await table("outage", "a", now, 1000, 300);
+    const b = await table("outage", "b", now, 1000, 300);
+    expect(await a.claim("board-5")).toBe(true);
+    expect(await a.claim("board-6")).toBe(true);
+    await expect.poll(() => b.current("board-6")?.holder).toBe("a");
+    cluster.pause(0); // the bucket stops answering (the node is frozen, as while its stream elects a leader)
+    try {
+      t += 500;
+      expect(await a.renew("board-5")).toBe("unavailable");
+      t += 1000; // by the clock a's leases ran out meanwhile
+      expect(await b.claim("board-5")).toBe(false); // unanswered: b now knows of the outage
+      expect(b.outage).toBe(true);
+      expect(b.current("board-5")?.holder).toBe("a");
+    } finally {
+      cluster.resume(0);
+    }
+    // the bucket answers again: b's claim reads first and finds the lease in its grace
+    expect(await b.claim("board-5")).toBe(false);
+    expect(b.outage).toBe(false);
+    expect(b.current("board-6")?.holder).toBe("a");
+    expect([...b.holders().keys()]).toEqual(["a"]);
+    // a renews one of its keys within the grace; the other it lets go
+    t += 900;
+    expect(await a.renew("board-5")).toBe("ok");
+    expect(await b.claim("board-6")).toBe(false);
+    t += 101; // one lease after the bucket answered again: the key a did not renew is free
+    expect(await b.claim("board-6")).toBe(true);
+    expect(await b.claim("board-5")).toBe(false);
+    await expect.poll(() => b.current("board-5")?.holder).toBe("a");
   });
 });
