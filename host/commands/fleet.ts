@@ -73,7 +73,9 @@ function summary(r: FleetResult): string {
     `  failovers  ${r.failovers.length} (after the host kill: gap p50 ${r.gapMsP50.toFixed(0)} ms · p99 ${r.gapMsP99.toFixed(0)} ms)`,
     ...(r.killedHost ? [`  killed     host ${r.killedHost.host} at ${(r.killedHost.atMs / 1000).toFixed(1)} s`] : []),
     ...(r.killedBrokerNode
-      ? [`  killed     broker node ${r.killedBrokerNode.node} at ${(r.killedBrokerNode.atMs / 1000).toFixed(1)} s`]
+      ? [
+          `  killed     broker node ${r.killedBrokerNode.node} at ${(r.killedBrokerNode.atMs / 1000).toFixed(1)} s (it led ${r.killedBrokerNode.ledStreams.join(", ") || "no stream"})`,
+        ]
       : []),
     ...r.perHost.map(
       (h) =>

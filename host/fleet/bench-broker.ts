@@ -2,7 +2,12 @@
 // brokers of our own: a three-node NATS cluster (MQTT between two nodes) and a Mosquitto.
 //  - making 10 MQTT subscriptions at QoS 0 and at QoS 1 (a board or host session subscribes to
 //    7-10 topics at start-up and again after a reconnection, so this is on the failover path);
-//  - publish -> echo -> back round trips at QoS 0 and QoS 1, 300 messages at 200/s, no-delay sockets.
+//  - publish -> echo -> back round trips at QoS 0 and QoS 1, 300 messages at 200/s, no-delay sockets;
+//  - a broker node killed under 4 clients connected to it (clean sessions, the next node's URL as
+//    fallback, as the boards do): ms from the kill until each client's CONNACK from another node,
+//    once killing the node that leads the MQTT gateway's session stream ($MQTT_sess: a CONNECT
+//    writes to it, so it waits for the survivors' Raft election) and once a node that leads none
+//    of the MQTT streams, on a fresh cluster each (`--kills N` pairs, default 2).
 // Figures are printed, not asserted.
 
 import mqtt, { type MqttClient } from "mqtt";
@@ -52,7 +57,69 @@ async function roundTrips(urlA: string, urlB: string, qos: 0 | 1): Promise<{ p50
   return { p50: percentile(rtts, 50), p99: percentile(rtts, 99) };
 }
 
+/**
+ * Kills the node `pick` chooses on a fresh cluster under 4 clients connected to it; ms from the kill
+ * to each client's CONNACK from another node (the fleet boards' reconnection: a fresh client id,
+ * 250 ms between attempts). Null when the cluster gave no node `pick` wants.
+ */
+async function reconnectMs(pick: (leaders: Record<string, string>, names: string[]) => number): Promise<number[] | null> {
+  const cluster = await startNatsCluster(3);
+  const clients: MqttClient[] = [];
+  try {
+    // a first MQTT client makes the gateway's streams
+    const warm = await client(cluster.mqttUrls[1]!);
+    await warm.subscribeAsync("bench/warm", { qos: 0 });
+    await warm.endAsync();
+    const leaders = await cluster.streamLeaders();
+    const victim = pick(
+      leaders,
+      cluster.nodes.map((n) => n.name),
+    );
+    if (victim < 0) return null;
+    const order = [victim, (victim + 1) % 3, (victim + 2) % 3].map((i) => {
+      const u = new URL(cluster.mqttUrls[i]!);
+      return { host: u.hostname, port: Number(u.port) };
+    });
+    const back: Array<Promise<number>> = [];
+    let killedAt = 0;
+    for (let i = 0; i < 4; i++) {
+      let n = 0;
+      const c = await mqtt.connectAsync(cluster.mqttUrls[victim]!, {
+        protocolVersion: 4,
+        clientId: `bench-kill-${i}-${n}`,
+        reconnectPeriod: 250,
+        servers: order,
+      });
+      await c.subscribeAsync(`bench/kill/${i}`, { qos: 0 });
+      clients.push(c);
+      back.push(
+        new Promise((resolve) =>
+          c.on("connect", () => {
+            resolve(performance.now() - killedAt);
+          }),
+        ),
+      );
+      // a clean session asks with a new id: NATS refuses a dead node's id for seconds (mqtt.ts)
+      c.on("close", () => (c.options.clientId = `bench-kill-${i}-${++n}`));
+    }
+    killedAt = performance.now();
+    cluster.kill(victim);
+    return await Promise.all(back);
+  } finally {
+    for (const c of clients) await c.endAsync(true).catch(() => {});
+    await cluster.close();
+  }
+}
+
+function killArg(): number {
+  const i = process.argv.indexOf("--kills");
+  const n = i < 0 ? 2 : Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--kills: expected a whole number of kills, got ${process.argv[i + 1]}`);
+  return n;
+}
+
 async function main(): Promise<void> {
+  const kills = killArg();
   const cluster = await startNatsCluster(3);
   const mosquitto = await startMosquitto();
   try {
@@ -74,6 +141,30 @@ async function main(): Promise<void> {
     mosquitto.close();
     await cluster.close();
   }
+  if (kills === 0) return;
+  const kinds = [
+    ["the $MQTT_sess leader", (l: Record<string, string>, names: string[]) => names.indexOf(l.$MQTT_sess ?? "")],
+    [
+      "a node leading no MQTT stream",
+      (l: Record<string, string>, names: string[]) =>
+        names.findIndex((n) => !Object.entries(l).some(([stream, leader]) => stream.startsWith("$MQTT") && leader === n)),
+    ],
+  ] as const;
+  const rows: string[] = [];
+  for (const [name, pick] of kinds) {
+    const all: number[] = [];
+    let skipped = 0;
+    for (let k = 0; k < kills; k++) {
+      const ms = await reconnectMs(pick);
+      if (ms) all.push(...ms);
+      else skipped++;
+    }
+    const fig = all.length ? `${percentile(all, 50).toFixed(0)} | ${Math.max(...all).toFixed(0)}` : "- | -";
+    rows.push(`| ${name} | ${kills - skipped} | ${fig} |`);
+  }
+  process.stdout.write(
+    ["", "| node killed (4 clients on it) | kills | reconnected p50 ms | max ms |", "| --- | --- | --- | --- |", ...rows, ""].join("\n"),
+  );
 }
 
 await main();

@@ -85,7 +85,8 @@ export interface FleetResult {
   gapMsP50: number;
   gapMsP99: number;
   killedHost?: { host: string; atMs: number };
-  killedBrokerNode?: { node: string; atMs: number };
+  /** ledStreams: the JetStream streams the node led when it died (their writes stall until a new leader is elected). */
+  killedBrokerNode?: { node: string; atMs: number; ledStreams: string[] };
   perHost: Array<FleetHostStats & { killed: boolean }>;
   perBoard: Array<{
     board: string;
@@ -110,7 +111,8 @@ interface Engine {
   mqttUrls: string[];
   cluster?: NatsCluster;
   mosquitto?: RunningMosquitto;
-  killNode?: (i: number) => string;
+  /** Kills node i; resolves to its name and the streams it led. */
+  killNode?: (i: number) => Promise<{ node: string; ledStreams: string[] }>;
   /** QoS of every MQTT subscription on this engine (mqtt.ts subscribeQos). */
   subscribeQos: 0 | 1;
   /** MQTT version the engine speaks, when it speaks only one (NATS: 3.1.1). */
@@ -127,9 +129,15 @@ async function startEngine(broker: FleetBroker): Promise<Engine> {
       cluster,
       subscribeQos: 0,
       mqttVersion: 4,
-      killNode: (i) => {
+      killNode: async (i) => {
+        const node = cluster.nodes[i]!.name;
+        const leaders = await cluster.streamLeaders().catch(() => ({}) as Record<string, string>);
         cluster.kill(i);
-        return cluster.nodes[i]!.name;
+        const ledStreams = Object.entries(leaders)
+          .filter(([, leader]) => leader === node)
+          .map(([stream]) => stream)
+          .sort();
+        return { node, ledStreams };
       },
       close: () => cluster.close(),
     };
@@ -339,10 +347,12 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     }
     if (opts.killBrokerNodeAfter !== undefined && engine.killNode) {
       timers.push(
-        setTimeout(() => {
-          const node = engine.killNode!(0);
-          killedNode = { node, atMs: Date.now() - t0 };
-          log(`killed broker node ${node} at ${(killedNode.atMs / 1000).toFixed(1)} s`);
+        setTimeout(async () => {
+          const { node, ledStreams } = await engine.killNode!(0);
+          killedNode = { node, atMs: Date.now() - t0, ledStreams };
+          log(
+            `killed broker node ${node} at ${(killedNode.atMs / 1000).toFixed(1)} s (it led ${ledStreams.length ? ledStreams.join(", ") : "no stream"})`,
+          );
         }, opts.killBrokerNodeAfter * 1000),
       );
     }

@@ -34,6 +34,12 @@ export interface NatsCluster {
   /** Freezes one node (SIGSTOP: its sockets stay open, nothing answers: a stalled VM or a long GC pause) until resume(). */
   pause(index: number): void;
   resume(index: number): void;
+  /**
+   * The node leading each JetStream stream (the MQTT gateway's $MQTT_sess, $MQTT_msgs, $MQTT_rmsgs;
+   * the lease buckets' KV_*): a crash of a stream's leader stalls its writes until the others elect
+   * one (Raft election timeout, seconds), a follower's does not.
+   */
+  streamLeaders(): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -122,6 +128,17 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     },
     resume(index: number) {
       children[index]?.kill("SIGCONT");
+    },
+    async streamLeaders() {
+      const nc = await connect({ servers: nodes.filter((n) => n.alive).map((n) => n.natsUrl) });
+      try {
+        const jsm = await nc.jetstreamManager({ timeout: 2000 });
+        const out: Record<string, string> = {};
+        for await (const si of jsm.streams.list()) if (si.cluster?.leader) out[si.config.name] = si.cluster.leader;
+        return out;
+      } finally {
+        await nc.close();
+      }
     },
     close,
   };
