@@ -36,8 +36,16 @@ export function registerFleetCommand(program: Command): Command {
     .option("--kill-host-after <sec>", "SIGKILL host h1 after this many seconds", positiveNumber("--kill-host-after"))
     .option(
       "--kill-broker-node-after <sec>",
-      "SIGKILL broker node n1 after this many seconds (nats-cluster)",
+      "SIGKILL a broker node after this many seconds (nats-cluster; which: --kill-broker-node)",
       positiveNumber("--kill-broker-node-after"),
+    )
+    .addOption(
+      new Option(
+        "--kill-broker-node <which>",
+        "the node killed: n1, n2, n3, sessions-leader (the one leading the MQTT gateway's $MQTT_sess stream: every MQTT CONNECT waits for a new leader) or no-mqtt-leader (one leading no MQTT stream)",
+      )
+        .choices(["n1", "n2", "n3", "sessions-leader", "no-mqtt-leader"])
+        .default("n1"),
     )
     .option("--scenario <spec>", "the workload every board raises (seeded per board)", "VR_gaming")
     .addOption(new Option("--policy <name>", "scheduling policy").choices(ALL_POLICIES as unknown as string[]).default("immsched"))

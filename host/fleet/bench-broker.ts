@@ -14,7 +14,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Socket } from "node:net";
 import { startMosquitto } from "../net/mosquitto.js";
 import { percentile } from "../sim/metrics.js";
-import { startNatsCluster } from "./nats-cluster.js";
+import { pickNode, startNatsCluster } from "./nats-cluster.js";
 
 async function client(url: string): Promise<MqttClient> {
   const c = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
@@ -143,19 +143,15 @@ async function main(): Promise<void> {
   }
   if (kills === 0) return;
   const kinds = [
-    ["the $MQTT_sess leader", (l: Record<string, string>, names: string[]) => names.indexOf(l.$MQTT_sess ?? "")],
-    [
-      "a node leading no MQTT stream",
-      (l: Record<string, string>, names: string[]) =>
-        names.findIndex((n) => !Object.entries(l).some(([stream, leader]) => stream.startsWith("$MQTT") && leader === n)),
-    ],
+    ["the $MQTT_sess leader", "sessions-leader"],
+    ["a node leading no MQTT stream", "no-mqtt-leader"],
   ] as const;
   const rows: string[] = [];
-  for (const [name, pick] of kinds) {
+  for (const [name, which] of kinds) {
     const all: number[] = [];
     let skipped = 0;
     for (let k = 0; k < kills; k++) {
-      const ms = await reconnectMs(pick);
+      const ms = await reconnectMs((leaders, names) => pickNode(which, names, leaders));
       if (ms) all.push(...ms);
       else skipped++;
     }

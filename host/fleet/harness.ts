@@ -25,7 +25,7 @@ import { percentile } from "../sim/metrics.js";
 import type { BoardFinal, BoardGroupConfig, BoardLine } from "./board-process.js";
 import type { HostLine, HostProcessConfig } from "./host-process.js";
 import type { FleetHostStats } from "./owner.js";
-import { type NatsCluster, rotated, startNatsCluster } from "./nats-cluster.js";
+import { type BrokerNodeChoice, type NatsCluster, pickNode, rotated, startNatsCluster } from "./nats-cluster.js";
 
 export type FleetBroker = "nats-cluster" | "mosquitto";
 
@@ -37,6 +37,8 @@ export interface FleetOptions {
   duration: number;
   killHostAfter?: number;
   killBrokerNodeAfter?: number;
+  /** Which node killBrokerNodeAfter kills (default "n1"); chosen by the streams it leads at the time. */
+  killBrokerNode?: BrokerNodeChoice;
   scenario: string;
   policy: PolicyName;
   seed: number;
@@ -111,8 +113,8 @@ interface Engine {
   mqttUrls: string[];
   cluster?: NatsCluster;
   mosquitto?: RunningMosquitto;
-  /** Kills node i; resolves to its name and the streams it led. */
-  killNode?: (i: number) => Promise<{ node: string; ledStreams: string[] }>;
+  /** Kills the node `which` names; resolves to its name and the streams it led. */
+  killNode?: (which: BrokerNodeChoice) => Promise<{ node: string; ledStreams: string[] }>;
   /** QoS of every MQTT subscription on this engine (mqtt.ts subscribeQos). */
   subscribeQos: 0 | 1;
   /** MQTT version the engine speaks, when it speaks only one (NATS: 3.1.1). */
@@ -129,9 +131,12 @@ async function startEngine(broker: FleetBroker): Promise<Engine> {
       cluster,
       subscribeQos: 0,
       mqttVersion: 4,
-      killNode: async (i) => {
-        const node = cluster.nodes[i]!.name;
+      killNode: async (which) => {
         const leaders = await cluster.streamLeaders().catch(() => ({}) as Record<string, string>);
+        const names = cluster.nodes.map((n) => n.name);
+        const i = pickNode(which, names, leaders);
+        if (i < 0) throw new Error(`no broker node is ${which} (stream leaders: ${JSON.stringify(leaders)})`);
+        const node = names[i]!;
         cluster.kill(i);
         const ledStreams = Object.entries(leaders)
           .filter(([, leader]) => leader === node)
@@ -348,11 +353,15 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     if (opts.killBrokerNodeAfter !== undefined && engine.killNode) {
       timers.push(
         setTimeout(async () => {
-          const { node, ledStreams } = await engine.killNode!(0);
-          killedNode = { node, atMs: Date.now() - t0, ledStreams };
-          log(
-            `killed broker node ${node} at ${(killedNode.atMs / 1000).toFixed(1)} s (it led ${ledStreams.length ? ledStreams.join(", ") : "no stream"})`,
-          );
+          try {
+            const { node, ledStreams } = await engine.killNode!(opts.killBrokerNode ?? "n1");
+            killedNode = { node, atMs: Date.now() - t0, ledStreams };
+            log(
+              `killed broker node ${node} at ${(killedNode.atMs / 1000).toFixed(1)} s (it led ${ledStreams.length ? ledStreams.join(", ") : "no stream"})`,
+            );
+          } catch (err) {
+            log(`no broker node killed: ${(err as Error).message}`);
+          }
         }, opts.killBrokerNodeAfter * 1000),
       );
     }

@@ -169,3 +169,18 @@ export function rotated(urls: string[], i: number): string[] {
   const k = i % urls.length;
   return [...urls.slice(k), ...urls.slice(0, k)];
 }
+
+/**
+ * A node by name, or by what it leads when it dies: "sessions-leader" leads the MQTT gateway's
+ * $MQTT_sess stream (every MQTT CONNECT writes to it, so every reconnection in the cluster waits for
+ * the survivors to elect a new leader: `npm run bench:fleet`), "no-mqtt-leader" leads no $MQTT_ stream.
+ */
+export type BrokerNodeChoice = "n1" | "n2" | "n3" | "sessions-leader" | "no-mqtt-leader";
+
+/** The index of the node `which` names among `names`, given the streams' leaders (-1: none fits). */
+export function pickNode(which: BrokerNodeChoice, names: string[], leaders: Record<string, string>): number {
+  if (which === "sessions-leader") return names.indexOf(leaders.$MQTT_sess ?? "");
+  if (which === "no-mqtt-leader")
+    return names.findIndex((n) => !Object.entries(leaders).some(([stream, leader]) => stream.startsWith("$MQTT") && leader === n));
+  return names.indexOf(which);
+}

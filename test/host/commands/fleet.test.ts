@@ -17,6 +17,7 @@ describe("immsched fleet: bad input", () => {
       [["--hosts", "1", "--kill-host-after", "1"], /--kill-host-after needs --hosts 2 or more/],
       [["--broker", "mosquitto", "--kill-broker-node-after", "1"], /--kill-broker-node-after needs --broker nats-cluster/],
       [["--boards", "0"], /--boards must be a positive integer/],
+      [["--kill-broker-node-after", "1", "--kill-broker-node", "n9"], /--kill-broker-node.*'n9'.*sessions-leader/],
     ];
     for (const [extra, message] of cases) {
       const r = immsched(["fleet", "--boards", "2", "--hosts", "2", "--duration", "1", "--json", out, ...extra]);
