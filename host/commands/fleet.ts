@@ -42,9 +42,9 @@ export function registerFleetCommand(program: Command): Command {
     .addOption(
       new Option(
         "--kill-broker-node <which>",
-        "the node killed: n1, n2, n3, sessions-leader (the one leading the MQTT gateway's $MQTT_sess stream: every MQTT CONNECT waits for a new leader) or no-mqtt-leader (one leading no MQTT stream)",
+        "the node killed: n1, n2, n3, sessions-leader (the one leading the MQTT gateway's $MQTT_sess stream: every MQTT CONNECT waits for a new leader) or not-sessions-leader (another one)",
       )
-        .choices(["n1", "n2", "n3", "sessions-leader", "no-mqtt-leader"])
+        .choices(["n1", "n2", "n3", "sessions-leader", "not-sessions-leader"])
         .default("n1"),
     )
     .option("--scenario <spec>", "the workload every board raises (seeded per board)", "VR_gaming")

@@ -6,8 +6,8 @@
 //  - a broker node killed under 4 clients connected to it (clean sessions, the next node's URL as
 //    fallback, as the boards do): ms from the kill until each client's CONNACK from another node,
 //    once killing the node that leads the MQTT gateway's session stream ($MQTT_sess: a CONNECT
-//    writes to it, so it waits for the survivors' Raft election) and once a node that leads none
-//    of the MQTT streams, on a fresh cluster each (`--kills N` pairs, default 2).
+//    writes to it, so it waits for the survivors' Raft election) and once another node, on a
+//    fresh cluster each (`--kills N` pairs, default 2).
 // Figures are printed, not asserted.
 
 import mqtt, { type MqttClient } from "mqtt";
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   if (kills === 0) return;
   const kinds = [
     ["the $MQTT_sess leader", "sessions-leader"],
-    ["a node leading no MQTT stream", "no-mqtt-leader"],
+    ["another node", "not-sessions-leader"],
   ] as const;
   const rows: string[] = [];
   for (const [name, which] of kinds) {

@@ -173,14 +173,19 @@ export function rotated(urls: string[], i: number): string[] {
 /**
  * A node by name, or by what it leads when it dies: "sessions-leader" leads the MQTT gateway's
  * $MQTT_sess stream (every MQTT CONNECT writes to it, so every reconnection in the cluster waits for
- * the survivors to elect a new leader: `npm run bench:fleet`), "no-mqtt-leader" leads no $MQTT_ stream.
+ * the survivors to elect a new leader: `npm run bench:fleet`); "not-sessions-leader" does not (one
+ * leading no $MQTT_ stream at all when there is one).
  */
-export type BrokerNodeChoice = "n1" | "n2" | "n3" | "sessions-leader" | "no-mqtt-leader";
+export type BrokerNodeChoice = "n1" | "n2" | "n3" | "sessions-leader" | "not-sessions-leader";
 
 /** The index of the node `which` names among `names`, given the streams' leaders (-1: none fits). */
 export function pickNode(which: BrokerNodeChoice, names: string[], leaders: Record<string, string>): number {
-  if (which === "sessions-leader") return names.indexOf(leaders.$MQTT_sess ?? "");
-  if (which === "no-mqtt-leader")
-    return names.findIndex((n) => !Object.entries(leaders).some(([stream, leader]) => stream.startsWith("$MQTT") && leader === n));
+  const sessions = leaders.$MQTT_sess ?? "";
+  if (which === "sessions-leader") return names.indexOf(sessions);
+  if (which === "not-sessions-leader") {
+    const leadsMqtt = (n: string) => Object.entries(leaders).some(([stream, leader]) => stream.startsWith("$MQTT") && leader === n);
+    const none = names.findIndex((n) => !leadsMqtt(n));
+    return none >= 0 ? none : names.findIndex((n) => n !== sessions);
+  }
   return names.indexOf(which);
 }
