@@ -157,6 +157,8 @@ export class MqttTransport implements FrameTransport {
   readonly describe: string;
   private handler: (frame: Uint8Array, type?: MessageType) => void = () => {};
   private statusHandler: (s: "online" | "offline") => void = () => {};
+  /** Board side: times the broker said this board was offline while it was connected, and it said online again. */
+  statusRepairs = 0;
   private externalHandler?: (payload: Buffer) => void;
   /** Feed messages received before `onExternal` (bounded by MAX_EARLY_FEED; more are counted in `malformed`). */
   private readonly earlyFeed: Buffer[] = [];
@@ -232,12 +234,10 @@ export class MqttTransport implements FrameTransport {
     client.on("connect", () => setNoDelay(client)); // after a reconnect too
     const topics = subscriptions(opts.side, opts.boardId);
     if (opts.externalArrivals) topics.push(arrivalsTopic(opts.boardId));
+    // a board hears its own status (receive(): it corrects an "offline" said while it is connected)
+    if (opts.side === "board") topics.push(statusTopic);
     await client.subscribeAsync(topics, { qos: opts.subscribeQos ?? 1 });
-    if (opts.side === "board") {
-      await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
-      // after a lost connection the broker may have published the will ("offline"): say online again
-      client.on("connect", () => void client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true }).catch(() => {}));
-    }
+    if (opts.side === "board") await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
     return t;
   }
 
@@ -256,6 +256,19 @@ export class MqttTransport implements FrameTransport {
     }
     if (where.kind === "status") {
       const s = payload.toString();
+      if (this.opts.side === "board") {
+        // After a lost connection the broker may have published the will ("offline"), even after
+        // this board reconnected elsewhere; the retained value comes again with every (re)subscribe,
+        // so say online again when it says offline. Not blindly at every reconnection: on NATS a
+        // retained publish waits for the retained-messages stream, and while that stream elects a
+        // leader (its node died) the server holds every later frame of the connection for 4 s
+        // (measured: README "Fleet"); a crashed node publishes no will, so then nothing is sent.
+        if (s === STATUS_OFFLINE) {
+          this.statusRepairs++;
+          void this.client.publishAsync(topic, STATUS_ONLINE, { qos: 1, retain: true }).catch(() => {});
+        }
+        return;
+      }
       if (s === STATUS_ONLINE || s === STATUS_OFFLINE) this.statusHandler(s);
       return;
     }
