@@ -523,6 +523,7 @@ function tally(
         boards: [],
         claims: 0,
         releases: 0,
+        deathsHeard: 0,
         arrivals: 0,
         arrivalToCommandMicrosP50: 0,
         arrivalToCommandMicrosP99: 0,

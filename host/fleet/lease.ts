@@ -79,6 +79,10 @@ export class LeaseTable {
   private outageFrom?: number;
   /** After an outage: leases live at `from` hold until `until` (one lease after the bucket answered again). */
   private grace?: { from: number; until: number };
+  /** The highest revision seen in the bucket (its own writes and the watch). */
+  private maxRevision = 0;
+  /** Holders known dead: their leases up to this revision count as expired (a later write says it lives). */
+  private readonly dead = new Map<string, number>();
 
   constructor(
     private readonly kv: KV,
@@ -111,8 +115,24 @@ export class LeaseTable {
     return this.outageFrom !== undefined;
   }
 
+  /**
+   * `holder` is known dead (its process's broker connection dropped: its last will, owner.ts): its
+   * leases written so far count as expired at once, not at their `until`. Any later write of its own
+   * (a renewal) makes it live again. Safe as a lease's expiry is: a holder wrongly taken for dead
+   * loses its keys at its next renewal, and the fencing tokens stop what it sent meanwhile.
+   */
+  markDead(holder: string): void {
+    if (holder !== this.holder) this.dead.set(holder, this.maxRevision);
+  }
+
+  private saw(revision: number): void {
+    if (revision > this.maxRevision) this.maxRevision = revision;
+  }
+
   /** Until when a lease counts as live for this holder: its `until`, extended through an outage and its grace. */
   private liveUntil(l: Lease): number {
+    const deadUpTo = this.dead.get(l.holder);
+    if (deadUpTo !== undefined && l.revision <= deadUpTo) return Number.NEGATIVE_INFINITY;
     if (this.outageFrom !== undefined && l.until > this.outageFrom) return Number.POSITIVE_INFINITY;
     if (this.grace && l.until > this.grace.from) return Math.max(l.until, this.grace.until);
     return l.until;
@@ -124,6 +144,7 @@ export class LeaseTable {
     (async () => {
       for await (const e of it) {
         this.answered();
+        this.saw(e.revision);
         const prev = this.seen.get(e.key);
         if (prev && prev.revision > e.revision) continue; // our own write got there first
         const l = leaseOf(e);
@@ -182,6 +203,7 @@ export class LeaseTable {
           ? await this.kv.create(key, encode(this.holder, until, base, fence))
           : await this.kv.update(key, encode(this.holder, until, base, fence), prev.revision);
       this.answered();
+      this.saw(revision);
       this.seen.set(key, { key, holder: this.holder, until, revision, base, fence });
       return true;
     } catch (err) {
@@ -199,6 +221,7 @@ export class LeaseTable {
     try {
       const e = await this.kv.get(key);
       this.answered();
+      if (e) this.saw(e.revision);
       const prev = this.seen.get(key);
       if (e && !(prev && prev.revision > e.revision)) {
         const l = leaseOf(e);
@@ -223,6 +246,7 @@ export class LeaseTable {
     try {
       const revision = await this.kv.update(key, encode(this.holder, until, prev.base, fence), prev.revision);
       this.answered();
+      this.saw(revision);
       this.seen.set(key, { key, holder: this.holder, until, revision, base: prev.base, fence });
       return "ok";
     } catch (err) {
@@ -243,6 +267,7 @@ export class LeaseTable {
     try {
       const revision = await this.kv.update(key, encode("", 0, prev.base, fence), prev.revision);
       this.answered();
+      this.saw(revision);
       this.seen.set(key, { key, holder: "", until: 0, revision, base: prev.base, fence });
     } catch (err) {
       // taken meanwhile: nothing of ours to release

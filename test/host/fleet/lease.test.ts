@@ -126,4 +126,28 @@ describe.skipIf(missing)("leases in a JetStream KV bucket", () => {
     expect(await b.claim("board-5")).toBe(false);
     await expect.poll(() => b.current("board-5")?.holder).toBe("a");
   });
+
+  it("takes a holder's leases as expired at once when it is known dead, until it writes again", async () => {
+    const t = 40_000_000;
+    const now = () => t;
+    const a = await table("dead", "a", now);
+    const b = await table("dead", "b", now);
+    expect(await a.claim("board-7")).toBe(true);
+    expect(await a.claim("board-8")).toBe(true);
+    await expect.poll(() => b.current("board-8")?.holder).toBe("a");
+    // a's will: its leases end now, not at their until
+    b.markDead("a");
+    expect(b.current("board-7")).toBeUndefined();
+    expect([...b.holders().keys()]).toEqual([]);
+    // a was not dead after all: its renewal (a later revision) makes that lease live again
+    expect(await a.renew("board-8")).toBe("ok");
+    await expect.poll(() => b.current("board-8")?.holder).toBe("a");
+    expect(await b.claim("board-8")).toBe(false);
+    // the lease a did not renew is b's
+    expect(await b.claim("board-7")).toBe(true);
+    expect(await a.renew("board-7")).toBe("lost");
+    // a holder never takes itself for dead
+    a.markDead("a");
+    expect(a.current("board-8")?.holder).toBe("a");
+  });
 });
