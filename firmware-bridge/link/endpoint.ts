@@ -113,6 +113,16 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.window = opts.window ?? 16;
     this.ttl = opts.dedupTtlMs ?? 30_000;
     transport.onFrame((frame, type) => this.receive(frame, type));
+    transport.onReconnect?.(() => this.resendNow());
+  }
+
+  /**
+   * The link came back: every unacknowledged reliable frame goes again now, as an attempt of its
+   * own (within maxAttempts), instead of at its timer; what was sent during the outage is likely lost.
+   */
+  resendNow(): void {
+    if (this.closed) return;
+    for (const o of [...this.outstanding.values()]) if (o.attempts < this.maxAttempts) this.attempt(o);
   }
 
   /**

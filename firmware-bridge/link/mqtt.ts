@@ -159,6 +159,7 @@ export class MqttTransport implements FrameTransport {
   private statusHandler: (s: "online" | "offline") => void = () => {};
   /** Board side: times the broker said this board was offline while it was connected, and it said online again. */
   statusRepairs = 0;
+  private reconnectHandler: () => void = () => {};
   private externalHandler?: (payload: Buffer) => void;
   /** Feed messages received before `onExternal` (bounded by MAX_EARLY_FEED; more are counted in `malformed`). */
   private readonly earlyFeed: Buffer[] = [];
@@ -231,12 +232,22 @@ export class MqttTransport implements FrameTransport {
       });
     }
     setNoDelay(client);
-    client.on("connect", () => setNoDelay(client)); // after a reconnect too
     const topics = subscriptions(opts.side, opts.boardId);
     if (opts.externalArrivals) topics.push(arrivalsTopic(opts.boardId));
     // a board hears its own status (receive(): it corrects an "offline" said while it is connected)
     if (opts.side === "board") topics.push(statusTopic);
-    await client.subscribeAsync(topics, { qos: opts.subscribeQos ?? 1 });
+    const qos = opts.subscribeQos ?? 1;
+    // every later connection: subscribed again (mqtt.js does too, but only after delivering what it
+    // queued, and says nothing when done), then the endpoint resends what the outage may have taken,
+    // so the answers find our subscriptions in place
+    client.on("connect", () => {
+      setNoDelay(client);
+      client
+        .subscribeAsync(topics, { qos })
+        .then(() => t.reconnectHandler())
+        .catch(() => {});
+    });
+    await client.subscribeAsync(topics, { qos });
     if (opts.side === "board") await client.publishAsync(statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
     return t;
   }
@@ -308,6 +319,11 @@ export class MqttTransport implements FrameTransport {
 
   onStatus(handler: (s: "online" | "offline") => void): void {
     this.statusHandler = handler;
+  }
+
+  /** Every connection after the first (mqtt.js reconnected; it re-subscribed first, so answers reach us). */
+  onReconnect(handler: () => void): void {
+    this.reconnectHandler = handler;
   }
 
   /** JSON payloads of the external arrivals feed (with `externalArrivals`). */

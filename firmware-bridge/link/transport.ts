@@ -28,6 +28,12 @@ export interface FrameTransport {
    * JSON payloads, parsed by link/external-arrival.ts. Absent: no task can arrive but over the link.
    */
   onExternal?(handler: (payload: Buffer) => void): void;
+  /**
+   * The link is back after a fault (MQTT: connected again, to the same broker or the next node):
+   * frames sent while it was down may be gone, so the endpoint sends its unacknowledged ones again
+   * at once rather than at their retry timer (a second with the fleet's links).
+   */
+  onReconnect?(handler: () => void): void;
   /** Resolves once every byte written has left (serial: before closing, so the last frames are not cut). */
   drain?(): Promise<void>;
   close(): Promise<void>;

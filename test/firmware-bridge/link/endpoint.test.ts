@@ -43,6 +43,11 @@ class RecordingTransport implements FrameTransport {
   }
   async close(): Promise<void> {}
 
+  reconnected?: () => void;
+  onReconnect(handler: () => void): void {
+    this.reconnected = handler;
+  }
+
   deliver(frame: Uint8Array, type?: MessageType): void {
     if (!this.handler) throw new Error("no endpoint listens");
     this.handler(frame, type);
@@ -802,5 +807,31 @@ describe("two endpoints over the in-process pair", () => {
     expect(got).toEqual([schedule(1)]);
     expect(acked).toEqual([0]);
     expect(host.pending).toBe(0);
+  });
+});
+
+describe("a link that comes back", () => {
+  it("resends every unacknowledged reliable frame at once, within maxAttempts, and nothing already ACKed", () => {
+    const { t, ep, acked } = setup({ maxAttempts: 3 });
+    const p = peer();
+    ep.send(schedule(1));
+    ep.send(schedule(2));
+    ep.send(heartbeat(1)); // not reliable: never resent
+    expect(t.fresh().map((f) => f.seq)).toEqual([0, 1, 2]);
+    t.deliver(p.ack(0));
+    expect(acked.map((a) => a.seq)).toEqual([0]);
+    vi.advanceTimersByTime(RETRY / 2);
+    t.reconnected!(); // the transport says the link is back, half a retry period in
+    const again = t.fresh();
+    expect(again.map((f) => f.seq)).toEqual([1]);
+    expect(again[0]!.message).toEqual(schedule(2));
+    expect(ep.stats.retries).toBe(1);
+    // its timer starts again from the resend: no second send at the old timer's time
+    vi.advanceTimersByTime(RETRY / 2 + 1);
+    expect(t.fresh()).toEqual([]);
+    vi.advanceTimersByTime(RETRY / 2);
+    expect(t.fresh().map((f) => f.seq)).toEqual([1]); // attempt 3 of 3
+    t.reconnected!(); // out of attempts: not sent again
+    expect(t.fresh()).toEqual([]);
   });
 });

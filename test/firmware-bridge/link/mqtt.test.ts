@@ -90,6 +90,8 @@ describe.skipIf(NO_BROKER)("MQTT transport on a stock broker", () => {
     opened.push(clean, kept);
     const clientOf = (t: MqttTransport) => (t as unknown as { client: MqttClient }).client;
     const ids = [clientOf(clean).options.clientId, clientOf(kept).options.clientId];
+    let reconnected = 0;
+    clean.onReconnect(() => reconnected++);
     // both lose their connection (as when their broker node dies) and mqtt.js reconnects them
     for (const t of [clean, kept]) {
       const c = clientOf(t);
@@ -99,6 +101,8 @@ describe.skipIf(NO_BROKER)("MQTT transport on a stock broker", () => {
     }
     expect(clientOf(clean).options.clientId).not.toBe(ids[0]);
     expect(clientOf(kept).options.clientId).toBe(ids[1]);
+    // the endpoint hears of it once the transport subscribed again (then it resends what it had out)
+    await until(() => reconnected === 1, "the reconnection reported");
     // and frames still flow both ways on the new connections
     const got: string[] = [];
     clean.onFrame((_f, type) => got.push(`board got ${type}`));
