@@ -167,10 +167,6 @@ export class MqttTransport implements FrameTransport {
   /** Built once: it is compared against every incoming topic. */
   private readonly feedTopic: string;
   private readonly nudgeTopic: string;
-  /** Where the other side says it connected again (receive(): our unacknowledged frames go again). */
-  private readonly peerLinkUpTopic: string;
-  /** The other side said its connection came back (its link_up): frames we sent meanwhile were resent. */
-  peerReconnects = 0;
   private readonly qos: 0 | 1;
   private readonly nudge: boolean;
   /** Publications so far (frames, nudges, raw): a handler that published nothing needs a nudge. */
@@ -188,7 +184,6 @@ export class MqttTransport implements FrameTransport {
     this.describe = `${opts.url} (MQTT ${version === 5 ? "5" : "3.1.1"}, board ${opts.boardId})`;
     this.feedTopic = arrivalsTopic(opts.boardId);
     this.nudgeTopic = nudgeTopic(opts.boardId, opts.side);
-    this.peerLinkUpTopic = linkUpTopic(opts.boardId, opts.side === "board" ? "host" : "board");
     this.qos = opts.qos ?? 0;
     this.nudge = opts.nudge ?? true;
     client.on("message", (topic, payload) => this.receive(topic, payload));
@@ -241,20 +236,15 @@ export class MqttTransport implements FrameTransport {
     if (opts.externalArrivals) topics.push(arrivalsTopic(opts.boardId));
     // a board hears its own status (receive(): it corrects an "offline" said while it is connected)
     if (opts.side === "board") topics.push(statusTopic);
-    topics.push(linkUpTopic(opts.boardId, opts.side === "board" ? "host" : "board"));
     const qos = opts.subscribeQos ?? 1;
     // every later connection: subscribed again (mqtt.js does too, but only after delivering what it
     // queued, and says nothing when done), then the endpoint resends what the outage may have taken,
-    // so the answers find our subscriptions in place; and the other side hears of it (link_up), so
-    // it resends what it sent us meanwhile (the broker dropped it: nobody was subscribed)
+    // so the answers find our subscriptions in place
     client.on("connect", () => {
       setNoDelay(client);
       client
         .subscribeAsync(topics, { qos })
-        .then(() => {
-          t.reconnectHandler();
-          client.publish(linkUpTopic(opts.boardId, opts.side), EMPTY, { qos: 0 });
-        })
+        .then(() => t.reconnectHandler())
         .catch(() => {});
     });
     await client.subscribeAsync(topics, { qos });
@@ -263,11 +253,6 @@ export class MqttTransport implements FrameTransport {
   }
 
   private receive(topic: string, payload: Buffer): void {
-    if (topic === this.peerLinkUpTopic) {
-      this.peerReconnects++;
-      this.reconnectHandler();
-      return;
-    }
     if (topic === this.feedTopic) {
       if (this.externalHandler) this.externalHandler(payload);
       else if (this.earlyFeed.length < MAX_EARLY_FEED) this.earlyFeed.push(payload);
@@ -336,10 +321,7 @@ export class MqttTransport implements FrameTransport {
     this.statusHandler = handler;
   }
 
-  /**
-   * Every connection after the first (mqtt.js reconnected; we subscribed again first, so answers
-   * reach us), and every link_up of the other side (it reconnected: what we sent it meanwhile is gone).
-   */
+  /** Every connection after the first (mqtt.js reconnected; it re-subscribed first, so answers reach us). */
   onReconnect(handler: () => void): void {
     this.reconnectHandler = handler;
   }
@@ -378,14 +360,6 @@ export class MqttTransport implements FrameTransport {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/**
- * Where a side says its broker connection came back: immsched/<board>/link_up_<side>, an empty QoS 0
- * message the other side subscribes to (it then resends its unacknowledged frames at once).
- */
-export function linkUpTopic(boardId: string, side: Side): string {
-  return `${TOPIC_ROOT}/${boardId}/link_up_${side}`;
-}
 
 /** Where a side's nudges go: immsched/<board>/nudge_<side>, a topic nobody subscribes to. */
 export function nudgeTopic(boardId: string, side: Side): string {

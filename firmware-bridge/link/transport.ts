@@ -29,10 +29,9 @@ export interface FrameTransport {
    */
   onExternal?(handler: (payload: Buffer) => void): void;
   /**
-   * The link is back after a fault (MQTT: connected again, to the same broker or the next node, or
-   * the other side says it did): frames sent while it was down may be gone, so the endpoint sends
-   * its unacknowledged ones again at once rather than at their retry timer (a second with the
-   * fleet's links).
+   * The link is back after a fault (MQTT: connected again, to the same broker or the next node):
+   * frames sent while it was down may be gone, so the endpoint sends its unacknowledged ones again
+   * at once rather than at their retry timer (a second with the fleet's links).
    */
   onReconnect?(handler: () => void): void;
   /** Resolves once every byte written has left (serial: before closing, so the last frames are not cut). */
