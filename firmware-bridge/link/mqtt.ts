@@ -66,6 +66,11 @@ export interface MqttTransportOptions {
    */
   fallbackUrls?: string[];
   /**
+   * Wait before each reconnection attempt after a lost connection, ms (default 1000). The fleet's
+   * links use FLEET_RECONNECT_MS: with a cluster's next node to go to, the wait is the outage.
+   */
+  reconnectMs?: number;
+  /**
    * QoS of the subscriptions (default 1). 0 on a NATS cluster (host/fleet): its MQTT QoS 1
    * subscription is a JetStream consumer, slow to create (~0.4 s each on 3 nodes) and lost with the
    * node that holds it; the protocol's own ACK and retry (PROTOCOL.md §5) already cover a lost frame.
@@ -210,7 +215,7 @@ export class MqttTransport implements FrameTransport {
       ...clientSecurityOptions(opts.security ?? securityFromEnv()),
       clientId: opts.clientId ?? (persistent ? `immsched-${opts.side}-${opts.boardId}` : freshId()),
       connectTimeout: opts.connectTimeoutMs ?? 5000,
-      reconnectPeriod: 1000,
+      reconnectPeriod: opts.reconnectMs ?? 1000,
       clean: !persistent,
       ...(opts.username !== undefined ? { username: opts.username } : {}),
       ...(opts.password !== undefined ? { password: opts.password } : {}),

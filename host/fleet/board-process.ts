@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 import { VirtualBoard } from "../../firmware-bridge/board/virtual-board.js";
 import type { BoardStats } from "../../firmware-bridge/board/board-contract.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
-import { FLEET_LINK_ATTEMPTS, MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
+import { FLEET_LINK_ATTEMPTS, FLEET_RECONNECT_MS, MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import { loadScenario } from "../workloads/scenario.js";
 import { rotated } from "./nats-cluster.js";
 
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     const transport = await MqttTransport.open({
       url: url!,
       fallbackUrls,
+      reconnectMs: FLEET_RECONNECT_MS,
       boardId: id,
       side: "board",
       subscribeQos: cfg.subscribeQos,

@@ -10,7 +10,7 @@
 
 import { Endpoint } from "../../firmware-bridge/link/endpoint.js";
 import { MqttTransport } from "../../firmware-bridge/link/mqtt.js";
-import { FLEET_LINK_ATTEMPTS, MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
+import { FLEET_LINK_ATTEMPTS, FLEET_RECONNECT_MS, MQTT_RETRY_MS } from "../../firmware-bridge/link/retry.js";
 import type { FrameTransport } from "../../firmware-bridge/link/transport.js";
 import type { ModelEntry, PolicyName } from "../core/controller.js";
 import { HostRuntime } from "../runtime/host-runtime.js";
@@ -129,6 +129,7 @@ export class BoardSession {
     const transport = await MqttTransport.open({
       url: url!,
       fallbackUrls,
+      reconnectMs: FLEET_RECONNECT_MS,
       boardId: opts.boardId,
       side: "host",
       externalArrivals: true,

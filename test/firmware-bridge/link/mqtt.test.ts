@@ -79,7 +79,7 @@ describe.skipIf(NO_BROKER)("MQTT transport on a stock broker", () => {
 
   it("reconnects a clean session with a new client id (a NATS cluster locks the old one to a dead node), a persistent one with its own", async () => {
     const id = `mqid${process.pid}`;
-    const clean = await MqttTransport.open({ url: URL, boardId: id, side: "board" });
+    const clean = await MqttTransport.open({ url: URL, boardId: id, side: "board", reconnectMs: 100 });
     const kept = await MqttTransport.open({
       url: URL,
       boardId: id,
@@ -90,6 +90,8 @@ describe.skipIf(NO_BROKER)("MQTT transport on a stock broker", () => {
     opened.push(clean, kept);
     const clientOf = (t: MqttTransport) => (t as unknown as { client: MqttClient }).client;
     const ids = [clientOf(clean).options.clientId, clientOf(kept).options.clientId];
+    // the wait before each reconnection: the fleet's (reconnectMs) and the default
+    expect([clientOf(clean).options.reconnectPeriod, clientOf(kept).options.reconnectPeriod]).toEqual([100, 1000]);
     let reconnected = 0;
     clean.onReconnect(() => reconnected++);
     // both lose their connection (as when their broker node dies) and mqtt.js reconnects them
