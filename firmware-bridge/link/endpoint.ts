@@ -122,7 +122,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
    */
   resendNow(): void {
     if (this.closed) return;
-    for (const o of [...this.outstanding.values()]) if (o.attempts < this.maxAttempts) this.attempt(o);
+    for (const o of this.outstanding.values()) if (o.attempts < this.maxAttempts) this.attempt(o);
   }
 
   /**

@@ -14,7 +14,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Socket } from "node:net";
 import { startMosquitto } from "../net/mosquitto.js";
 import { percentile } from "../sim/metrics.js";
-import { pickNode, startNatsCluster } from "./nats-cluster.js";
+import { type BrokerNodeChoice, pickNode, rotated, startNatsCluster } from "./nats-cluster.js";
 
 async function client(url: string): Promise<MqttClient> {
   const c = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
@@ -58,11 +58,11 @@ async function roundTrips(urlA: string, urlB: string, qos: 0 | 1): Promise<{ p50
 }
 
 /**
- * Kills the node `pick` chooses on a fresh cluster under 4 clients connected to it; ms from the kill
+ * Kills the node `which` names on a fresh cluster under 4 clients connected to it; ms from the kill
  * to each client's CONNACK from another node (the fleet boards' reconnection: a fresh client id,
- * 250 ms between attempts). Null when the cluster gave no node `pick` wants.
+ * 250 ms between attempts, the next nodes in turn). Null when no node is `which`.
  */
-async function reconnectMs(pick: (leaders: Record<string, string>, names: string[]) => number): Promise<number[] | null> {
+async function reconnectMs(which: BrokerNodeChoice): Promise<number[] | null> {
   const cluster = await startNatsCluster(3);
   const clients: MqttClient[] = [];
   try {
@@ -71,13 +71,14 @@ async function reconnectMs(pick: (leaders: Record<string, string>, names: string
     await warm.subscribeAsync("bench/warm", { qos: 0 });
     await warm.endAsync();
     const leaders = await cluster.streamLeaders();
-    const victim = pick(
-      leaders,
+    const victim = pickNode(
+      which,
       cluster.nodes.map((n) => n.name),
+      leaders,
     );
     if (victim < 0) return null;
-    const order = [victim, (victim + 1) % 3, (victim + 2) % 3].map((i) => {
-      const u = new URL(cluster.mqttUrls[i]!);
+    const order = rotated(cluster.mqttUrls, victim).map((url) => {
+      const u = new URL(url);
       return { host: u.hostname, port: Number(u.port) };
     });
     const back: Array<Promise<number>> = [];
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
     const all: number[] = [];
     let skipped = 0;
     for (let k = 0; k < kills; k++) {
-      const ms = await reconnectMs((leaders, names) => pickNode(which, names, leaders));
+      const ms = await reconnectMs(which);
       if (ms) all.push(...ms);
       else skipped++;
     }

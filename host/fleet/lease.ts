@@ -93,8 +93,12 @@ export class LeaseTable {
     this.lastAnswer = now();
   }
 
-  /** The bucket answered: an outage, if one was on, ends and its grace begins. */
-  private answered(): void {
+  /**
+   * The bucket answered (with `revision`, the highest it has shown so far when that is known): an
+   * outage, if one was on, ends and its grace begins.
+   */
+  private answered(revision = 0): void {
+    if (revision > this.maxRevision) this.maxRevision = revision;
     const t = this.now();
     if (this.outageFrom !== undefined) {
       this.grace = { from: this.outageFrom, until: t + this.leaseMs };
@@ -125,10 +129,6 @@ export class LeaseTable {
     if (holder !== this.holder) this.dead.set(holder, this.maxRevision);
   }
 
-  private saw(revision: number): void {
-    if (revision > this.maxRevision) this.maxRevision = revision;
-  }
-
   /** Until when a lease counts as live for this holder: its `until`, extended through an outage and its grace. */
   private liveUntil(l: Lease): number {
     const deadUpTo = this.dead.get(l.holder);
@@ -143,16 +143,24 @@ export class LeaseTable {
     const it = await this.kv.watch();
     (async () => {
       for await (const e of it) {
-        this.answered();
-        this.saw(e.revision);
-        const prev = this.seen.get(e.key);
-        if (prev && prev.revision > e.revision) continue; // our own write got there first
-        const l = leaseOf(e);
-        this.seen.set(e.key, l ?? { key: e.key, revision: e.revision, deleted: true });
-        onChange?.(e.key, l);
+        const l = this.take(e);
+        if (l !== undefined) onChange?.(e.key, l);
       }
     })().catch(() => {});
     return () => it.stop();
+  }
+
+  /**
+   * Keeps what the bucket says of a key (the watch, a read), unless this holder already saw a newer
+   * value (its own write got there first: undefined). The lease, or null for a delete or a non-lease.
+   */
+  private take(e: KvEntry): Lease | null | undefined {
+    this.answered(e.revision);
+    const prev = this.seen.get(e.key);
+    if (prev && prev.revision > e.revision) return undefined;
+    const l = leaseOf(e);
+    this.seen.set(e.key, l ?? { key: e.key, revision: e.revision, deleted: true });
+    return l;
   }
 
   /**
@@ -202,8 +210,7 @@ export class LeaseTable {
         prev === undefined
           ? await this.kv.create(key, encode(this.holder, until, base, fence))
           : await this.kv.update(key, encode(this.holder, until, base, fence), prev.revision);
-      this.answered();
-      this.saw(revision);
+      this.answered(revision);
       this.seen.set(key, { key, holder: this.holder, until, revision, base, fence });
       return true;
     } catch (err) {
@@ -220,13 +227,8 @@ export class LeaseTable {
   private async probe(key: string): Promise<boolean> {
     try {
       const e = await this.kv.get(key);
-      this.answered();
-      if (e) this.saw(e.revision);
-      const prev = this.seen.get(key);
-      if (e && !(prev && prev.revision > e.revision)) {
-        const l = leaseOf(e);
-        this.seen.set(key, l ?? { key, revision: e.revision, deleted: true });
-      }
+      if (e) this.take(e);
+      else this.answered();
       return true;
     } catch {
       return false;
@@ -245,8 +247,7 @@ export class LeaseTable {
     const fence = Math.max(prev.fence, usedEpoch + FENCE_HEADROOM);
     try {
       const revision = await this.kv.update(key, encode(this.holder, until, prev.base, fence), prev.revision);
-      this.answered();
-      this.saw(revision);
+      this.answered(revision);
       this.seen.set(key, { key, holder: this.holder, until, revision, base: prev.base, fence });
       return "ok";
     } catch (err) {
@@ -266,8 +267,7 @@ export class LeaseTable {
     const fence = Math.max(prev.fence, usedEpoch + 1);
     try {
       const revision = await this.kv.update(key, encode("", 0, prev.base, fence), prev.revision);
-      this.answered();
-      this.saw(revision);
+      this.answered(revision);
       this.seen.set(key, { key, holder: "", until: 0, revision, base: prev.base, fence });
     } catch (err) {
       // taken meanwhile: nothing of ours to release
