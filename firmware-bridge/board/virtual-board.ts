@@ -973,8 +973,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     const now = this.clock.nowNs();
     if (this.opts.resyncOnNewSession) {
       // a fleet board keeps the feed's task for whichever host owns it next (it may have none now):
-      // announced after the next HELLO, or after this one when no owner has ACKed it yet. Times and
-      // defaults as the host runtime reads the feed (priority 1, deadline 100 ms after now)
+      // announced after the next HELLO, or after this one when no owner has ACKed it yet, and at
+      // once in a live session: an owner that took the board over a moment ago may have heard the
+      // feed message before its session was up and refused it as early (the host takes a task id
+      // once, from the feed or from the board). Times and defaults as the host runtime reads the
+      // feed (priority 1, deadline 100 ms after now)
       t.announce = {
         type: "arrival",
         taskId: id,
@@ -984,10 +987,9 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
         arrivalNs: Math.round(now),
         deadlineNs: Math.round(now + (o.deadlineMs ?? 100) * 1e6),
       };
-      if (!this.sessionUp) {
-        t.acked = false;
-        this.preSession.push(t.announce);
-      }
+      t.acked = false;
+      if (this.sessionUp) this.endpoint.send(t.announce);
+      else this.preSession.push(t.announce);
     }
     this.advance(now);
     for (const cmd of this.held.take(id)) {

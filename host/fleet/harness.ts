@@ -332,7 +332,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     const t0 = Date.now();
     for (const g of groups) g.child.stdin!.write("start\n");
     log(`${opts.boards} boards started in ${procs} processes`);
-    const feed = opts.feedMs === undefined ? undefined : await startFeed(engine.mqttUrls.at(-1)!, boards, opts);
+    const feed = opts.feedMs === undefined ? undefined : await startFeed(engine.mqttUrls.at(-1)!, boards, opts, t0);
 
     let killedHost: FleetResult["killedHost"];
     let killedNode: FleetResult["killedBrokerNode"];
@@ -405,12 +405,19 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
 /** First id of the feed's tasks: far above any scenario task id (a board refuses an id in use). */
 const FEED_FIRST_ID = 1_000_000;
 
-/** The external arrivals feed of `FleetOptions.feedMs`, for as long as the boards' workload lasts. */
-async function startFeed(url: string, boards: BoardTally[], opts: FleetOptions): Promise<{ stop(): Promise<void> }> {
+/**
+ * A feed message published this long before the boards' workload window closes is the last: each
+ * must reach its board inside the window. One published at its very end reached a board that had
+ * already settled every task and said it was finished: the run ended with that task open ("lost").
+ */
+const FEED_END_MARGIN_MS = 1000;
+
+/** The external arrivals feed of `FleetOptions.feedMs`, within the boards' workload window (started at `t0`). */
+async function startFeed(url: string, boards: BoardTally[], opts: FleetOptions, t0: number): Promise<{ stop(): Promise<void> }> {
   const model = loadScenario(opts.scenario, { seed: opts.seed, board: { mesh: { ...opts.mesh, torus: false } }, durationMs: 1 }).models[0]!
     .name;
   const client = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: `immsched-fleet-feed-${process.pid}` });
-  const end = Date.now() + (opts.duration / opts.timeScale) * 1000;
+  const end = t0 + (opts.duration / opts.timeScale) * 1000 - FEED_END_MARGIN_MS;
   let n = 0;
   const timer = setInterval(() => {
     if (Date.now() > end) return clearInterval(timer);

@@ -194,9 +194,29 @@ describe("fleet board sessions", () => {
     r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 1, tiles: [] });
     await r.host.waitFor("task_done", (m) => m.taskId === 1);
     await board.finished;
-    const announced = r.host.tap.received.slice(before).filter((x) => x.message.type === "arrival" && x.message.taskId === 500);
+    // counted from the new session's HELLO: the board also told the owner it still took for live (it
+    // announces a feed task at once in a live session), which is not the next owner
+    const since = r.host.tap.received.slice(before);
+    const hello = since.findIndex((x) => x.message.type === "hello");
+    const announced = since.slice(hello).filter((x) => x.message.type === "arrival" && x.message.taskId === 500);
     expect(announced).toHaveLength(1);
     expect(board.stats).toMatchObject({ tasksDone: 2, tasksAborted: 0, tasksUnclaimed: 0 });
+  });
+
+  it("announces a feed arrival at once in a live session (its owner may have refused the feed message as early), and it runs once", async () => {
+    const r = rig(
+      { scenario: tinyScenario([{ id: 1, model: "small", t: 300e6 }]), timeScale: 1, resyncOnNewSession: true },
+      { externalFeed: true },
+    );
+    board = r.board;
+    board.start();
+    await sessionsUp(board, 1);
+    r.external({ id: 502, model: "small", priority: 3 });
+    const a = await r.host.waitFor("arrival", (m) => m.taskId === 502);
+    expect(a).toMatchObject({ priority: 3, modelId: 0 });
+    r.host.command({ type: "schedule", epoch: r.host.nextEpoch(), taskId: 502, tiles: [] });
+    await r.host.waitFor("task_done", (m) => m.taskId === 502);
+    expect(board.stats.tasksDone).toBe(1);
   });
 
   it("announces a feed arrival that came during the handshake in the session it opens", async () => {
