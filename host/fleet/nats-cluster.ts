@@ -6,7 +6,7 @@
 // Never the machine's own service on 4222: every port here is picked free.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
@@ -124,7 +124,13 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       children[index]?.kill("SIGKILL");
     },
     pause(index: number) {
-      children[index]?.kill("SIGSTOP");
+      const c = children[index];
+      if (!c?.pid) return;
+      c.kill("SIGSTOP");
+      // the signal lands asynchronously: a request sent right after could still be answered (CI saw
+      // it once under load), so wait until the kernel says the process is stopped ("T")
+      const end = Date.now() + 2000;
+      while (Date.now() < end && !/^\d+ \(.*\) [tT]/.test(readStat(c.pid))) {}
     },
     resume(index: number) {
       children[index]?.kill("SIGCONT");
@@ -188,4 +194,13 @@ export function pickNode(which: BrokerNodeChoice, names: string[], leaders: Reco
     return none >= 0 ? none : names.findIndex((n) => n !== sessions);
   }
   return names.indexOf(which);
+}
+
+/** /proc/<pid>/stat ("" where there is none). */
+function readStat(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return "";
+  }
 }
